@@ -1,0 +1,47 @@
+# Rembuk: `make run` serves the demo, `make test` runs the whole suite. Both set themselves up.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test lint translations extract-messages bench clean-db
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d consult/translations -q
+
+extract-messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --ignore-obsolete
+
+run: translations
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo ""
+	@echo "  Rembuk is running on http://127.0.0.1:5000"
+	@echo "  Demo logins (password rembuk-demo-2042):"
+	@echo "    organiser@example.org  kadin@example.org  industri@example.org"
+	@echo "    akademisi@example.org  dinas@example.org"
+	@echo ""
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r consult config.py wsgi.py
+
+test: translations lint
+	bash tests/e2e/ensure_chromium.sh || true
+	$(BIN)/python -m pytest
+
+bench: translations
+	$(BIN)/python -m bench.run
+
+clean-db:
+	rm -f instance/rembuk.sqlite

@@ -1,0 +1,174 @@
+"""Rembuk: stakeholder consultation on a development plan."""
+
+import logging
+
+from flask import Flask, g, request, session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import Config, ProductionConfig, config_from_env
+from consult.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, error pages, CLI."""
+    config_class = config_class or config_from_env()
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_class)
+    register_proxy_fix(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_cli(app)
+    configure_logging(app)
+    return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    # Only trust X-Forwarded-* from as many proxies as configured: otherwise a client
+    # could pick its own address and dodge per-address rate limits.
+    count = app.config["TRUSTED_PROXY_COUNT"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def register_extensions(app: Flask) -> None:
+    import consult.models  # noqa: F401  (the whole schema, for Alembic and relationships)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(user_id: str):
+    """Resolve "<id>:<session token>"; a rotated token ends that session everywhere."""
+    from consult.auth.models import User
+
+    user_pk, _, token = user_id.partition(":")
+    if not user_pk.isdigit() or not token:
+        return None
+    user = db.session.scalar(select(User).where(User.id == int(user_pk)))
+    if user is None or user.session_token != token or not user.is_active_account:
+        return None
+    return user
+
+
+def select_locale() -> str:
+    """The language chosen in this browser, then the account's, then Indonesian."""
+    from flask import current_app
+    from flask_login import current_user
+
+    supported = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in supported:
+        return chosen
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_blueprints(app: Flask) -> None:
+    from consult.auth.views import bp as auth_bp
+    from consult.core.views import bp as core_bp
+    from consult.feedback.views import bp as feedback_bp
+    from consult.moderation.views import bp as moderation_bp
+    from consult.plans.views import bp as plans_bp
+    from consult.reports.views import bp as reports_bp
+
+    for blueprint in (core_bp, auth_bp, plans_bp, feedback_bp, moderation_bp, reports_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.errorhandler(code)(render_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from consult.markdown import render_markdown
+    from consult.permissions import TEMPLATE_PERMISSIONS
+
+    app.jinja_env.filters["markdown"] = render_markdown
+
+    def nav_items():
+        from flask_login import current_user
+
+        from consult.navigation import main_navigation
+
+        return [
+            (endpoint, label)
+            for endpoint, label in main_navigation(current_user)
+            if endpoint in app.view_functions
+        ]
+
+    app.jinja_env.globals["nav_items"] = nav_items
+
+    @app.context_processor
+    def inject_helpers():
+        return {
+            **TEMPLATE_PERMISSIONS,
+            "languages": app.config["LANGUAGES"],
+            "current_locale": str(get_locale()),
+        }
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def set_security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if g.get("no_store") or request.endpoint and request.endpoint.startswith("auth."):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    from consult.cli import register_commands
+
+    register_commands(app)
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

@@ -1,0 +1,22 @@
+"""Imports every model so Alembic and create_app see the whole schema."""
+
+from consult.audit import AuditEvent  # noqa: F401
+from consult.auth.models import Invitation, StakeholderGroup, User  # noqa: F401
+from consult.feedback.models import (  # noqa: F401
+    Attachment,
+    Comment,
+    CommentRevision,
+    Rating,
+    RatingChange,
+)
+from consult.mail import OutboxMail  # noqa: F401
+from consult.plans.models import (  # noqa: F401
+    Chapter,
+    Consultation,
+    ConsultationDocument,
+    ContentVersion,
+    Criterion,
+    Membership,
+    Section,
+    Strategy,
+)

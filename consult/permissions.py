@@ -1,0 +1,93 @@
+"""Who may do what: pure functions (user, object) -> bool, shared by views and templates.
+
+Views call them through `require`, which aborts; templates get them from a context processor,
+so what a page offers and what the server accepts never disagree.
+"""
+
+from flask import abort
+from sqlalchemy import select
+
+from consult.auth.models import Role, User
+from consult.extensions import db
+from consult.plans.models import Consultation, ConsultationState, MemberRole, Membership
+
+
+def membership_of(user: User, consultation: Consultation) -> Membership | None:
+    """The user's membership in a consultation, cached on the user for this request."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache = user.__dict__.setdefault("_memberships", {})
+    if consultation.id not in cache:
+        cache[consultation.id] = db.session.scalar(
+            select(Membership).where(
+                Membership.consultation_id == consultation.id, Membership.user_id == user.id
+            )
+        )
+    return cache[consultation.id]
+
+
+def is_admin(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.role == Role.ADMIN)
+
+
+def can_create_consultation(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_organiser)
+
+
+def can_manage(user: User, consultation: Consultation) -> bool:
+    """Organisers of this consultation, and admins, run it (edit, invite, moderate, export)."""
+    if is_admin(user):
+        return True
+    membership = membership_of(user, consultation)
+    return membership is not None and membership.role == MemberRole.ORGANISER
+
+
+can_moderate = can_manage
+
+
+def can_view(user: User, consultation: Consultation) -> bool:
+    """Members see a consultation once it is published; its organisers see drafts too."""
+    if can_manage(user, consultation):
+        return True
+    if consultation.state == ConsultationState.DRAFT:
+        return False
+    return membership_of(user, consultation) is not None
+
+
+def can_participate(user: User, consultation: Consultation) -> bool:
+    """May submit input now: invited, not suspended, consultation published."""
+    if consultation.state != ConsultationState.PUBLISHED:
+        return False
+    membership = membership_of(user, consultation)
+    return membership is not None and membership.suspended_at is None
+
+
+def can_manage_accounts(user: User) -> bool:
+    return is_admin(user)
+
+
+def require(allowed: bool, status: int = 403) -> None:
+    """Abort with `status` unless allowed."""
+    if not allowed:
+        abort(status)
+
+
+def require_view(user: User, consultation: Consultation) -> None:
+    """404, not 403, so an uninvited participant cannot tell the consultation exists."""
+    require(can_view(user, consultation), 404)
+
+
+def require_manage(user: User, consultation: Consultation) -> None:
+    """404 to those who cannot see it at all; 403 to members who may not manage it."""
+    require_view(user, consultation)
+    require(can_manage(user, consultation), 403)
+
+
+TEMPLATE_PERMISSIONS = {
+    "can_manage": can_manage,
+    "can_moderate": can_moderate,
+    "can_view": can_view,
+    "can_participate": can_participate,
+    "can_create_consultation": can_create_consultation,
+    "can_manage_accounts": can_manage_accounts,
+}

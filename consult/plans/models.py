@@ -1,0 +1,228 @@
+"""Consultations and the plan they publish: chapters, sections, strategies."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.auth.models import User
+from consult.enums import enum_column
+from consult.extensions import db
+from consult.timeutil import utcnow
+
+
+class ConsultationState(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class Phase(enum.StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class CommentVisibility(enum.StrEnum):
+    ALL = "all"  # every invited participant sees every published comment
+    ORGANISERS = "organisers"  # confidential input: only organisers and the author
+
+
+class ModerationMode(enum.StrEnum):
+    POST = "post"  # published at once, may be hidden later
+    PRE = "pre"  # waits for an organiser's approval
+
+
+class MemberRole(enum.StrEnum):
+    ORGANISER = "organiser"
+    PARTICIPANT = "participant"
+
+
+class Consultation(db.Model):
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    department: Mapped[str] = mapped_column(String(300), default="")
+    fgd_at: Mapped[datetime | None]
+    fgd_venue: Mapped[str] = mapped_column(String(300), default="")
+    pre_opens_at: Mapped[datetime | None]
+    pre_closes_at: Mapped[datetime | None]
+    post_opens_at: Mapped[datetime | None]
+    post_closes_at: Mapped[datetime | None]
+    state: Mapped[ConsultationState] = mapped_column(
+        enum_column(ConsultationState), default=ConsultationState.DRAFT
+    )
+    comment_visibility: Mapped[CommentVisibility] = mapped_column(
+        enum_column(CommentVisibility), default=CommentVisibility.ALL
+    )
+    moderation_mode: Mapped[ModerationMode] = mapped_column(
+        enum_column(ModerationMode), default=ModerationMode.POST
+    )
+    # Hide a comment for review after this many flags; None switches it off.
+    auto_hide_flag_count: Mapped[int | None]
+    # On the "you said, we did" page: show authors' names, or only their group.
+    show_author_names: Mapped[bool] = mapped_column(default=False)
+    response_published_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    chapters: Mapped[list["Chapter"]] = relationship(
+        back_populates="consultation", order_by="Chapter.position", lazy="raise"
+    )
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="consultation", order_by="Criterion.position", lazy="raise"
+    )
+    members: Mapped[list["Membership"]] = relationship(back_populates="consultation", lazy="raise")
+
+    def phase_at(self, moment: datetime) -> Phase | None:
+        """Which input window is open at a (naive UTC) moment, if any."""
+        if self.pre_opens_at and self.pre_closes_at:
+            if self.pre_opens_at <= moment < self.pre_closes_at:
+                return Phase.PRE
+        if self.post_opens_at and self.post_closes_at:
+            if self.post_opens_at <= moment < self.post_closes_at:
+                return Phase.POST
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Consultation {self.id} {self.title!r}>"
+
+
+class Criterion(db.Model):
+    """A rating criterion, e.g. relevance, on a 1..scale_max scale with a label per point."""
+
+    __tablename__ = "criterion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    scale_max: Mapped[int] = mapped_column(default=5)
+    # Labels for 1..scale_max, one per line ("Sangat rendah" ... "Sangat tinggi").
+    scale_labels: Mapped[str] = mapped_column(Text, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="criteria")
+
+    __table_args__ = (UniqueConstraint("consultation_id", "key"),)
+
+    @property
+    def labels(self) -> list[str]:
+        return [line.strip() for line in self.scale_labels.splitlines() if line.strip()]
+
+
+class Membership(db.Model):
+    """Who takes part in a consultation, and as what. No membership: the consultation is 404."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[MemberRole] = mapped_column(
+        enum_column(MemberRole), default=MemberRole.PARTICIPANT
+    )
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the participant last opened the overview; "what changed since" is measured from it.
+    last_visit_at: Mapped[datetime | None]
+    previous_visit_at: Mapped[datetime | None]
+    # An organiser may stop someone posting without hiding what they already wrote.
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str] = mapped_column(Text, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("consultation_id", "user_id"),)
+
+
+class Chapter(db.Model):
+    __tablename__ = "chapter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    code: Mapped[str] = mapped_column(String(20), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    consultation: Mapped[Consultation] = relationship(back_populates="chapters")
+    sections: Mapped[list["Section"]] = relationship(
+        back_populates="chapter", order_by="Section.position", lazy="raise"
+    )
+
+
+class Section(db.Model):
+    __tablename__ = "section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapter.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    code: Mapped[str] = mapped_column(String(20), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    chapter: Mapped[Chapter] = relationship(back_populates="sections")
+    strategies: Mapped[list["Strategy"]] = relationship(
+        back_populates="section", order_by="Strategy.position", lazy="raise"
+    )
+
+
+class Strategy(db.Model):
+    __tablename__ = "strategy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    code: Mapped[str] = mapped_column(String(20), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    targets: Mapped[str] = mapped_column(Text, default="")
+    time_horizon: Mapped[str] = mapped_column(String(120), default="")
+    version: Mapped[int] = mapped_column(default=1)
+
+    section: Mapped[Section] = relationship(back_populates="strategies")
+
+
+class ContentVersion(db.Model):
+    """A published text of a section or strategy; the live row holds the newest."""
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "section" or "strategy"
+    item_id: Mapped[int]
+    version: Mapped[int]
+    code: Mapped[str] = mapped_column(String(20), default="")
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    targets: Mapped[str] = mapped_column(Text, default="")
+    time_horizon: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (UniqueConstraint("kind", "item_id", "version"),)
+
+
+class ConsultationDocument(db.Model):
+    """A file organisers attach to a consultation: FGD minutes, attendance list, the plan."""
+
+    __tablename__ = "consultation_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # minutes, attendance, other
+    title: Mapped[str] = mapped_column(String(300))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

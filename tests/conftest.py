@@ -1,0 +1,256 @@
+"""Shared fixtures: app, db, client, login, factories.
+
+The schema comes from the migrations, applied once per test session; each test then
+starts from empty tables. TEST_DATABASE_URL selects PostgreSQL; otherwise a SQLite file.
+"""
+
+import itertools
+import os
+from datetime import timedelta
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import MetaData, text
+from werkzeug.security import generate_password_hash
+
+from config import TestingConfig
+from consult import create_app
+from consult.auth.models import Role, StakeholderGroup, User
+from consult.extensions import db
+from consult.plans.models import (
+    Chapter,
+    Consultation,
+    ConsultationState,
+    Criterion,
+    MemberRole,
+    Membership,
+    Section,
+    Strategy,
+)
+from consult.timeutil import utcnow
+
+DEFAULT_GROUPS = ["KADIN", "Pelaku industri", "Akademisi", "Instansi pemerintah"]
+# Cheap hashing in tests: scrypt's real cost is for production, not for fixtures.
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def _config_for(database_url: str, **overrides):
+    return type(
+        "TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
+    )
+
+
+def _drop_everything() -> None:
+    reflected = MetaData()
+    reflected.reflect(bind=db.engine)
+    reflected.drop_all(bind=db.engine)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    )
+    app = create_app(_config_for(url))
+    with app.app_context():
+        _drop_everything()
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def config_overrides():
+    """Override in a test module to change configuration, e.g. switch CSRF on."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, config_overrides):
+    app = create_app(
+        _config_for(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config_overrides)
+    )
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in on the test client (without going through the login form)."""
+
+    def _login(user, test_client=None):
+        test_client = test_client or client
+        with test_client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return test_client
+
+    return _login
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_group(app):
+    def _make_group(name=None, position=0):
+        group = StakeholderGroup(name=name or f"Group {next(_sequence)}", position=position)
+        db.session.add(group)
+        db.session.flush()
+        return group
+
+    return _make_group
+
+
+@pytest.fixture
+def make_user(app):
+    def _make_user(role=Role.PARTICIPANT, group=None, email=None, name=None, password=None, **kw):
+        number = next(_sequence)
+        user = User(
+            email=email or f"user{number}@example.org",
+            name=name or f"User {number}",
+            role=Role(role),
+            group=group,
+            password_hash=generate_password_hash(password, method=FAST_HASH) if password else None,
+            **kw,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make_user
+
+
+@pytest.fixture
+def make_consultation(app, make_user):
+    """A consultation with one chapter, section and strategy and the default criteria.
+
+    By default it is published with the pre-FGD window open now.
+    """
+
+    def _make_consultation(
+        organiser=None,
+        participants=(),
+        state=ConsultationState.PUBLISHED,
+        title="RPIK Kota Palangka Raya 2022-2042",
+        **kw,
+    ):
+        now = utcnow()
+        organiser = organiser or make_user(role=Role.ORGANISER)
+        values = {
+            "pre_opens_at": now - timedelta(days=1),
+            "pre_closes_at": now + timedelta(days=7),
+            "fgd_at": now + timedelta(days=8),
+            "post_opens_at": now + timedelta(days=9),
+            "post_closes_at": now + timedelta(days=20),
+        }
+        values.update(kw)
+        consultation = Consultation(title=title, state=state, created_by_id=organiser.id, **values)
+        db.session.add(consultation)
+        db.session.flush()
+        for position, (key, label) in enumerate(
+            [("relevance", "Relevansi"), ("priority", "Prioritas"), ("feasibility", "Kelayakan")]
+        ):
+            db.session.add(
+                Criterion(
+                    consultation_id=consultation.id,
+                    key=key,
+                    label=label,
+                    position=position,
+                    scale_labels="Sangat rendah\nRendah\nSedang\nTinggi\nSangat tinggi",
+                )
+            )
+        chapter = Chapter(consultation_id=consultation.id, position=1, code="1", title="Bab 1")
+        db.session.add(chapter)
+        db.session.flush()
+        section = Section(
+            chapter_id=chapter.id,
+            position=1,
+            code="1.1",
+            title="Sasaran",
+            body="Paragraf pertama.\n\nParagraf kedua.",
+        )
+        db.session.add(section)
+        db.session.flush()
+        db.session.add(
+            Strategy(
+                section_id=section.id,
+                position=1,
+                code="1.1.1",
+                title="Substitusi impor bahan baku",
+                description="Mengurangi ketergantungan impor.\n\nMemperkuat rantai pasok lokal.",
+            )
+        )
+        db.session.add(
+            Membership(
+                consultation_id=consultation.id, user_id=organiser.id, role=MemberRole.ORGANISER
+            )
+        )
+        for participant in participants:
+            db.session.add(Membership(consultation_id=consultation.id, user_id=participant.id))
+        db.session.commit()
+        return consultation
+
+    return _make_consultation
+
+
+def first_strategy(consultation):
+    """The first strategy of a consultation made by make_consultation."""
+    from sqlalchemy import select
+
+    return db.session.scalar(
+        select(Strategy)
+        .join(Section)
+        .join(Chapter)
+        .where(Chapter.consultation_id == consultation.id)
+        .order_by(Chapter.position, Section.position, Strategy.position)
+    )
+
+
+class QueryCounter:
+    """Counts SQL statements executed inside a `with` block."""
+
+    def __init__(self):
+        self.count = 0
+        self.statements = []
+
+    def _on_execute(self, conn, cursor, statement, *args):
+        self.count += 1
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(db.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(db.engine, "before_cursor_execute", self._on_execute)
+
+
+@pytest.fixture
+def count_queries(app):
+    return QueryCounter
