@@ -90,11 +90,20 @@ def register_blueprints(app: Flask) -> None:
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
     from consult.feedback.views import bp as feedback_bp
+    from consult.invitations.views import bp as invitations_bp
     from consult.moderation.views import bp as moderation_bp
     from consult.plans.views import bp as plans_bp
     from consult.reports.views import bp as reports_bp
 
-    for blueprint in (core_bp, auth_bp, plans_bp, feedback_bp, moderation_bp, reports_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        invitations_bp,
+        plans_bp,
+        feedback_bp,
+        moderation_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
