@@ -1,0 +1,86 @@
+"""Render bench results (bench/results/results.json) as docs/benchmarks.md."""
+
+TARGETS = {"strategy page (500 comments)": 0.5, "analysis dashboard": 0.2}
+EXPORT_LIMIT_SECONDS = 20
+EXPORT_LIMIT_MB = 200
+
+
+def _page_table(pages: dict) -> list[str]:
+    lines = [
+        "| page | status | SQL queries | req/s | ratio to ceiling | p50 ms | p95 ms | p99 ms | non-2xx |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, row in pages.items():
+        lines.append(
+            f"| {name} | {row.get('status')} | {row.get('queries', '')} | {row.get('rps', '')} | "
+            f"{row.get('ratio', '')} | {row.get('p50', '')} | {row.get('p95', '')} | "
+            f"{row.get('p99', '')} | {row.get('non_2xx', '')} |"
+        )
+    return lines
+
+
+def _verdicts(pages: dict) -> list[str]:
+    lines = []
+    for name, target in TARGETS.items():
+        row = pages.get(name, {})
+        ratio = row.get("ratio")
+        if ratio is None:
+            lines.append(f"- {name}: not measured (status {row.get('status')}).")
+        elif ratio >= target:
+            lines.append(f"- {name}: {ratio} of the ceiling, target ≥ {target}: met.")
+        else:
+            lines.append(f"- {name}: {ratio} of the ceiling, target ≥ {target}: **missed**.")
+    return lines
+
+
+def render(results: dict) -> str:
+    out = [
+        "# Benchmarks",
+        "",
+        f"Measured {results['date']} on {results['machine']}.",
+        f"Each page: gunicorn with {results['workers']} sync workers on 127.0.0.1, driven by wrk "
+        f"for {results['seconds']} s with {results['workers'] * 2} connections, logged in. "
+        f"The whole run took {results.get('total_seconds', '?')} s.",
+        "",
+        "Rerun: `make bench` (options: `.venv/bin/python -m bench.run --help`). Results as JSON "
+        "in `bench/results/results.json`.",
+        "",
+    ]
+    for database, block in results["pages"].items():
+        data = block["data"]
+        out += [
+            f"## Pages on {database}",
+            "",
+            f"Data: {data['participants']:,} participants, {data['comments']:,} comments, "
+            f"{data['ratings']:,} ratings, 400 strategies in 20 chapters "
+            f"(generated in {data['seconds']} s).",
+            "",
+            *_page_table(block["pages"]),
+            "",
+            *_verdicts(block["pages"]),
+            "",
+        ]
+    out += [
+        "## Exports (SQLite)",
+        "",
+        "Each export runs in its own process; peak memory is that process's maximum resident "
+        "set size (including Python and the app, about 60-80 MB before any work).",
+        "",
+        "| scale | comments | ratings | format | seconds | peak MB | size MB | within target |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in results.get("exports", []):
+        if "error" in row:
+            out.append(
+                f"| {row['scale']}× | {row['comments']:,} | {row['ratings']:,} | {row['format']} | "
+                f"error: {row['error'][:120]} | | | no |"
+            )
+            continue
+        ok = row["seconds"] < EXPORT_LIMIT_SECONDS and row["peak_mb"] < EXPORT_LIMIT_MB
+        out.append(
+            f"| {row['scale']}× | {row['comments']:,} | {row['ratings']:,} | {row['format']} | "
+            f"{row['seconds']} | {row['peak_mb']} | {row['size_mb']} | "
+            f"{'yes' if ok else 'no (target applies at 1×)' if row['scale'] > 1 else 'no'} |"
+        )
+    out.append("")
+    return "\n".join(out)

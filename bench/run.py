@@ -1,0 +1,234 @@
+"""`make bench`: generate a large consultation, load the pages under gunicorn with wrk,
+time the exports at growing sizes, and write docs/benchmarks.md.
+
+Everything runs on 127.0.0.1 only and is bounded in time.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bench.common import bench_app, fresh_schema
+from bench.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SECRET = "bench-secret-not-for-production"  # noqa: S105 - local benchmark server only
+EXPORT_FORMATS = ["xlsx", "csv", "json", "docx"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def session_cookie(app, email: str) -> str:
+    """A signed session cookie for an account, as the login view would set it."""
+    from consult.auth.models import User
+    from consult.extensions import db
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        serializer = app.session_interface.get_signing_serializer(app)
+        return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+
+
+class Server:
+    """gunicorn on 127.0.0.1 with the benchmark app, started and stopped by us."""
+
+    def __init__(self, database_url: str, workers: int):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
+             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "bench.wsgi:app"],
+            cwd=ROOT, env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def get(self, path: str, cookie: str) -> tuple[int, int | None, int]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        connection.request("GET", path, headers={"Cookie": f"session={cookie}"})
+        response = connection.getresponse()
+        body = response.read()
+        count = response.getheader("X-Query-Count")
+        connection.close()
+        return response.status, int(count) if count else None, len(body)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+WRK_LINE = re.compile(r"^\s+(50|95|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$")
+
+
+def _to_ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -> dict:
+    """Drive one page with wrk; percentiles from wrk's own latency distribution."""
+    script = RESULTS / "percentiles.lua"
+    script.write_text(
+        "done = function(summary, latency, requests)\n"
+        "  for _, p in pairs({50, 95, 99}) do\n"
+        "    io.write(string.format('  %d%%  %.3fms\\n', p, latency:percentile(p) / 1000))\n"
+        "  end\n"
+        "  io.write(string.format('non2xx %d\\n', summary.errors.status))\n"
+        "end\n"
+    )
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
+         "-s", str(script), "-H", f"Cookie: session={cookie}",
+         f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    ).stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for line in output.splitlines():
+        match = WRK_LINE.match(line)
+        if match:
+            result[f"p{match.group(1)}"] = round(_to_ms(match.group(2), match.group(3)), 1)
+    errors = re.search(r"non2xx (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    result["socket_errors"] = socket_errors.group(1) if socket_errors else "none"
+    return result
+
+
+def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> dict:
+    app = bench_app(database_url)
+    with app.app_context():
+        fresh_schema()
+        info = generate(1.0)
+    participant = session_cookie(app, info["participant_email"])
+    organiser = session_cookie(app, info["organiser_email"])
+    cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
+    pages = [
+        ("ceiling", "/bench/ceiling", participant),
+        ("consultation overview", f"/c/{cid}", participant),
+        ("strategy page (500 comments)", f"/c/{cid}/strategies/{heavy}", participant),
+        ("moderation queue", f"/moderation?consultation={cid}", organiser),
+        ("analysis dashboard", f"/c/{cid}/analysis", organiser),
+    ]
+    server = Server(database_url, workers)
+    results = {"data": info, "pages": {}}
+    try:
+        for name, path, cookie in pages:
+            status, queries, size = server.get(path, cookie)  # also warms caches
+            row = {"path": path, "status": status, "queries": queries, "bytes": size}
+            if status == 200:
+                row.update(run_wrk(server.port, path, cookie, seconds, connections=workers * 2))
+            results["pages"][name] = row
+            print(label, name, row, flush=True)
+    finally:
+        server.stop()
+    ceiling = results["pages"]["ceiling"].get("rps")
+    for row in results["pages"].values():
+        if ceiling and row.get("rps"):
+            row["ratio"] = round(row["rps"] / ceiling, 2)
+    return results
+
+
+def bench_exports(database_url: str, scales: list[float]) -> list[dict]:
+    rows = []
+    for scale in scales:
+        app = bench_app(database_url)
+        with app.app_context():
+            fresh_schema()
+            info = generate(scale)
+        for fmt in EXPORT_FORMATS:
+            completed = subprocess.run(
+                [sys.executable, "-m", "bench.export_one", "--database-url", database_url,
+                 "--consultation", str(info["consultation_id"]), "--format", fmt],
+                cwd=ROOT, capture_output=True, text=True, timeout=600,
+            )
+            if completed.returncode != 0:
+                row = {"scale": scale, "format": fmt, "error": completed.stderr.strip()[-300:]}
+            else:
+                row = {"scale": scale, "format": fmt, **json.loads(completed.stdout.splitlines()[-1])}
+            row.update(comments=info["comments"], ratings=info["ratings"])
+            rows.append(row)
+            print("export", row, flush=True)
+    return rows
+
+
+def write_report(results: dict, path: Path) -> None:
+    from bench.report import render
+
+    path.write_text(render(results))
+    print(f"Wrote {path}")
+
+
+def machine_description() -> str:
+    memory = ""
+    if Path("/proc/meminfo").exists():
+        total_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {total_kb / 1024 / 1024:.0f} GiB RAM"
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.platform()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Rembuk benchmarks")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--export-scales", default="1,4,16")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/rembuk_bench"))
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    sqlite_url = f"sqlite:///{RESULTS / 'bench.sqlite'}"
+    results = {
+        "machine": machine_description(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "pages": {"SQLite": bench_pages("SQLite", sqlite_url, args.seconds, args.workers)},
+    }
+    if not args.skip_postgres:
+        from bench.postgres import ensure_database
+
+        ensure_database(args.postgres_url)
+        results["pages"]["PostgreSQL"] = bench_pages(
+            "PostgreSQL", args.postgres_url, args.seconds, args.workers
+        )
+    scales = [float(s) for s in args.export_scales.split(",") if s]
+    results["exports"] = bench_exports(sqlite_url, scales)
+    results["total_seconds"] = round(time.monotonic() - started)
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    write_report(results, Path(args.output))
+
+
+if __name__ == "__main__":
+    main()
