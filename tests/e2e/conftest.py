@@ -1,0 +1,151 @@
+"""Browser journeys: Playwright drives Debian's Chromium against a real server on 127.0.0.1.
+
+The server runs in a thread of this process, on its own SQLite file with the demo seeded.
+Without a Chromium binary these tests are skipped, loudly (make test tries to install it).
+"""
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from config import TestingConfig
+from consult import create_app
+from consult.extensions import db
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+DEMO_PASSWORD = "rembuk-demo-2042"
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM:
+        return
+    message = "Chromium is not installed: BROWSER TESTS SKIPPED (apt-get install chromium)"
+    print(f"\n\n*** {message} ***\n")
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason=message))
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    database = tmp_path_factory.mktemp("e2e") / "e2e.sqlite"
+    uploads = tmp_path_factory.mktemp("e2e-uploads")
+    config = type(
+        "E2EConfig",
+        (TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "UPLOAD_FOLDER": str(uploads),
+            "WTF_CSRF_ENABLED": True,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+        },
+    )
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        from consult.demo import seed
+
+        seed()
+        db.session.commit()
+        db.session.remove()
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport_name(request):
+    return request.param
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open a fresh browser context (own cookies) in a language and viewport."""
+    contexts = []
+
+    def _new_page(viewport="desktop", locale="id-ID"):
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale=locale)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artefact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page, name: str) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 AA violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}},
+    )
+    serious = [
+        violation
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    summary = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in serious
+    ]
+    assert not serious, f"axe on {name}: " + "; ".join(summary)
+
+
+def log_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
