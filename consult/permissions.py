@@ -91,3 +91,24 @@ TEMPLATE_PERMISSIONS = {
     "can_create_consultation": can_create_consultation,
     "can_manage_accounts": can_manage_accounts,
 }
+
+
+def can_edit_comment(user: User, comment, consultation: Consultation) -> bool:
+    """Authors edit or withdraw their own online comments while the consultation is open."""
+    from consult.feedback.models import CommentStatus
+
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and comment.author_id == user.id
+        and comment.entered_by_id is None
+        and consultation.state == ConsultationState.PUBLISHED
+        and comment.status in (CommentStatus.PUBLISHED, CommentStatus.PENDING)
+    )
+
+
+def can_record_input(user: User, consultation: Consultation) -> bool:
+    """Organisers may record input given at the FGD or on paper until the archive."""
+    return can_manage(user, consultation) and consultation.state != ConsultationState.ARCHIVED
+
+
+TEMPLATE_PERMISSIONS.update(can_edit_comment=can_edit_comment, can_record_input=can_record_input)

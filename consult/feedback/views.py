@@ -1,25 +1,451 @@
-"""Placeholder participant pages; the feedback feature replaces them."""
+"""Participant pages: overview, sections, strategies (comments and ratings), my input."""
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult.auth.models import StakeholderGroup, User
+from consult.core.forms import ConfirmForm
+from consult.extensions import db
+from consult.feedback import queries, services
+from consult.feedback.forms import (
+    CANNOT_JUDGE,
+    COMMENT_TYPE_LABELS,
+    DOCUMENT_KINDS,
+    PHASE_LABELS,
+    SOURCE_LABELS,
+    CommentForm,
+    DocumentForm,
+    EditCommentForm,
+    OnBehalfCommentForm,
+    OnBehalfRatingForm,
+    rating_form_class,
+)
+from consult.feedback.models import Comment, CommentStatus, InputSource
+from consult.markdown import split_paragraphs
+from consult.permissions import (
+    can_edit_comment,
+    can_manage,
+    can_participate,
+    can_record_input,
+    require,
+    require_manage,
+)
+from consult.plans.models import Phase, Section, Strategy
+from consult.timeutil import utcnow
+from consult.uploads import send_stored
 
 bp = Blueprint("feedback", __name__)
+KINDS = "any(sections,strategies)"
+
+
+@bp.app_context_processor
+def feedback_helpers():
+    return {
+        "comment_type_labels": COMMENT_TYPE_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "phase_labels": PHASE_LABELS,
+        "document_kinds": DOCUMENT_KINDS,
+        "can_edit_comment": can_edit_comment,
+        "CommentStatus": CommentStatus,
+        "utcnow": utcnow,
+    }
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+def _load_target(consultation, kind: str, item_id: int):
+    if kind == "sections":
+        return queries.get_section(consultation, item_id)
+    return queries.get_strategy(consultation, item_id)
+
+
+def _target_url(consultation, target, **kw) -> str:
+    if isinstance(target, Section):
+        return url_for(
+            "feedback.show_section", consultation_id=consultation.id, section_id=target.id, **kw
+        )
+    return url_for(
+        "feedback.show_strategy", consultation_id=consultation.id, strategy_id=target.id, **kw
+    )
+
+
+def _comment_url(consultation, comment: Comment) -> str:
+    if comment.strategy_id:
+        endpoint, args = "feedback.show_strategy", {"strategy_id": comment.strategy_id}
+    else:
+        endpoint, args = "feedback.show_section", {"section_id": comment.section_id}
+    return url_for(endpoint, consultation_id=consultation.id, **args) + f"#comment-{comment.id}"
+
+
+def _may_post(consultation) -> bool:
+    return can_participate(current_user, consultation) and services.current_phase(consultation)
+
+
+def _rating_form(criteria, strategy, phase, formdata=None):
+    form_class = rating_form_class(criteria)
+    if formdata is not None:
+        return form_class()
+    current = queries.user_ratings(strategy, current_user) if phase else {}
+    values = {}
+    for criterion in criteria:
+        rating = current.get((phase, criterion.id))
+        if rating is not None:
+            values[f"criterion_{criterion.id}"] = (
+                CANNOT_JUDGE if rating.value is None else str(rating.value)
+            )
+    return form_class(formdata=None, data=values)
+
+
+def _render_target(consultation, target, comment_form=None, rating_form=None, status=200):
+    """The section or strategy page: text with paragraph counts, ratings, thread, form."""
+    phase = services.current_phase(consultation)
+    thread = queries.comment_thread(
+        target, current_user, consultation, _page(), current_app.config["PAGE_SIZE"]
+    )
+    reply_to = None
+    reply_id = request.args.get("reply_to", type=int) or (
+        comment_form.parent_id.data if comment_form else None
+    )
+    if reply_id:
+        reply_to = queries.get_comment(consultation, reply_id, current_user)
+    if comment_form is None:
+        comment_form = CommentForm(
+            formdata=None,
+            paragraph_index=request.args.get("paragraph", type=int),
+            parent_id=reply_id,
+        )
+    context = {
+        "consultation": consultation,
+        "target": target,
+        "paragraphs": split_paragraphs(services.target_text(target)),
+        "paragraph_counts": queries.paragraph_counts(target, current_user, consultation),
+        "thread": thread,
+        "phase": phase,
+        "may_post": _may_post(consultation),
+        "may_record": can_record_input(current_user, consultation),
+        "comment_form": comment_form,
+        "reply_to": reply_to,
+        "confirm_form": ConfirmForm(formdata=None),
+    }
+    if isinstance(target, Strategy):
+        criteria = queries.criteria_of(consultation)
+        context.update(
+            criteria=criteria,
+            my_ratings=queries.user_ratings(target, current_user),
+            rating_form=rating_form or _rating_form(criteria, target, phase),
+        )
+        return render_template("feedback/strategy.html", **context), status
+    strategies = target.strategies
+    criteria_count = len(queries.criteria_of(consultation))
+    context.update(
+        strategies=strategies,
+        progress=queries.user_progress(
+            consultation, current_user, [s.id for s in strategies], criteria_count
+        ),
+    )
+    return render_template("feedback/section.html", **context), status
 
 
 @bp.route("/c/<int:consultation_id>")
+@login_required
 def consultation_overview(consultation_id: int):
-    abort(501)
+    """The plan with the participant's progress and what changed since the last visit."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    chapters = queries.plan_structure(consultation)
+    strategy_ids = [s.id for ch in chapters for sec in ch.sections for s in sec.strategies]
+    criteria_count = len(queries.criteria_of(consultation))
+    membership = queries.membership(consultation, current_user)
+    changes = queries.changes_since(
+        consultation, current_user, membership.last_visit_at if membership else None
+    )
+    if membership is not None:
+        services.note_visit(membership)
+        db.session.commit()
+    return render_template(
+        "feedback/overview.html",
+        consultation=consultation,
+        chapters=chapters,
+        progress=queries.user_progress(consultation, current_user, strategy_ids, criteria_count),
+        commented_sections=queries.commented_sections(consultation, current_user),
+        changes=changes,
+        phase=services.current_phase(consultation),
+        may_post=_may_post(consultation),
+        documents=queries.documents_of(consultation),
+    )
 
 
 @bp.route("/c/<int:consultation_id>/sections/<int:section_id>")
+@login_required
 def show_section(consultation_id: int, section_id: int):
-    abort(501)
+    consultation = queries.get_consultation(consultation_id, current_user)
+    return _render_target(consultation, queries.get_section(consultation, section_id))
 
 
 @bp.route("/c/<int:consultation_id>/strategies/<int:strategy_id>")
+@login_required
 def show_strategy(consultation_id: int, strategy_id: int):
-    abort(501)
+    consultation = queries.get_consultation(consultation_id, current_user)
+    return _render_target(consultation, queries.get_strategy(consultation, strategy_id))
+
+
+@bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")
+@login_required
+def add_comment(consultation_id: int, kind: str, item_id: int):
+    """Post a comment or reply while the input window is open (403 otherwise)."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    target = _load_target(consultation, kind, item_id)
+    require(bool(_may_post(consultation)))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_target(consultation, target, comment_form=form, status=422)
+    data = form.comment_data()
+    if form.parent_id.data:
+        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
+    comment = services.add_comment(
+        target,
+        current_user,
+        data,
+        phase=services.current_phase(consultation),
+        consultation=consultation,
+    )
+    # A repeated submission returns the comment already made: attach the file only once.
+    if form.uploaded_file() and not queries.has_attachment(comment):
+        services.add_attachment(comment, form.uploaded_file(), current_user)
+    db.session.commit()
+    if comment.status == CommentStatus.PENDING:
+        flash(_("Thank you. Your comment will appear once an organiser has approved it."), "info")
+    else:
+        flash(_("Thank you, your comment has been posted."), "success")
+    return redirect(_comment_url(consultation, comment))
+
+
+@bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/ratings")
+@login_required
+def rate_strategy(consultation_id: int, strategy_id: int):
+    """Save the participant's ratings for the open phase (403 when no window is open)."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    strategy = queries.get_strategy(consultation, strategy_id)
+    require(bool(_may_post(consultation)))
+    phase = services.current_phase(consultation)
+    criteria = queries.criteria_of(consultation)
+    form = _rating_form(criteria, strategy, phase, formdata=request.form)
+    if not form.validate_on_submit():
+        return _render_target(consultation, strategy, rating_form=form, status=422)
+    services.set_ratings(strategy, criteria, current_user, form.rating_values(criteria), phase)
+    db.session.commit()
+    flash(_("Your ratings have been saved."), "success")
+    return redirect(_target_url(consultation, strategy) + "#ratings")
+
+
+@bp.route("/c/<int:consultation_id>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_comment(consultation_id: int, comment_id: int):
+    """The author edits a comment; earlier versions are kept (403 for anyone else)."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    comment = queries.get_comment(consultation, comment_id, current_user)
+    require(can_edit_comment(current_user, comment, consultation))
+    form = EditCommentForm(obj=comment if request.method == "GET" else None)
+    if request.method == "GET":
+        form.type.data = comment.type.value
+    if form.validate_on_submit():
+        services.edit_comment(comment, current_user, form.comment_data())
+        db.session.commit()
+        flash(_("Your comment has been updated."), "success")
+        return redirect(_comment_url(consultation, comment))
+    return render_template(
+        "feedback/edit_comment.html", consultation=consultation, comment=comment, form=form
+    )
+
+
+@bp.post("/c/<int:consultation_id>/comments/<int:comment_id>/withdraw")
+@login_required
+def withdraw_comment(consultation_id: int, comment_id: int):
+    consultation = queries.get_consultation(consultation_id, current_user)
+    comment = queries.get_comment(consultation, comment_id, current_user)
+    require(can_edit_comment(current_user, comment, consultation))
+    if ConfirmForm().validate_on_submit():
+        services.withdraw_comment(comment, current_user)
+        db.session.commit()
+        flash(_("Your comment has been withdrawn."), "info")
+    return redirect(_comment_url(consultation, comment))
+
+
+@bp.get("/c/<int:consultation_id>/comments/<int:comment_id>/history")
+@login_required
+def comment_history(consultation_id: int, comment_id: int):
+    """Earlier versions of an edited comment (not of hidden or withdrawn ones)."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    comment = queries.get_comment(consultation, comment_id, current_user)
+    if comment.status != CommentStatus.PUBLISHED and not (
+        comment.author_id == current_user.id or can_manage(current_user, consultation)
+    ):
+        abort(404)
+    return render_template(
+        "feedback/history.html",
+        consultation=consultation,
+        comment=comment,
+        revisions=queries.revisions_of(comment),
+        back_url=_comment_url(consultation, comment),
+    )
+
+
+@bp.get("/c/<int:consultation_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(consultation_id: int, attachment_id: int):
+    """Serve an attachment to those who may see its comment (404 to anyone else)."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    attachment = queries.get_attachment(consultation, attachment_id, current_user)
+    return _send(attachment)
+
+
+def _send(stored):
+    try:
+        return send_stored(stored.stored_name, stored.original_name, stored.mime_type)
+    except FileNotFoundError:
+        abort(404)
+
+
+@bp.route(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/record", methods=["GET", "POST"])
+@login_required
+def record_input(consultation_id: int, kind: str, item_id: int):
+    """Organisers record a comment given at the FGD or on paper."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    target = _load_target(consultation, kind, item_id)
+    require(can_record_input(current_user, consultation))
+    members, groups = queries.participants_of(consultation), queries.active_groups()
+    form = OnBehalfCommentForm(members=members, groups=groups)
+    if request.method == "GET":
+        form.phase.data = queries.progress_phase(consultation).value
+    if form.validate_on_submit():
+        who, _sep, who_id = form.on_behalf.data.partition(":")
+        services.record_on_behalf(
+            target,
+            current_user,
+            form.comment_data(),
+            phase=Phase(form.phase.data),
+            source=InputSource(form.source.data),
+            member=db.session.get(User, int(who_id)) if who == "user" else None,
+            group=db.session.get(StakeholderGroup, int(who_id)) if who == "group" else None,
+        )
+        db.session.commit()
+        flash(_("The comment has been recorded."), "success")
+        return redirect(url_for(request.endpoint, **request.view_args))
+    return _render_record(consultation, target, members, comment_form=form)
+
+
+def _render_record(consultation, target, members, comment_form=None, rating_form=None):
+    criteria = queries.criteria_of(consultation) if isinstance(target, Strategy) else []
+    if isinstance(target, Strategy) and rating_form is None:
+        rating_form = rating_form_class(criteria, OnBehalfRatingForm)(
+            formdata=None, members=members, phase=queries.progress_phase(consultation).value
+        )
+    if comment_form is None:
+        comment_form = OnBehalfCommentForm(
+            formdata=None,
+            members=members,
+            groups=queries.active_groups(),
+            phase=queries.progress_phase(consultation).value,
+        )
+    return render_template(
+        "feedback/record.html",
+        consultation=consultation,
+        target=target,
+        kind="strategies" if isinstance(target, Strategy) else "sections",
+        comment_form=comment_form,
+        rating_form=rating_form,
+        criteria=criteria,
+        back_url=_target_url(consultation, target),
+    )
+
+
+@bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/record/ratings")
+@login_required
+def record_ratings(consultation_id: int, strategy_id: int):
+    """Organisers record a participant's ratings given at the FGD or on paper."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    strategy = queries.get_strategy(consultation, strategy_id)
+    require(can_record_input(current_user, consultation))
+    members = queries.participants_of(consultation)
+    criteria = queries.criteria_of(consultation)
+    form = rating_form_class(criteria, OnBehalfRatingForm)(members=members)
+    if not form.validate_on_submit():
+        return _render_record(consultation, strategy, members, rating_form=form)
+    services.record_ratings_on_behalf(
+        strategy,
+        criteria,
+        current_user,
+        db.session.get(User, int(form.member.data)),
+        form.rating_values(criteria),
+        phase=Phase(form.phase.data),
+        source=InputSource(form.source.data),
+    )
+    db.session.commit()
+    flash(_("The ratings have been recorded."), "success")
+    return redirect(
+        url_for(
+            "feedback.record_input",
+            consultation_id=consultation.id,
+            kind="strategies",
+            item_id=strategy.id,
+        )
+    )
+
+
+@bp.route("/c/<int:consultation_id>/documents", methods=["GET", "POST"])
+@login_required
+def documents(consultation_id: int):
+    """FGD minutes, attendance list and other files: organisers upload, members download."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    form = DocumentForm() if can_manage(current_user, consultation) else None
+    if request.method == "POST":
+        require_manage(current_user, consultation)
+        if form.validate_on_submit():
+            services.add_document(
+                consultation, current_user, form.file.data, form.kind.data, form.title.data
+            )
+            db.session.commit()
+            flash(_("The document has been uploaded."), "success")
+            return redirect(url_for("feedback.documents", consultation_id=consultation.id))
+    return render_template(
+        "feedback/documents.html",
+        consultation=consultation,
+        documents=queries.documents_of(consultation),
+        form=form,
+    )
+
+
+@bp.get("/c/<int:consultation_id>/documents/<int:document_id>")
+@login_required
+def download_document(consultation_id: int, document_id: int):
+    consultation = queries.get_consultation(consultation_id, current_user)
+    return _send(queries.get_document(consultation, document_id))
 
 
 @bp.route("/my-input")
+@login_required
 def my_input():
-    abort(501)
+    """Everything the user has submitted, with its status, across consultations."""
+    per_page = current_app.config["PAGE_SIZE"]
+    comments = queries.my_comments(current_user, _page(), per_page)
+    ratings = queries.my_ratings(current_user, request.args.get("rpage", 1, type=int), per_page)
+    consultation_titles, strategies = queries.titles_for(
+        {c.consultation_id for c in comments.items} | {r.consultation_id for r in ratings.items},
+        {r.strategy_id for r in ratings.items},
+    )
+    return render_template(
+        "feedback/my_input.html",
+        comments=comments,
+        ratings=ratings,
+        consultation_titles=consultation_titles,
+        strategies=strategies,
+        comment_url=lambda c: _comment_url(_Ref(c.consultation_id), c),
+        now=utcnow(),
+    )
+
+
+class _Ref:
+    def __init__(self, id_: int):
+        self.id = id_

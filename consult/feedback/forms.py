@@ -1,0 +1,212 @@
+"""Forms for comments, ratings, on-behalf input and consultation documents."""
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from consult.feedback.models import CommentType, InputSource
+from consult.plans.models import Phase
+from consult.uploads import UploadError, check_upload
+
+MAX_COMMENT_CHARS = 20_000
+CANNOT_JUDGE = "na"
+
+COMMENT_TYPE_LABELS = {
+    CommentType.SUPPORT: _l("Support"),
+    CommentType.OBJECTION: _l("Objection"),
+    CommentType.CHANGE: _l("Proposed change"),
+    CommentType.QUESTION: _l("Question"),
+    CommentType.OTHER: _l("Other"),
+}
+SOURCE_LABELS = {
+    InputSource.ONLINE: _l("online"),
+    InputSource.FGD: _l("the FGD"),
+    InputSource.LETTER: _l("a letter"),
+    InputSource.EMAIL: _l("an e-mail"),
+}
+PHASE_LABELS = {Phase.PRE: _l("Before the FGD"), Phase.POST: _l("After the FGD")}
+DOCUMENT_KINDS = {
+    "minutes": _l("FGD minutes"),
+    "attendance": _l("Attendance list"),
+    "other": _l("Other document"),
+}
+
+
+def _optional_int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class CommentFieldsMixin:
+    type = RadioField(
+        _l("Type of comment"),
+        choices=[SelectChoice(t.value, label) for t, label in COMMENT_TYPE_LABELS.items()],
+        default=CommentType.OTHER.value,
+        validators=[InputRequired()],
+    )
+    body = TextAreaField(
+        _l("Your comment"),
+        validators=[
+            DataRequired(message=_l("Please write your comment.")),
+            Length(
+                max=MAX_COMMENT_CHARS,
+                message=_l("At most %(max)d characters, please.", max=MAX_COMMENT_CHARS),
+            ),
+        ],
+        render_kw={"rows": 6},
+    )
+    proposed_wording = TextAreaField(
+        _l("Proposed wording"),
+        validators=[Length(max=MAX_COMMENT_CHARS)],
+        render_kw={"rows": 3},
+    )
+    reference = TextAreaField(
+        _l("Reference or evidence (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+    def validate_proposed_wording(self, field):
+        if self.type.data == CommentType.CHANGE.value and not (field.data or "").strip():
+            raise ValidationError(_l("A proposed change needs the wording you propose."))
+
+    def comment_data(self) -> dict:
+        return {
+            "type": CommentType(self.type.data),
+            "body": self.body.data.strip(),
+            "proposed_wording": (self.proposed_wording.data or "").strip(),
+            "reference": (self.reference.data or "").strip(),
+        }
+
+
+class CommentForm(CommentFieldsMixin, FlaskForm):
+    """A new comment or reply; the submission key makes a repeated POST harmless."""
+
+    paragraph_index = HiddenField(filters=[_optional_int])
+    parent_id = HiddenField(filters=[_optional_int])
+    submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    attachment = FileField(_l("Attachment (PDF, DOCX, XLSX, PNG or JPEG; optional)"))
+
+    def validate_submission_key(self, field):
+        if field.data and len(field.data) > 64:
+            raise ValidationError(_l("Invalid form; please reload the page."))
+
+    def validate_attachment(self, field):
+        if field.data and getattr(field.data, "filename", ""):
+            try:
+                check_upload(field.data)
+            except UploadError as error:
+                raise ValidationError(str(error)) from error
+
+    def comment_data(self) -> dict:
+        data = super().comment_data()
+        data["paragraph_index"] = self.paragraph_index.data
+        data["submission_key"] = self.submission_key.data or None
+        return data
+
+    def uploaded_file(self):
+        file = self.attachment.data
+        return file if file and getattr(file, "filename", "") else None
+
+
+class EditCommentForm(CommentFieldsMixin, FlaskForm):
+    """Change the text of one's own comment; the earlier text is kept."""
+
+
+class OnBehalfCommentForm(CommentForm):
+    """A comment an organiser records for a participant or a whole stakeholder group."""
+
+    on_behalf = SelectField(_l("On behalf of"), validators=[InputRequired()])
+    source = SelectField(
+        _l("Given at / by"),
+        choices=[
+            SelectChoice(s.value, SOURCE_LABELS[s]) for s in InputSource if s != InputSource.ONLINE
+        ],
+        default=InputSource.FGD.value,
+    )
+    phase = SelectField(
+        _l("Phase"), choices=[SelectChoice(p.value, label) for p, label in PHASE_LABELS.items()]
+    )
+
+    def __init__(self, *args, members=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_behalf.choices = [
+            SelectChoice(f"user:{m.id}", f"{m.name} ({m.email})") for m in members
+        ] + [SelectChoice(f"group:{g.id}", _l("Group: %(name)s", name=g.name)) for g in groups]
+
+
+class RatingForm(FlaskForm):
+    """One radio group per criterion; built per consultation by rating_form_class()."""
+
+    def rating_values(self, criteria) -> dict[int, int | None]:
+        values = {}
+        for criterion in criteria:
+            raw = getattr(self, f"criterion_{criterion.id}").data
+            if raw:
+                values[criterion.id] = None if raw == CANNOT_JUDGE else int(raw)
+        return values
+
+
+class OnBehalfRatingForm(RatingForm):
+    member = SelectField(_l("On behalf of"), validators=[InputRequired()])
+    source = SelectField(
+        _l("Given at / by"),
+        choices=[
+            SelectChoice(s.value, SOURCE_LABELS[s]) for s in InputSource if s != InputSource.ONLINE
+        ],
+        default=InputSource.FGD.value,
+    )
+    phase = SelectField(
+        _l("Phase"), choices=[SelectChoice(p.value, label) for p, label in PHASE_LABELS.items()]
+    )
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member.choices = [SelectChoice(str(m.id), f"{m.name} ({m.email})") for m in members]
+
+
+def rating_form_class(criteria, base=RatingForm):
+    """A form class with a radio group for each criterion of the consultation."""
+
+    class _Form(base):
+        pass
+
+    for criterion in criteria:
+        labels = criterion.labels
+        choices = [
+            SelectChoice(
+                str(point), f"{point} – {labels[point - 1]}" if point <= len(labels) else str(point)
+            )
+            for point in range(1, criterion.scale_max + 1)
+        ] + [SelectChoice(CANNOT_JUDGE, _l("Cannot judge"))]
+        setattr(
+            _Form,
+            f"criterion_{criterion.id}",
+            RadioField(criterion.label, choices=choices, validators=[Optional()]),
+        )
+    return _Form
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k, label) for k, label in DOCUMENT_KINDS.items()]
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    file = FileField(_l("File (PDF, DOCX, XLSX, PNG or JPEG)"))
+
+    def validate_file(self, field):
+        if not (field.data and getattr(field.data, "filename", "")):
+            raise ValidationError(_l("Please choose a file."))
+        try:
+            check_upload(field.data)
+        except UploadError as error:
+            raise ValidationError(str(error)) from error

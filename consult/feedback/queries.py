@@ -1,0 +1,486 @@
+"""Loading what the participant pages show, in a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy.orm import aliased, selectinload
+
+from consult.auth.models import Role, StakeholderGroup, User
+from consult.extensions import db
+from consult.feedback.models import (
+    Attachment,
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    Rating,
+)
+from consult.permissions import can_manage, require_view
+from consult.plans.models import (
+    Chapter,
+    CommentVisibility,
+    Consultation,
+    ConsultationDocument,
+    Criterion,
+    MemberRole,
+    Membership,
+    Phase,
+    Section,
+    Strategy,
+)
+from consult.timeutil import utcnow
+
+# What other participants may see of a comment: published ones, and the placeholder of
+# hidden or withdrawn ones (so the replies under them stay readable).
+SHOWN_TO_OTHERS = (CommentStatus.PUBLISHED, CommentStatus.HIDDEN, CommentStatus.WITHDRAWN)
+
+
+def comment_options():
+    return (
+        selectinload(Comment.author),
+        selectinload(Comment.group),
+        selectinload(Comment.entered_by),
+        selectinload(Comment.attachments),
+    )
+
+
+# --- loading with 404s ---------------------------------------------------------------
+
+
+def get_consultation(consultation_id: int, user: User) -> Consultation:
+    """The consultation, or 404 if missing or not visible to the user."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        abort(404)
+    require_view(user, consultation)
+    return consultation
+
+
+def get_section(consultation: Consultation, section_id: int) -> Section:
+    """A section of this consultation, or 404."""
+    section = db.session.scalar(
+        select(Section)
+        .join(Chapter)
+        .where(Section.id == section_id, Chapter.consultation_id == consultation.id)
+        .options(selectinload(Section.chapter), selectinload(Section.strategies))
+    )
+    if section is None:
+        abort(404)
+    return section
+
+
+def get_strategy(consultation: Consultation, strategy_id: int) -> Strategy:
+    """A strategy of this consultation, or 404."""
+    strategy = db.session.scalar(
+        select(Strategy)
+        .join(Section)
+        .join(Chapter)
+        .where(Strategy.id == strategy_id, Chapter.consultation_id == consultation.id)
+        .options(selectinload(Strategy.section).selectinload(Section.chapter))
+    )
+    if strategy is None:
+        abort(404)
+    return strategy
+
+
+def get_comment(consultation: Consultation, comment_id: int, user: User) -> Comment:
+    """A comment of this consultation the user may see, or 404."""
+    comment = db.session.scalar(
+        select(Comment)
+        .where(
+            Comment.id == comment_id,
+            Comment.consultation_id == consultation.id,
+            visible_condition(user, consultation),
+        )
+        .options(*comment_options(), selectinload(Comment.strategy), selectinload(Comment.section))
+    )
+    if comment is None:
+        abort(404)
+    return comment
+
+
+def criteria_of(consultation: Consultation) -> list[Criterion]:
+    return list(
+        db.session.scalars(
+            select(Criterion)
+            .where(Criterion.consultation_id == consultation.id)
+            .order_by(Criterion.position, Criterion.id)
+        )
+    )
+
+
+# --- visibility ----------------------------------------------------------------------
+
+
+def organiser_ids(consultation: Consultation):
+    """A subquery of the users who run this consultation (its organisers and admins)."""
+    return (
+        select(Membership.user_id)
+        .where(
+            Membership.consultation_id == consultation.id,
+            Membership.role == MemberRole.ORGANISER,
+        )
+        .union(select(User.id).where(User.role == Role.ADMIN))
+        .scalar_subquery()
+    )
+
+
+def visible_condition(user: User, consultation: Consultation):
+    """SQL condition on Comment: what this user may see (perhaps as a placeholder)."""
+    if can_manage(user, consultation):
+        return true()
+    own = Comment.author_id == user.id
+    if consultation.comment_visibility == CommentVisibility.ALL:
+        return or_(own, Comment.status.in_(SHOWN_TO_OTHERS))
+    mine = aliased(Comment)
+    my_comment_ids = select(mine.id).where(mine.author_id == user.id).scalar_subquery()
+    reply_from_organiser = and_(
+        Comment.parent_id.in_(my_comment_ids),
+        Comment.author_id.in_(organiser_ids(consultation)),
+        Comment.status.in_(SHOWN_TO_OTHERS),
+    )
+    return or_(own, reply_from_organiser)
+
+
+def can_see_comment(user: User, consultation: Consultation, comment_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Comment.id).where(
+                Comment.id == comment_id, visible_condition(user, consultation)
+            )
+        )
+        is not None
+    )
+
+
+# --- the discussion of a section or strategy -----------------------------------------
+
+
+def _target_condition(target: Section | Strategy):
+    if isinstance(target, Section):
+        return Comment.section_id == target.id
+    return Comment.strategy_id == target.id
+
+
+@dataclass
+class Thread:
+    pagination: object
+    replies: dict[int, list[Comment]] = field(default_factory=dict)
+
+    @property
+    def comments(self) -> list[Comment]:
+        return list(self.pagination.items)
+
+
+def comment_thread(
+    target: Section | Strategy, user: User, consultation: Consultation, page: int, per_page: int
+) -> Thread:
+    """One page of top-level comments on a target, with their visible replies."""
+    visible = visible_condition(user, consultation)
+    pagination = db.paginate(
+        select(Comment)
+        .where(_target_condition(target), Comment.parent_id.is_(None), visible)
+        .order_by(Comment.created_at, Comment.id)
+        .options(*comment_options()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        count=True,
+    )
+    ids = [c.id for c in pagination.items]
+    replies: dict[int, list[Comment]] = defaultdict(list)
+    if ids:
+        for reply in db.session.scalars(
+            select(Comment)
+            .where(Comment.parent_id.in_(ids), visible)
+            .order_by(Comment.created_at, Comment.id)
+            .options(*comment_options())
+        ):
+            replies[reply.parent_id].append(reply)
+    return Thread(pagination, dict(replies))
+
+
+def paragraph_counts(
+    target: Section | Strategy, user: User, consultation: Consultation
+) -> dict[int, int]:
+    """How many visible top-level comments each paragraph has (one grouped query)."""
+    rows = db.session.execute(
+        select(Comment.paragraph_index, func.count(Comment.id))
+        .where(
+            _target_condition(target),
+            Comment.parent_id.is_(None),
+            Comment.paragraph_index.is_not(None),
+            Comment.status != CommentStatus.WITHDRAWN,
+            visible_condition(user, consultation),
+        )
+        .group_by(Comment.paragraph_index)
+    )
+    return {index: count for index, count in rows}
+
+
+def user_ratings(strategy: Strategy, user: User) -> dict[tuple[Phase, int], Rating]:
+    """The user's ratings of a strategy, by (phase, criterion id)."""
+    return {
+        (r.phase, r.criterion_id): r
+        for r in db.session.scalars(
+            select(Rating).where(Rating.strategy_id == strategy.id, Rating.user_id == user.id)
+        )
+    }
+
+
+def progress_phase(consultation: Consultation) -> Phase:
+    """The phase progress is counted in: the open one, else the latest that has opened."""
+    now = utcnow()
+    phase = consultation.phase_at(now)
+    if phase is not None:
+        return phase
+    if consultation.post_opens_at and consultation.post_opens_at <= now:
+        return Phase.POST
+    return Phase.PRE
+
+
+@dataclass
+class Progress:
+    rated: set[int]
+    commented: set[int]
+    total: int
+
+    def of(self, strategy_id: int) -> tuple[bool, bool]:
+        return strategy_id in self.rated, strategy_id in self.commented
+
+
+def user_progress(
+    consultation: Consultation, user: User, strategy_ids: list[int], criteria_count: int
+) -> Progress:
+    """Which strategies the user has fully rated (in the progress phase) and commented on."""
+    phase = progress_phase(consultation)
+    rated_rows = db.session.execute(
+        select(Rating.strategy_id, func.count(Rating.id))
+        .where(
+            Rating.consultation_id == consultation.id,
+            Rating.user_id == user.id,
+            Rating.phase == phase,
+        )
+        .group_by(Rating.strategy_id)
+    )
+    rated = {sid for sid, count in rated_rows if criteria_count and count >= criteria_count}
+    commented = set(
+        db.session.scalars(
+            select(Comment.strategy_id)
+            .where(
+                Comment.consultation_id == consultation.id,
+                Comment.author_id == user.id,
+                Comment.strategy_id.is_not(None),
+                Comment.status != CommentStatus.WITHDRAWN,
+            )
+            .distinct()
+        )
+    )
+    ids = set(strategy_ids)
+    return Progress(rated & ids, commented & ids, len(ids))
+
+
+def commented_sections(consultation: Consultation, user: User) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(Comment.section_id)
+            .where(
+                Comment.consultation_id == consultation.id,
+                Comment.author_id == user.id,
+                Comment.section_id.is_not(None),
+                Comment.status != CommentStatus.WITHDRAWN,
+            )
+            .distinct()
+        )
+    )
+
+
+def plan_structure(consultation: Consultation) -> list[Chapter]:
+    """Chapters with their sections and strategies, in order (three queries)."""
+    return list(
+        db.session.scalars(
+            select(Chapter)
+            .where(Chapter.consultation_id == consultation.id)
+            .order_by(Chapter.position, Chapter.id)
+            .options(selectinload(Chapter.sections).selectinload(Section.strategies))
+        )
+    )
+
+
+@dataclass
+class Changes:
+    since: datetime | None
+    new_comments: int = 0
+    new_replies: int = 0
+    replies_to_me: int = 0
+    latest: list[Comment] = field(default_factory=list)
+
+
+def changes_since(consultation: Consultation, user: User, since: datetime | None) -> Changes:
+    """New comments and replies by others, visible to the user, since a moment."""
+    changes = Changes(since)
+    if since is None:
+        return changes
+    mine = aliased(Comment)
+    my_ids = select(mine.id).where(mine.author_id == user.id).scalar_subquery()
+    base = (
+        Comment.consultation_id == consultation.id,
+        Comment.created_at > since,
+        or_(Comment.author_id.is_(None), Comment.author_id != user.id),
+        Comment.status == CommentStatus.PUBLISHED,
+        visible_condition(user, consultation),
+    )
+    row = db.session.execute(
+        select(
+            func.count(Comment.id).filter(Comment.parent_id.is_(None)),
+            func.count(Comment.id).filter(Comment.parent_id.is_not(None)),
+            func.count(Comment.id).filter(Comment.parent_id.in_(my_ids)),
+        ).where(*base)
+    ).one()
+    changes.new_comments, changes.new_replies, changes.replies_to_me = row
+    changes.latest = list(
+        db.session.scalars(
+            select(Comment)
+            .where(*base)
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(10)
+            .options(
+                *comment_options(), selectinload(Comment.strategy), selectinload(Comment.section)
+            )
+        )
+    )
+    return changes
+
+
+def membership(consultation: Consultation, user: User) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.consultation_id == consultation.id, Membership.user_id == user.id
+        )
+    )
+
+
+# --- recording on behalf, documents, history -----------------------------------------
+
+
+def participants_of(consultation: Consultation) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.consultation_id == consultation.id,
+                Membership.role == MemberRole.PARTICIPANT,
+            )
+            .order_by(User.name)
+        ).unique()
+    )
+
+
+def active_groups() -> list[StakeholderGroup]:
+    return list(
+        db.session.scalars(
+            select(StakeholderGroup)
+            .where(StakeholderGroup.active.is_(True))
+            .order_by(StakeholderGroup.position, StakeholderGroup.name)
+        )
+    )
+
+
+def documents_of(consultation: Consultation) -> list[ConsultationDocument]:
+    return list(
+        db.session.scalars(
+            select(ConsultationDocument)
+            .where(ConsultationDocument.consultation_id == consultation.id)
+            .order_by(ConsultationDocument.uploaded_at.desc(), ConsultationDocument.id.desc())
+        )
+    )
+
+
+def get_document(consultation: Consultation, document_id: int) -> ConsultationDocument:
+    document = db.session.get(ConsultationDocument, document_id)
+    if document is None or document.consultation_id != consultation.id:
+        abort(404)
+    return document
+
+
+def get_attachment(consultation: Consultation, attachment_id: int, user: User) -> Attachment:
+    """An attachment of a comment the user may see, or 404."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not can_see_comment(user, consultation, attachment.comment_id):
+        abort(404)
+    comment_consultation = db.session.scalar(
+        select(Comment.consultation_id).where(Comment.id == attachment.comment_id)
+    )
+    if comment_consultation != consultation.id:
+        abort(404)
+    return attachment
+
+
+def has_attachment(comment: Comment) -> bool:
+    return (
+        db.session.scalar(select(Attachment.id).where(Attachment.comment_id == comment.id))
+        is not None
+    )
+
+
+def revisions_of(comment: Comment) -> list[CommentRevision]:
+    return list(
+        db.session.scalars(
+            select(CommentRevision)
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.revision.desc())
+        )
+    )
+
+
+# --- my input --------------------------------------------------------------------------
+
+
+def my_comments(user: User, page: int, per_page: int):
+    """Everything the user wrote, newest first, with where it was written."""
+    pagination = db.paginate(
+        select(Comment)
+        .where(Comment.author_id == user.id)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .options(selectinload(Comment.strategy), selectinload(Comment.section)),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    return pagination
+
+
+def my_ratings(user: User, page: int, per_page: int):
+    return db.paginate(
+        select(Rating)
+        .where(Rating.user_id == user.id)
+        .order_by(Rating.updated_at.desc(), Rating.id.desc())
+        .options(selectinload(Rating.criterion)),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+
+
+def titles_for(consultation_ids: set[int], strategy_ids: set[int]):
+    """Consultation and strategy titles for a page of my input (two queries)."""
+    consultations = (
+        dict(
+            db.session.execute(
+                select(Consultation.id, Consultation.title).where(
+                    Consultation.id.in_(consultation_ids)
+                )
+            ).all()
+        )
+        if consultation_ids
+        else {}
+    )
+    strategies = (
+        {s.id: s for s in db.session.scalars(select(Strategy).where(Strategy.id.in_(strategy_ids)))}
+        if strategy_ids
+        else {}
+    )
+    return consultations, strategies
