@@ -1,7 +1,5 @@
 """Rembuk: stakeholder consultation on a development plan."""
 
-import logging
-
 from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -116,6 +114,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if code >= 500:
+            # The failed request may have left the transaction broken; the error page itself
+            # loads the current user, and nothing half-done may be committed later.
+            db.session.rollback()
         return render_template("errors/error.html", code=code), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -160,6 +162,15 @@ def register_security_headers(app: Flask) -> None:
     )
 
     @app.after_request
+    def make_session_permanent(response):
+        # A permanent session expires after PERMANENT_SESSION_LIFETIME; a browser-session
+        # cookie would live as long as the browser does. Only sessions that hold something
+        # (a login, a CSRF token, a language) get a cookie at all.
+        if session and not session.permanent:
+            session.permanent = True
+        return response
+
+    @app.after_request
     def set_security_headers(response):
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -181,7 +192,7 @@ def register_cli(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    # One record, one line: user input cannot forge log lines (see consult/logging_setup.py).
+    from consult.logging_setup import configure_logging as configure_single_line_logging
+
+    configure_single_line_logging(app)

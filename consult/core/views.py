@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consult.core.forms import LanguageForm
-from consult.extensions import csrf, db
+from consult.extensions import csrf, db, limiter
 
 bp = Blueprint("core", __name__)
 
@@ -36,6 +36,7 @@ def set_language():
 
 @bp.get("/healthz")
 @csrf.exempt
+@limiter.exempt  # probed every few seconds by load balancers
 def health():
     """For load balancers: 200 when the database answers, 503 when it does not."""
     try:
