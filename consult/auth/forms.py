@@ -1,0 +1,105 @@
+"""Forms for signing in, passwords, the account page and account administration."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from consult.auth.models import Role, StakeholderGroup
+from consult.auth.passwords import password_problems, verify_password
+from consult.extensions import db
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.ORGANISER: _l("Organiser"),
+    Role.PARTICIPANT: _l("Participant"),
+}
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    next = HiddenField()
+
+
+class NewPasswordMixin:
+    """A new password typed twice, checked against the length and common-password rules."""
+
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+    def validate_new_password(self, field):
+        problems = password_problems(field.data or "")
+        if problems:
+            raise ValidationError(" ".join(str(p) for p in problems))
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    """Choosing the first password (invitation) or a new one (reset link)."""
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_current_password(self, field):
+        if not verify_password(self.user.password_hash, field.data or ""):
+            raise ValidationError(_l("This is not your current password."))
+
+
+class ResetRequestForm(FlaskForm):
+    email = StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Enter a valid email address.")),
+            Length(max=254),
+        ],
+    )
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
+    position = StringField(_l("Position"), validators=[Length(max=200)])
+    locale = SelectField(_l("Language"))
+
+    def __init__(self, languages: dict[str, str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = list(languages.items())
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=120)])
+
+    def __init__(self, *args, group: StakeholderGroup | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+
+    def validate_name(self, field):
+        query = select(StakeholderGroup.id).where(
+            func.lower(StakeholderGroup.name) == field.data.strip().lower()
+        )
+        if self.group is not None:
+            query = query.where(StakeholderGroup.id != self.group.id)
+        if db.session.scalar(query) is not None:
+            raise ValidationError(_l("A group with this name exists already."))
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField()
