@@ -20,3 +20,4 @@ from consult.plans.models import (  # noqa: F401
     Section,
     Strategy,
 )
+from consult.reports.models import CommentResponse, ResponseGroup  # noqa: F401
