@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from consult.auth.models import User
 from consult.extensions import db
@@ -73,3 +73,26 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "value"):
         return value.value
     return value
+
+
+class AuditTrailIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete a recorded audit event."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, AuditEvent):
+            raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+    for obj in session.dirty:
+        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+            raise AuditTrailIsAppendOnly("audit events cannot be changed")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: Any) -> None:
+    # ORM-level update(AuditEvent)/delete(AuditEvent) would bypass before_flush.
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")

@@ -21,3 +21,5 @@ from consult.plans.models import (  # noqa: F401
     Strategy,
 )
 from consult.reports.models import CommentResponse, ResponseGroup  # noqa: F401
+from consult.moderation.models import Flag, ReminderLog  # noqa: F401
+from consult.notifications import Notification, NotificationPreference  # noqa: F401
