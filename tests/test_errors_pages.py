@@ -7,7 +7,7 @@ from flask import abort
 from sqlalchemy import func, select
 
 from consult.auth.models import User
-from consult.extensions import db
+from consult.extensions import babel, db
 
 # Indonesian strings for the test catalogue: proves the pages go through gettext, whatever
 # the real catalogue holds at the moment.
@@ -28,6 +28,14 @@ TITLES = {
     429: "Too many attempts",
     500: "Something went wrong",
 }
+
+
+@pytest.fixture(autouse=True)
+def fresh_translations_cache():
+    """flask-babel caches catalogues per locale across apps: load (and forget) the test one."""
+    babel.domain_instance.cache.clear()
+    yield
+    babel.domain_instance.cache.clear()
 
 
 @pytest.fixture
