@@ -1,0 +1,221 @@
+"""Inviting participants to a consultation: one by one, or a whole CSV file at once.
+
+A new person gets an account without password, an invitation and an invitation mail; an
+existing account just gets the membership and a notice. Callers commit.
+"""
+
+import csv
+import enum
+import io
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from consult.audit import record
+from consult.auth.models import Invitation, Role, StakeholderGroup, User
+from consult.auth.services import (
+    create_invitation,
+    find_user_by_email,
+    invitation_url,
+    normalise_email,
+    public_url,
+    send_invitation,
+)
+from consult.extensions import db
+from consult.mail import queue_mail
+from consult.plans.models import Consultation, Membership
+
+MAX_FIELD_LENGTH = 200
+COLUMN_NAMES = {
+    "name": {"name", "nama", "nama lengkap"},
+    "email": {"email", "e-mail", "surel", "alamat email"},
+    "organisation": {"organisation", "organization", "organisasi", "instansi", "lembaga"},
+    "group": {"group", "kelompok", "grup", "stakeholder group", "kelompok pemangku kepentingan"},
+    "position": {"position", "jabatan"},
+}
+POSITIONAL_COLUMNS = ["name", "email", "organisation", "group", "position"]
+
+
+class InviteOutcome(enum.StrEnum):
+    INVITED = "invited"  # new account (or one still without password): invitation mailed
+    ADDED = "added"  # existing account: membership added, notice mailed
+    ALREADY = "already"  # already a member: nothing changed
+
+
+@dataclass
+class RowProblem:
+    row: int
+    messages: list = field(default_factory=list)
+
+
+def invite_participant(
+    consultation: Consultation, actor: User, data: dict
+) -> tuple[Membership, InviteOutcome]:
+    """Make someone a participant of the consultation and tell them by mail.
+
+    data: name, email, organisation, position, group (a StakeholderGroup or None).
+    """
+    user = find_user_by_email(data["email"])
+    if user is None:
+        user = User(
+            email=normalise_email(data["email"]),
+            name=data["name"].strip(),
+            organisation=(data.get("organisation") or "").strip(),
+            position=(data.get("position") or "").strip(),
+            group=data.get("group"),
+            role=Role.PARTICIPANT,
+        )
+        db.session.add(user)
+        db.session.flush()
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.consultation_id == consultation.id, Membership.user_id == user.id
+        )
+    )
+    if membership is not None:
+        return membership, InviteOutcome.ALREADY
+    membership = Membership(consultation_id=consultation.id, user_id=user.id)
+    db.session.add(membership)
+    db.session.flush()
+    if user.password_hash:
+        queue_mail(
+            user,
+            "membership",
+            _l("You are invited to a consultation on Rembuk"),
+            "mail/membership_notice.txt",
+            consultation=consultation,
+            inviter=actor,
+            link=public_url("auth.login"),
+        )
+        record(
+            "invitation.member_added",
+            actor,
+            membership,
+            consultation_id=consultation.id,
+            email=user.email,
+        )
+        return membership, InviteOutcome.ADDED
+    send_invitation(user, actor, consultation)
+    return membership, InviteOutcome.INVITED
+
+
+def parse_participants_csv(
+    content: bytes, groups: list[StakeholderGroup]
+) -> tuple[list[dict], list[RowProblem]]:
+    """Read name,email,organisation,group[,position] rows; report every bad row.
+
+    UTF-8 with or without BOM; comma or semicolon separated; a header row is optional.
+    Row numbers are those a spreadsheet shows (the header is row 1).
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowProblem(0, [_l("The file is not UTF-8 text. Save it as “CSV UTF-8”.")])]
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    columns, start = _columns(records[0] if records else [])
+    by_name = {group.name.strip().lower(): group for group in groups if group.active}
+    rows, problems, seen = [], [], {}
+    for number, cells in enumerate(records[start:], start=start + 1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {key: cells[i].strip() if i < len(cells) else "" for key, i in columns.items()}
+        values.setdefault("position", "")
+        messages = _row_messages(values, by_name, seen, number)
+        if messages:
+            problems.append(RowProblem(number, messages))
+        else:
+            rows.append(values)
+    if not rows and not problems:
+        problems.append(RowProblem(0, [_l("The file has no participants.")]))
+    return rows, problems
+
+
+def _columns(first_row: list[str]) -> tuple[dict[str, int], int]:
+    """Column positions from a header row (skipped), or the fixed order without one."""
+    names = [cell.strip().lstrip("\ufeff").lower() for cell in first_row]
+    if any(name in COLUMN_NAMES["email"] for name in names):
+        columns = {}
+        for index, name in enumerate(names):
+            for key, aliases in COLUMN_NAMES.items():
+                if name in aliases and key not in columns:
+                    columns[key] = index
+        for key in POSITIONAL_COLUMNS[:4]:
+            columns.setdefault(key, len(names) + 100)  # missing column: always empty
+        return columns, 1
+    return {key: index for index, key in enumerate(POSITIONAL_COLUMNS)}, 0
+
+
+def _row_messages(values: dict, groups: dict, seen: dict[str, int], number: int) -> list:
+    messages = []
+    if not values["name"]:
+        messages.append(_l("The name is missing."))
+    if not values["email"]:
+        messages.append(_l("The email address is missing."))
+    else:
+        try:
+            validate_email(values["email"], check_deliverability=False)
+        except EmailNotValidError:
+            messages.append(_l("“%(email)s” is not a valid email address.", email=values["email"]))
+        else:
+            address = normalise_email(values["email"])
+            if address in seen:
+                messages.append(
+                    _l("Duplicate: the same email address as row %(row)d.", row=seen[address])
+                )
+            else:
+                seen[address] = number
+            values["email"] = address
+    if not values["group"]:
+        messages.append(_l("The stakeholder group is missing."))
+    elif values["group"].lower() not in groups:
+        messages.append(_l("Unknown stakeholder group “%(group)s”.", group=values["group"]))
+    else:
+        values["group"] = groups[values["group"].lower()]
+    for key in ("name", "organisation", "position"):
+        if len(values[key]) > MAX_FIELD_LENGTH:
+            messages.append(_l("A value is longer than %(max)d characters.", max=MAX_FIELD_LENGTH))
+            break
+    return messages
+
+
+def import_participants(
+    consultation: Consultation, actor: User, rows: list[dict]
+) -> dict[InviteOutcome, int]:
+    """Invite every row parsed by parse_participants_csv; counts per outcome."""
+    counts = dict.fromkeys(InviteOutcome, 0)
+    for values in rows:
+        _, outcome = invite_participant(consultation, actor, values)
+        counts[outcome] += 1
+    record(
+        "invitation.csv_imported",
+        actor,
+        consultation,
+        consultation_id=consultation.id,
+        **{outcome.value: count for outcome, count in counts.items()},
+    )
+    return counts
+
+
+def resend_invitation(
+    consultation: Consultation, membership: Membership, actor: User
+) -> Invitation:
+    """A new invitation mail; earlier links stop working. Only for accounts without password."""
+    return send_invitation(membership.user, actor, consultation)
+
+
+def fresh_invitation_link(consultation: Consultation, membership: Membership, actor: User) -> str:
+    """A new invitation link to hand over by other means (no SMTP); earlier links stop working."""
+    invitation = create_invitation(membership.user, actor, consultation.id)
+    record(
+        "invitation.link_created",
+        actor,
+        invitation,
+        consultation_id=consultation.id,
+        email=membership.user.email,
+    )
+    return invitation_url(invitation)
+
