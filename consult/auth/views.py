@@ -65,6 +65,11 @@ def _safe_next(target: str | None) -> str:
     return url_for("plans.list_consultations")
 
 
+def _me() -> User:
+    """The signed-in account itself (not the proxy), for services that record it."""
+    return current_user._get_current_object()
+
+
 def _require_admin() -> None:
     require(can_manage_accounts(current_user))
 
@@ -99,7 +104,7 @@ def login():
 def logout():
     """End this and every other session of the account."""
     if ConfirmForm().validate_on_submit() and current_user.is_authenticated:
-        services.log_out_everywhere(current_user)
+        services.log_out_everywhere(_me())
         db.session.commit()
         logout_user()
         flash(_("You have logged out."), "info")
@@ -150,7 +155,7 @@ def reset_password(token: str):
 def change_password():
     form = ChangePasswordForm(current_user)
     if form.validate_on_submit():
-        user = services.change_password(current_user, form.new_password.data)
+        user = services.change_password(_me(), form.new_password.data)
         db.session.commit()
         login_user(user)  # the session token changed: sign this browser in again
         flash(_("Your password is changed. Other sessions have been logged out."), "success")
@@ -192,7 +197,7 @@ def account():
     if request.method == "GET" and current_user.locale not in languages:
         form.locale.data = current_app.config["BABEL_DEFAULT_LOCALE"]
     if form.validate_on_submit():
-        services.update_account(current_user, form.data)
+        services.update_account(_me(), form.data)
         db.session.commit()
         session["lang"] = current_user.locale
         flash(_("Your account is saved."), "success")
