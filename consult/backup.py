@@ -25,16 +25,16 @@ class NotSQLiteError(click.ClickException):
     """The configured database is not a SQLite file; the message says what to run instead."""
 
 
-def sqlite_path(url: URL) -> Path:
+def sqlite_path(url: URL, dump: Path | str = "rembuk.dump") -> Path:
     """The database file behind a SQLite URL; NotSQLiteError for anything else."""
     if url.get_backend_name() != "sqlite":
-        raise NotSQLiteError(postgres_instructions(url))
+        raise NotSQLiteError(postgres_instructions(url, dump))
     if not url.database or url.database == ":memory:" or url.database.startswith("file::memory"):
         raise click.ClickException("The database is in memory: there is no file to back up.")
     return Path(url.database)
 
 
-def postgres_instructions(url: URL) -> str:
+def postgres_instructions(url: URL, dump: Path | str = "rembuk.dump") -> str:
     """The pg_dump / pg_restore commands for this database (without its password)."""
     plain = URL.create(
         url.get_backend_name(),
@@ -48,9 +48,9 @@ def postgres_instructions(url: URL) -> str:
     return (
         f"The database is not SQLite ({url.get_backend_name()}): use PostgreSQL's own tools "
         "(the password comes from PGPASSWORD or ~/.pgpass). See docs/operations.md.\n"
-        f"  backup:  pg_dump --format=custom --no-owner --file=rembuk.dump '{target}'\n"
+        f"  backup:  pg_dump --format=custom --no-owner --file='{dump}' '{target}'\n"
         f"  restore: pg_restore --clean --if-exists --no-owner --single-transaction "
-        f"--dbname='{target}' rembuk.dump"
+        f"--dbname='{target}' '{dump}'"
     )
 
 
@@ -104,7 +104,7 @@ def restore_sqlite(backup: Path, target: Path) -> None:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def backup_command(path: Path, force: bool) -> None:
     """Write an online backup of the SQLite database to PATH (safe while the app runs)."""
-    source = sqlite_path(db.engine.url)
+    source = sqlite_path(db.engine.url, path)
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; use --force to overwrite it.")
     backup_sqlite(source, path)
@@ -116,7 +116,7 @@ def backup_command(path: Path, force: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the SQLite database by the backup at PATH (the current one is kept aside)."""
-    target = sqlite_path(db.engine.url)
+    target = sqlite_path(db.engine.url, path)
     if not yes:
         click.confirm(f"Replace everything in {target} by {path}?", abort=True)
     db.session.remove()

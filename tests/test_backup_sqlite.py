@@ -150,5 +150,6 @@ def test_postgresql_gets_pg_dump_instructions_instead(tmp_path, command):
     assert "pg_dump --format=custom" in result.output
     assert "pg_restore --clean" in result.output
     assert "postgresql://rembuk@db.internal:5432/rembuk" in result.output
+    assert f"'{args[1]}'" in result.output  # the path given is used in the commands
     assert "s3cret" not in result.output
     assert not (tmp_path / "out.dump").exists()
