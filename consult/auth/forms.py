@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from consult.auth.models import Role, StakeholderGroup
@@ -75,12 +76,12 @@ class AccountForm(FlaskForm):
 
     def __init__(self, languages: dict[str, str], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.locale.choices = list(languages.items())
+        self.locale.choices = [SelectChoice(code, name) for code, name in languages.items()]
 
 
 class RoleForm(FlaskForm):
     role = SelectField(
-        _l("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+        _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
 
 

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from consult.auth.models import StakeholderGroup
@@ -30,7 +31,9 @@ class InviteForm(FlaskForm):
     def __init__(self, groups: list[StakeholderGroup], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.groups = {group.id: group for group in groups}
-        self.group.choices = [(0, _l("Choose a group"))] + [(g.id, g.name) for g in groups]
+        self.group.choices = [SelectChoice(0, _l("Choose a group"))] + [
+            SelectChoice(g.id, g.name) for g in groups
+        ]
 
     def selected_group(self) -> StakeholderGroup | None:
         return self.groups.get(self.group.data)

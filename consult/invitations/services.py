@@ -218,4 +218,3 @@ def fresh_invitation_link(consultation: Consultation, membership: Membership, ac
         email=membership.user.email,
     )
     return invitation_url(invitation)
-
