@@ -51,7 +51,11 @@ def setup(make_user, make_consultation, login):
 def post_with_file(client, consultation, strategy, content, name):
     return client.post(
         f"/c/{consultation.id}/strategies/{strategy.id}/comments",
-        data={"type": "other", "body": "Lihat lampiran.", "attachment": (io.BytesIO(content), name)},
+        data={
+            "type": "other",
+            "body": "Lihat lampiran.",
+            "attachment": (io.BytesIO(content), name),
+        },
         content_type="multipart/form-data",
     )
 
@@ -183,7 +187,11 @@ def test_document_of_wrong_type_is_refused(make_user, make_consultation, login, 
     login(organiser)
     response = client.post(
         f"/c/{consultation.id}/documents",
-        data={"kind": "attendance", "title": "Daftar hadir", "file": (io.BytesIO(EXE), "hadir.pdf")},
+        data={
+            "kind": "attendance",
+            "title": "Daftar hadir",
+            "file": (io.BytesIO(EXE), "hadir.pdf"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 200

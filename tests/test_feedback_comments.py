@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from flask import g
 from conftest import first_strategy
+from flask import g
 from sqlalchemy import func, select
 
 from consult.audit import AuditEvent
@@ -38,9 +38,7 @@ def setup(make_user, make_consultation, login, client):
 
 def post_comment(client, consultation, strategy, **data):
     form = {"type": "support", "body": "Setuju.", "submission_key": "", **data}
-    return client.post(
-        f"/c/{consultation.id}/strategies/{strategy.id}/comments", data=form
-    )
+    return client.post(f"/c/{consultation.id}/strategies/{strategy.id}/comments", data=form)
 
 
 def comment_count():
@@ -211,7 +209,7 @@ def test_paragraph_anchors_and_counts(setup, client):
     post_comment(client, consultation, strategy, body="P1", paragraph_index="0")
     post_comment(client, consultation, strategy, body="Di luar", paragraph_index="99")
     indexes = sorted(
-        (i for i in db.session.scalars(select(Comment.paragraph_index)) if i is not None)
+        i for i in db.session.scalars(select(Comment.paragraph_index)) if i is not None
     )
     assert indexes == [0, 1, 1]
     page = client.get(f"/c/{consultation.id}/strategies/{strategy.id}").get_data(as_text=True)
@@ -230,7 +228,11 @@ def test_section_comment(setup, client):
     )
     assert response.status_code == 302
     comment = db.session.scalar(select(Comment))
-    assert (comment.section_id, comment.strategy_id, comment.paragraph_index) == (section.id, None, 0)
+    assert (comment.section_id, comment.strategy_id, comment.paragraph_index) == (
+        section.id,
+        None,
+        0,
+    )
     page = client.get(f"/c/{consultation.id}/sections/{section.id}").get_data(as_text=True)
     assert "Apa indikatornya?" in page
 

@@ -131,7 +131,7 @@ def test_changing_a_rating_updates_the_row_and_keeps_history(setup, client):
     assert changes[0].valid_from == datetime(2022, 11, 2, 3)
     with at(2022, 11, 3, 4):
         page = client.get(strategy_url(consultation, strategy)).get_data(as_text=True)
-    checked = re.findall(r'<input[^>]*checked[^>]*>', page)
+    checked = re.findall(r"<input[^>]*checked[^>]*>", page)
     assert any(f'name="criterion_{criteria[0].id}"' in i and 'value="5"' in i for i in checked)
     assert any(f'name="criterion_{criteria[2].id}"' in i and 'value="na"' in i for i in checked)
 

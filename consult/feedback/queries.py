@@ -64,7 +64,7 @@ def get_section(consultation: Consultation, section_id: int) -> Section:
         select(Section)
         .join(Chapter)
         .where(Section.id == section_id, Chapter.consultation_id == consultation.id)
-        .options(selectinload(Section.chapter), selectinload(Section.strategies))
+        .options(selectinload(Section.chapter))
     )
     if section is None:
         abort(404)
@@ -297,14 +297,41 @@ def commented_sections(consultation: Consultation, user: User) -> set[int]:
     )
 
 
-def plan_structure(consultation: Consultation) -> list[Chapter]:
-    """Chapters with their sections and strategies, in order (three queries)."""
-    return list(
+def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
+    """[(chapter, [(section, [strategies])])] in order, in three queries."""
+    chapters = list(
         db.session.scalars(
             select(Chapter)
             .where(Chapter.consultation_id == consultation.id)
             .order_by(Chapter.position, Chapter.id)
-            .options(selectinload(Chapter.sections).selectinload(Section.strategies))
+        )
+    )
+    sections = list(
+        db.session.scalars(
+            select(Section)
+            .where(Section.chapter_id.in_([c.id for c in chapters]))
+            .order_by(Section.position, Section.id)
+        )
+    )
+    strategies = defaultdict(list)
+    for strategy in db.session.scalars(
+        select(Strategy)
+        .where(Strategy.section_id.in_([s.id for s in sections]))
+        .order_by(Strategy.position, Strategy.id)
+    ):
+        strategies[strategy.section_id].append(strategy)
+    by_chapter = defaultdict(list)
+    for section in sections:
+        by_chapter[section.chapter_id].append((section, strategies[section.id]))
+    return [(chapter, by_chapter[chapter.id]) for chapter in chapters]
+
+
+def section_strategies(section: Section) -> list[Strategy]:
+    return list(
+        db.session.scalars(
+            select(Strategy)
+            .where(Strategy.section_id == section.id)
+            .order_by(Strategy.position, Strategy.id)
         )
     )
 
@@ -349,6 +376,7 @@ def changes_since(consultation: Consultation, user: User, since: datetime | None
             .options(
                 *comment_options(), selectinload(Comment.strategy), selectinload(Comment.section)
             )
+            .execution_options(populate_existing=True)
         )
     )
     return changes
@@ -445,7 +473,8 @@ def my_comments(user: User, page: int, per_page: int):
         select(Comment)
         .where(Comment.author_id == user.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .options(selectinload(Comment.strategy), selectinload(Comment.section)),
+        .options(selectinload(Comment.strategy), selectinload(Comment.section))
+        .execution_options(populate_existing=True),
         page=page,
         per_page=per_page,
         error_out=False,

@@ -138,7 +138,7 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
             rating_form=rating_form or _rating_form(criteria, target, phase),
         )
         return render_template("feedback/strategy.html", **context), status
-    strategies = target.strategies
+    strategies = queries.section_strategies(target)
     criteria_count = len(queries.criteria_of(consultation))
     context.update(
         strategies=strategies,
@@ -154,16 +154,16 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
 def consultation_overview(consultation_id: int):
     """The plan with the participant's progress and what changed since the last visit."""
     consultation = queries.get_consultation(consultation_id, current_user)
-    chapters = queries.plan_structure(consultation)
-    strategy_ids = [s.id for ch in chapters for sec in ch.sections for s in sec.strategies]
-    criteria_count = len(queries.criteria_of(consultation))
     membership = queries.membership(consultation, current_user)
-    changes = queries.changes_since(
-        consultation, current_user, membership.last_visit_at if membership else None
-    )
+    since = membership.last_visit_at if membership else None
     if membership is not None:
+        # Committed before loading the page: a commit expires what is loaded.
         services.note_visit(membership)
         db.session.commit()
+    chapters = queries.plan_structure(consultation)
+    strategy_ids = [s.id for _ch, sections in chapters for _sec, items in sections for s in items]
+    criteria_count = len(queries.criteria_of(consultation))
+    changes = queries.changes_since(consultation, current_user, since)
     return render_template(
         "feedback/overview.html",
         consultation=consultation,
