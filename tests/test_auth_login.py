@@ -342,7 +342,15 @@ def test_create_admin_cli(app):
 def test_create_admin_cli_refuses_common_password(app):
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["create-admin", "--email", "a@example.org", "--name", "A", "--password", "password123"]
+        args=[
+            "create-admin",
+            "--email",
+            "a@example.org",
+            "--name",
+            "A",
+            "--password",
+            "password123",
+        ]
     )
     assert result.exit_code != 0
     assert db.session.scalar(select(User)) is None
