@@ -1,0 +1,190 @@
+"""Forms of the plans feature: one per action."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from consult.plans.models import CommentVisibility, ModerationMode
+from consult.timeutil import local_to_utc, utc_to_local
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+WINDOW_FIELDS = ("fgd_at", "pre_opens_at", "pre_closes_at", "post_opens_at", "post_closes_at")
+
+
+def _when(label):
+    return DateTimeLocalField(
+        label,
+        format=DATETIME_FORMATS,
+        validators=[Optional()],
+        render_kw={"step": 60},
+    )
+
+
+class ConsultationForm(FlaskForm):
+    """Create or edit a consultation; times are typed in WIB and stored as UTC."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    summary = TextAreaField(
+        _l("Summary"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 5}
+    )
+    department = StringField(_l("Owning department"), validators=[Optional(), Length(max=300)])
+    pre_opens_at = _when(_l("Input before the FGD opens"))
+    pre_closes_at = _when(_l("Input before the FGD closes"))
+    fgd_at = _when(_l("FGD date and time"))
+    fgd_venue = StringField(_l("FGD venue"), validators=[Optional(), Length(max=300)])
+    post_opens_at = _when(_l("Input after the FGD opens"))
+    post_closes_at = _when(_l("Input after the FGD closes"))
+    comment_visibility = RadioField(
+        _l("Who sees comments"),
+        choices=[
+            (CommentVisibility.ALL.value, _l("All invited participants")),
+            (CommentVisibility.ORGANISERS.value, _l("Organisers only (and the author)")),
+        ],
+        default=CommentVisibility.ALL.value,
+    )
+    moderation_mode = RadioField(
+        _l("Moderation"),
+        choices=[
+            (ModerationMode.POST.value, _l("Publish at once, hide later if needed")),
+            (ModerationMode.PRE.value, _l("Organisers approve each comment first")),
+        ],
+        default=ModerationMode.POST.value,
+    )
+
+    @classmethod
+    def for_consultation(cls, consultation, **kw):
+        """The form filled from a consultation, its UTC times shown in WIB."""
+        form = cls(obj=consultation, **kw)
+        if not form.is_submitted():
+            for name in WINDOW_FIELDS:
+                value = getattr(consultation, name)
+                getattr(form, name).data = utc_to_local(value) if value else None
+            form.comment_visibility.data = consultation.comment_visibility.value
+            form.moderation_mode.data = consultation.moderation_mode.value
+        return form
+
+    def _pair(self, opens, closes, message) -> None:
+        if opens.data and closes.data and closes.data <= opens.data:
+            closes.errors.append(message)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        before = [len(getattr(self, name).errors) for name in WINDOW_FIELDS]
+        self._pair(
+            self.pre_opens_at,
+            self.pre_closes_at,
+            _l("The window must close after it opens."),
+        )
+        self._pair(
+            self.post_opens_at,
+            self.post_closes_at,
+            _l("The window must close after it opens."),
+        )
+        self._pair(
+            self.pre_closes_at,
+            self.post_opens_at,
+            _l("Input after the FGD must open after input before the FGD closes."),
+        )
+        if self.fgd_at.data:
+            if self.pre_closes_at.data and self.fgd_at.data < self.pre_closes_at.data:
+                self.fgd_at.errors.append(
+                    _l("The FGD must take place after input before the FGD closes.")
+                )
+            elif self.post_opens_at.data and self.fgd_at.data > self.post_opens_at.data:
+                self.fgd_at.errors.append(
+                    _l("The FGD must take place before input after the FGD opens.")
+                )
+        for opens, closes in (
+            (self.pre_opens_at, self.pre_closes_at),
+            (self.post_opens_at, self.post_closes_at),
+        ):
+            if bool(opens.data) != bool(closes.data) and not (opens.errors or closes.errors):
+                (closes if opens.data else opens).errors.append(
+                    _l("Give both the opening and the closing time, or neither.")
+                )
+        after = [len(getattr(self, name).errors) for name in WINDOW_FIELDS]
+        return valid and before == after
+
+    def to_data(self) -> dict:
+        """Field values for the service, times converted to naive UTC."""
+        data = {
+            "title": self.title.data.strip(),
+            "summary": (self.summary.data or "").strip(),
+            "department": (self.department.data or "").strip(),
+            "fgd_venue": (self.fgd_venue.data or "").strip(),
+            "comment_visibility": CommentVisibility(self.comment_visibility.data),
+            "moderation_mode": ModerationMode(self.moderation_mode.data),
+        }
+        for name in WINDOW_FIELDS:
+            value = getattr(self, name).data
+            data[name] = local_to_utc(value) if value else None
+        return data
+
+
+class ChapterForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(
+        _l("Text (Markdown)"), validators=[Optional(), Length(max=50000)], render_kw={"rows": 6}
+    )
+
+
+class SectionForm(ChapterForm):
+    """Same fields as a chapter: code, title, body."""
+
+
+class StrategyForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(
+        _l("Description (Markdown)"),
+        validators=[Optional(), Length(max=50000)],
+        render_kw={"rows": 8},
+    )
+    targets = TextAreaField(
+        _l("Targets and indicators (Markdown)"),
+        validators=[Optional(), Length(max=20000)],
+        render_kw={"rows": 4},
+    )
+    time_horizon = StringField(_l("Time horizon"), validators=[Optional(), Length(max=120)])
+
+
+class CriterionForm(FlaskForm):
+    label = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )
+    scale_labels = TextAreaField(
+        _l("Scale labels, one per line, from lowest to highest"),
+        validators=[DataRequired()],
+        render_kw={"rows": 5},
+    )
+
+    def validate_scale_labels(self, field) -> None:
+        labels = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+        if not 2 <= len(labels) <= 10:
+            raise ValidationError(_l("Give between 2 and 10 labels, one per line."))
+        if any(len(label) > 60 for label in labels):
+            raise ValidationError(_l("Each label may have at most 60 characters."))
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("Outline file (Markdown .md or Word .docx)"),
+        validators=[FileRequired(_l("Choose a file."))],
+    )
+
+
+class ImportConfirmForm(FlaskForm):
+    """Carries the previewed outline, signed, so exactly that is saved."""
+
+    outline = HiddenField(validators=[DataRequired()])
