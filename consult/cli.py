@@ -11,6 +11,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(send_mail)
+    from consult.moderation.cli import register_commands as register_moderation_commands
+
+    register_moderation_commands(app)
     from consult.backup import register_backup_commands  # flask backup / restore
 
     register_backup_commands(app)

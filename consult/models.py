@@ -10,6 +10,8 @@ from consult.feedback.models import (  # noqa: F401
     RatingChange,
 )
 from consult.mail import OutboxMail  # noqa: F401
+from consult.moderation.models import Flag, ReminderLog  # noqa: F401
+from consult.notifications import Notification, NotificationPreference  # noqa: F401
 from consult.plans.models import (  # noqa: F401
     Chapter,
     Consultation,
@@ -21,5 +23,3 @@ from consult.plans.models import (  # noqa: F401
     Strategy,
 )
 from consult.reports.models import CommentResponse, ResponseGroup  # noqa: F401
-from consult.moderation.models import Flag, ReminderLog  # noqa: F401
-from consult.notifications import Notification, NotificationPreference  # noqa: F401

@@ -1,0 +1,20 @@
+"""flask send-reminders: notify members of windows and FGDs coming up (run hourly by cron)."""
+
+import click
+from flask import Flask
+
+from consult.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(send_reminders_command)
+
+
+@click.command("send-reminders")
+def send_reminders_command() -> None:
+    """Remind members of input windows opening or closing within 24 h and FGDs within 48 h."""
+    from consult.moderation.services import send_reminders
+
+    sent = send_reminders()
+    db.session.commit()
+    click.echo(f"reminders={sent}")
