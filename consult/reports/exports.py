@@ -1,0 +1,826 @@
+"""Exports of a consultation: XLSX, CSV (ZIP), JSON and DOCX.
+
+Each export streams its rows (yield_per over comments and participants, ratings read as
+grouped counts) into a temporary file, so memory stays flat as the data grows, and is
+callable outside a request: `run_export("xlsx", consultation, filters, actor)` returns an
+ExportResult whose `path` the caller sends and then deletes.
+"""
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from consult.audit import record
+from consult.auth.models import StakeholderGroup, User
+from consult.extensions import db
+from consult.feedback.models import Comment, CommentStatus, Rating
+from consult.plans.models import (
+    Chapter,
+    Consultation,
+    Criterion,
+    MemberRole,
+    Membership,
+    Phase,
+    Section,
+    Strategy,
+)
+from consult.reports.models import CommentResponse, ResponseGroup
+from consult.reports.services import comments_in_plan_order, criteria_of, strategies_in_order
+from consult.reports.statistics import Summary, groups_disagree, shift
+from consult.timeutil import utc_to_local
+
+CHUNK = 500
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "application/zip",
+    "json": "application/json",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+SUFFIX = {"xlsx": ".xlsx", "csv": ".zip", "json": ".json", "docx": ".docx"}
+
+
+@dataclass
+class ExportFilters:
+    phase: Phase | None = None
+    group_id: int | None = None
+    status: CommentStatus | None = None
+    section_id: int | None = None
+    anonymise: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        values = asdict(self)
+        for key in ("phase", "status"):
+            if values[key] is not None:
+                values[key] = values[key].value
+        return values
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    filename: str
+    mimetype: str
+
+
+def min_group_size() -> int:
+    return int(current_app.config.setdefault("EXPORT_MIN_GROUP_SIZE", 3))
+
+
+def neutralise(value: Any) -> Any:
+    """Keep a text from being read as a formula by a spreadsheet: prefix it with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _when(value) -> str:
+    return utc_to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
+
+
+# --- identities -----------------------------------------------------------------------
+
+
+class Identities:
+    """Names as exported: real, or stable pseudonyms ("Peserta KADIN 3f9a2c") when anonymised."""
+
+    def __init__(self, consultation: Consultation, anonymise: bool):
+        self.consultation = consultation
+        self.anonymise = anonymise
+        self._key = str(current_app.config["SECRET_KEY"]).encode()
+        self.organiser_ids = set(
+            db.session.scalars(
+                select(Membership.user_id).where(
+                    Membership.consultation_id == consultation.id,
+                    Membership.role == MemberRole.ORGANISER,
+                )
+            )
+        )
+
+    def code(self, user_id: int) -> str:
+        message = f"{self.consultation.id}:{user_id}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:6]
+
+    def person(
+        self,
+        user_id: int | None,
+        name: str | None,
+        organisation: str | None,
+        email: str | None,
+        group_name: str | None,
+    ) -> tuple[str, str, str]:
+        """(name, organisation, email) as this export may show them."""
+        if user_id is None:
+            return ("", "", "")
+        if not self.anonymise:
+            return (name or "", organisation or "", email or "")
+        if user_id in self.organiser_ids:
+            return (f"{_('Organiser')} {self.code(user_id)}", "", "")
+        label = _("Participant")
+        if group_name:
+            return (f"{label} {group_name} {self.code(user_id)}", "", "")
+        return (f"{label} {self.code(user_id)}", "", "")
+
+
+# --- rows -----------------------------------------------------------------------------
+
+
+def _link(base: str, consultation_id: int, strategy_id, section_id, comment_id: int) -> str:
+    adapter = current_app.url_map.bind("localhost")
+    if strategy_id is not None:
+        path = adapter.build(
+            "feedback.show_strategy",
+            {"consultation_id": consultation_id, "strategy_id": strategy_id},
+        )
+    else:
+        path = adapter.build(
+            "feedback.show_section", {"consultation_id": consultation_id, "section_id": section_id}
+        )
+    return f"{base.rstrip('/')}{path}#comment-{comment_id}"
+
+
+COMMENT_COLUMNS = [
+    ("id", _l("ID")),
+    ("parent_id", _l("Reply to")),
+    ("chapter", _l("Chapter")),
+    ("section", _l("Section")),
+    ("strategy", _l("Strategy")),
+    ("type", _l("Type")),
+    ("status", _l("Status")),
+    ("phase", _l("Phase")),
+    ("source", _l("Source")),
+    ("group", _l("Stakeholder group")),
+    ("author", _l("Author")),
+    ("organisation", _l("Organisation")),
+    ("email", _l("E-mail")),
+    ("created_at", _l("Written (WIB)")),
+    ("body", _l("Comment")),
+    ("proposed_wording", _l("Proposed wording")),
+    ("reference", _l("Reference")),
+    ("disposition", _l("Disposition")),
+    ("rationale", _l("Rationale")),
+    ("revision_ref", _l("Taken into revision")),
+    ("content_version_id", _l("Published version id")),
+    ("response_group_id", _l("Answered together (group id)")),
+    ("url", _l("Link")),
+]
+
+
+def iter_comments(
+    consultation: Consultation, filters: ExportFilters, identities: Identities
+) -> Iterator[dict[str, Any]]:
+    """Every comment in thread order (a top-level comment, then its replies), as plain rows.
+
+    Filters apply to top-level comments; replies follow their parent (status filter too).
+    Hidden, rejected and withdrawn comments are included, marked by their status.
+    """
+    base = current_app.config["PUBLIC_BASE_URL"]
+    Author = aliased(User)
+    Group = aliased(StakeholderGroup)
+    people = (Author.id, Author.name, Author.organisation, Author.email, Group.name)
+    query = (
+        comments_in_plan_order(consultation)
+        .add_columns(ResponseGroup, *people)
+        .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
+        .outerjoin(Author, Comment.author_id == Author.id)
+        .outerjoin(Group, Comment.group_id == Group.id)
+    )
+    if filters.phase is not None:
+        query = query.where(Comment.phase == filters.phase)
+    if filters.group_id is not None:
+        query = query.where(Comment.group_id == filters.group_id)
+    if filters.status is not None:
+        query = query.where(Comment.status == filters.status)
+    if filters.section_id is not None:
+        query = query.where(Section.id == filters.section_id)
+
+    def row(comment, response, group_response, strategy, section, chapter, person) -> dict:
+        user_id, name, organisation, email, group_name = person
+        name, organisation, email = identities.person(
+            user_id, name, organisation, email, group_name
+        )
+        source = group_response if group_response is not None else response
+        disposition = source.disposition if source is not None else None
+        return {
+            "id": comment.id,
+            "parent_id": comment.parent_id,
+            "chapter": f"{chapter.code} {chapter.title}".strip(),
+            "section": f"{section.code} {section.title}".strip(),
+            "strategy": f"{strategy.code} {strategy.title}".strip() if strategy else "",
+            "chapter_id": chapter.id,
+            "section_id": section.id,
+            "strategy_id": strategy.id if strategy else None,
+            "type": comment.type.value,
+            "status": comment.status.value,
+            "phase": comment.phase.value if comment.phase else "",
+            "source": comment.source.value,
+            "group": group_name or "",
+            "author": name,
+            "organisation": organisation,
+            "email": email,
+            "created_at": _when(comment.created_at),
+            "body": comment.body,
+            "proposed_wording": comment.proposed_wording,
+            "reference": comment.reference,
+            "disposition": disposition.value if disposition else "",
+            "rationale": source.rationale if source is not None else "",
+            "revision_ref": source.revision_ref if source is not None else "",
+            "content_version_id": source.content_version_id if source is not None else None,
+            "response_group_id": response.response_group_id if response is not None else None,
+            "url": _link(base, consultation.id, comment.strategy_id, section.id, comment.id),
+        }
+
+    result = db.session.execute(query.execution_options(yield_per=CHUNK))
+    for partition in result.partitions():
+        parents = {r[0].id: r for r in partition}
+        replies = defaultdict(list)
+        reply_query = (
+            select(Comment, CommentResponse, ResponseGroup, *people)
+            .outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
+            .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
+            .outerjoin(Author, Comment.author_id == Author.id)
+            .outerjoin(Group, Comment.group_id == Group.id)
+            .where(Comment.parent_id.in_(list(parents)))
+            .order_by(Comment.created_at, Comment.id)
+        )
+        if filters.status is not None:
+            reply_query = reply_query.where(Comment.status == filters.status)
+        for reply in db.session.execute(reply_query):
+            replies[reply[0].parent_id].append(reply)
+        for parent in partition:
+            comment, response, strategy, section, chapter, group_response = parent[:6]
+            yield row(comment, response, group_response, strategy, section, chapter, parent[6:])
+            for reply in replies.get(comment.id, []):
+                r_comment, r_response, r_group_response = reply[:3]
+                yield row(
+                    r_comment, r_response, r_group_response, strategy, section, chapter, reply[3:]
+                )
+
+
+@dataclass
+class RatingCell:
+    strategy: Strategy
+    section: Section
+    chapter: Chapter
+    criterion: Criterion
+    phase: Phase
+    summary: Summary
+
+
+def rating_tables(
+    consultation: Consultation, filters: ExportFilters
+) -> tuple[list[RatingCell], list[tuple[RatingCell, str, bool]], dict[int, int]]:
+    """Summary cells, cells by group (with "suppressed") and comment counts per strategy.
+
+    Ratings are read as grouped counts, so this is bounded by the plan's size, not by raters.
+    """
+    criteria = {c.id: c for c in criteria_of(consultation)}
+    groups = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
+    query = (
+        select(
+            Rating.strategy_id,
+            Rating.criterion_id,
+            Rating.phase,
+            Rating.group_id,
+            Rating.value,
+            func.count(Rating.id),
+        )
+        .where(Rating.consultation_id == consultation.id)
+        .group_by(
+            Rating.strategy_id, Rating.criterion_id, Rating.phase, Rating.group_id, Rating.value
+        )
+    )
+    if filters.phase is not None:
+        query = query.where(Rating.phase == filters.phase)
+    if filters.group_id is not None:
+        query = query.where(Rating.group_id == filters.group_id)
+    overall: dict[tuple, Summary] = {}
+    by_group: dict[tuple, dict[int | None, Summary]] = defaultdict(dict)
+    for strategy_id, criterion_id, phase, group_id, value, count in db.session.execute(query):
+        criterion = criteria.get(criterion_id)
+        if criterion is None:
+            continue
+        key = (strategy_id, criterion_id, Phase(phase))
+        overall.setdefault(key, Summary(criterion.scale_max)).add(value, count)
+        by_group[key].setdefault(group_id, Summary(criterion.scale_max)).add(value, count)
+
+    comment_query = (
+        select(Comment.strategy_id, func.count(Comment.id))
+        .where(Comment.consultation_id == consultation.id, Comment.strategy_id.is_not(None))
+        .group_by(Comment.strategy_id)
+    )
+    if filters.phase is not None:
+        comment_query = comment_query.where(Comment.phase == filters.phase)
+    if filters.group_id is not None:
+        comment_query = comment_query.where(Comment.group_id == filters.group_id)
+    if filters.status is not None:
+        comment_query = comment_query.where(Comment.status == filters.status)
+    comment_counts = dict(db.session.execute(comment_query).all())
+
+    minimum = min_group_size()
+    summary_cells, group_cells = [], []
+    phases = [filters.phase] if filters.phase is not None else list(Phase)
+    for strategy, section, chapter in strategies_in_order(consultation):
+        if filters.section_id is not None and section.id != filters.section_id:
+            continue
+        for criterion in criteria.values():
+            for phase in phases:
+                key = (strategy.id, criterion.id, phase)
+                cell = RatingCell(
+                    strategy,
+                    section,
+                    chapter,
+                    criterion,
+                    phase,
+                    overall.get(key, Summary(criterion.scale_max)),
+                )
+                summary_cells.append(cell)
+                for group_id, summary in sorted(
+                    by_group.get(key, {}).items(), key=lambda item: (item[0] is None, item[0])
+                ):
+                    suppressed = filters.anonymise and summary.answers < minimum
+                    group_cells.append(
+                        (
+                            RatingCell(strategy, section, chapter, criterion, phase, summary),
+                            groups.get(group_id, ""),
+                            suppressed,
+                        )
+                    )
+    # Disagreement is judged on the groups each cell breaks into.
+    for cell in summary_cells:
+        key = (cell.strategy.id, cell.criterion.id, cell.phase)
+        cell.disagree = groups_disagree(by_group.get(key, {}), cell.criterion.scale_max)
+    return summary_cells, group_cells, comment_counts
+
+
+SUMMARY_COLUMNS = [
+    _l("Code"),
+    _l("Strategy"),
+    _l("Criterion"),
+    _l("Phase"),
+    _l("Raters"),
+    _l("Cannot judge"),
+    _l("Mean"),
+    _l("Median"),
+    _l("95% CI low"),
+    _l("95% CI high"),
+    _l("Shift after FGD"),
+    _l("Groups disagree"),
+    _l("Comments"),
+]
+
+
+def summary_rows(cells: list[RatingCell], comment_counts: dict[int, int]) -> Iterator[list]:
+    pre_means = {(c.strategy.id, c.criterion.id): c.summary for c in cells if c.phase == Phase.PRE}
+    for cell in cells:
+        ci = cell.summary.ci95
+        moved = (
+            shift(pre_means.get((cell.strategy.id, cell.criterion.id)), cell.summary)
+            if cell.phase == Phase.POST
+            else None
+        )
+        yield [
+            cell.strategy.code,
+            cell.strategy.title,
+            cell.criterion.label,
+            cell.phase.value,
+            cell.summary.n,
+            cell.summary.cannot_judge,
+            _round(cell.summary.mean),
+            _round(cell.summary.median),
+            _round(ci[0]) if ci else None,
+            _round(ci[1]) if ci else None,
+            _round(moved),
+            _("yes") if getattr(cell, "disagree", False) else "",
+            comment_counts.get(cell.strategy.id, 0),
+        ]
+
+
+def group_columns(scale_max: int) -> list[str]:
+    return [
+        _l("Code"),
+        _l("Strategy"),
+        _l("Criterion"),
+        _l("Phase"),
+        _l("Stakeholder group"),
+        _l("Raters"),
+        _l("Cannot judge"),
+        _l("Mean"),
+        _l("Median"),
+        _l("95% CI low"),
+        _l("95% CI high"),
+        *[str(v) for v in range(1, scale_max + 1)],
+        _l("Note"),
+    ]
+
+
+def group_rows(cells, scale_max: int) -> Iterator[list]:
+    minimum = min_group_size()
+    for cell, group_name, suppressed in cells:
+        head = [
+            cell.strategy.code,
+            cell.strategy.title,
+            cell.criterion.label,
+            cell.phase.value,
+            group_name or _("(no group)"),
+        ]
+        if suppressed:
+            note = _("Suppressed: fewer than %(n)d people", n=minimum)
+            yield head + [None] * (6 + scale_max) + [note]
+            continue
+        s = cell.summary
+        ci = s.ci95
+        counts = s.counts() + [None] * (scale_max - s.scale_max)
+        yield head + [
+            s.n,
+            s.cannot_judge,
+            _round(s.mean),
+            _round(s.median),
+            _round(ci[0]) if ci else None,
+            _round(ci[1]) if ci else None,
+            *counts[:scale_max],
+            "",
+        ]
+
+
+PARTICIPANT_COLUMNS = [
+    _l("Name"),
+    _l("Organisation"),
+    _l("Position"),
+    _l("E-mail"),
+    _l("Stakeholder group"),
+    _l("Role"),
+]
+
+
+def participant_rows(
+    consultation: Consultation, filters: ExportFilters, identities: Identities
+) -> Iterator[list]:
+    """Members of the consultation by group (pseudonymised and without e-mail when anonymised)."""
+    query = (
+        select(
+            User.id,
+            User.name,
+            User.organisation,
+            User.position,
+            User.email,
+            StakeholderGroup.name,
+            Membership.role,
+        )
+        .join(User, Membership.user_id == User.id)
+        .outerjoin(StakeholderGroup, User.group_id == StakeholderGroup.id)
+        .where(Membership.consultation_id == consultation.id)
+        .order_by(StakeholderGroup.position, StakeholderGroup.name, User.name, User.id)
+    )
+    if filters.group_id is not None:
+        query = query.where(User.group_id == filters.group_id)
+    for user_id, name, organisation, position, email, group_name, role in db.session.execute(
+        query.execution_options(yield_per=CHUNK)
+    ):
+        name, organisation, email = identities.person(
+            user_id, name, organisation, email, group_name
+        )
+        if identities.anonymise:
+            position = ""
+        yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
+
+
+# --- tables shared by every format ----------------------------------------------------
+
+
+@dataclass
+class Table:
+    sheet: str  # sheet / file name
+    headers: list[str]
+    rows: Callable[[], Iterator[list]]
+
+
+def _tables(consultation: Consultation, filters: ExportFilters) -> list[Table]:
+    identities = Identities(consultation, filters.anonymise)
+    summary_cells, group_cells, comment_counts = rating_tables(consultation, filters)
+    scale_max = max((c.criterion.scale_max for c in summary_cells), default=5)
+
+    def comment_rows():
+        for item in iter_comments(consultation, filters, identities):
+            yield [item[key] for key, _label in COMMENT_COLUMNS]
+
+    return [
+        Table(
+            "Ringkasan",
+            [str(h) for h in SUMMARY_COLUMNS],
+            lambda: summary_rows(summary_cells, comment_counts),
+        ),
+        Table(
+            "Penilaian",
+            [str(h) for h in group_columns(scale_max)],
+            lambda: group_rows(group_cells, scale_max),
+        ),
+        Table("Masukan", [str(label) for _key, label in COMMENT_COLUMNS], comment_rows),
+        Table(
+            "Peserta",
+            [str(h) for h in PARTICIPANT_COLUMNS],
+            lambda: participant_rows(consultation, filters, identities),
+        ),
+    ]
+
+
+# --- formats --------------------------------------------------------------------------
+
+
+def _temp_path(fmt: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix="rembuk-export-", suffix=SUFFIX[fmt])
+    os.close(handle)
+    return Path(name)
+
+
+def export_xlsx(consultation: Consultation, filters: ExportFilters, actor=None) -> Path:
+    """Write the workbook (sheets Ringkasan, Penilaian, Masukan, Peserta) to a temp file."""
+    import xlsxwriter
+
+    path = _temp_path("xlsx")
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "tmpdir": tempfile.gettempdir(),
+        },
+    )
+    bold = workbook.add_format({"bold": True})
+    for table in _tables(consultation, filters):
+        sheet = workbook.add_worksheet(table.sheet)
+        for col, header in enumerate(table.headers):
+            sheet.write_string(0, col, neutralise(str(header)), bold)
+        for row_number, values in enumerate(table.rows(), start=1):
+            for col, value in enumerate(values):
+                if value is None or value == "":
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_string(row_number, col, str(value))
+                elif isinstance(value, int | float):
+                    sheet.write_number(row_number, col, value)
+                else:
+                    sheet.write_string(row_number, col, neutralise(str(value)))
+    workbook.close()
+    return path
+
+
+def export_csv(consultation: Consultation, filters: ExportFilters, actor=None) -> Path:
+    """A ZIP with one UTF-8 (BOM) CSV per table, written row by row."""
+    path = _temp_path("csv")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in _tables(consultation, filters):
+            with archive.open(f"{table.sheet.lower()}.csv", "w", force_zip64=True) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+                writer = csv.writer(text)
+                writer.writerow([neutralise(str(h)) for h in table.headers])
+                for values in table.rows():
+                    writer.writerow(["" if v is None else neutralise(v) for v in values])
+                text.flush()
+                text.detach()
+    return path
+
+
+JSON_SCHEMA = "rembuk-export/1"
+
+
+def export_json(consultation: Consultation, filters: ExportFilters, actor=None) -> Path:
+    """One JSON document (see docs/export-json-schema.md), written piece by piece."""
+    identities = Identities(consultation, filters.anonymise)
+    summary_cells, group_cells, comment_counts = rating_tables(consultation, filters)
+    minimum = min_group_size()
+    path = _temp_path("json")
+
+    def summary_dict(summary: Summary) -> dict[str, Any]:
+        ci = summary.ci95
+        return {
+            "raters": summary.n,
+            "cannot_judge": summary.cannot_judge,
+            "mean": _round(summary.mean),
+            "median": _round(summary.median),
+            "ci95": [_round(ci[0]), _round(ci[1])] if ci else None,
+            "distribution": summary.counts(),
+        }
+
+    def cell_head(cell: RatingCell) -> dict[str, Any]:
+        return {
+            "strategy_id": cell.strategy.id,
+            "strategy_code": cell.strategy.code,
+            "strategy_title": cell.strategy.title,
+            "section_id": cell.section.id,
+            "criterion": cell.criterion.key,
+            "phase": cell.phase.value,
+        }
+
+    def write_array(out, name: str, items, first: bool = False) -> None:
+        out.write(("" if first else ",") + json.dumps(name) + ":[")
+        for index, item in enumerate(items):
+            if index:
+                out.write(",")
+            out.write(json.dumps(item, ensure_ascii=False))
+        out.write("]")
+
+    with path.open("w", encoding="utf-8") as out:
+        out.write("{")
+        out.write(f'"schema":{json.dumps(JSON_SCHEMA)}')
+        out.write(
+            ',"consultation":'
+            + json.dumps(
+                {
+                    "id": consultation.id,
+                    "title": consultation.title,
+                    "department": consultation.department,
+                    "fgd_at": consultation.fgd_at.isoformat() if consultation.fgd_at else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+        out.write(',"filters":' + json.dumps(filters.as_dict()))
+        out.write(',"min_group_size":' + json.dumps(minimum))
+        write_array(
+            out,
+            "criteria",
+            (
+                {"id": c.id, "key": c.key, "label": c.label, "scale_max": c.scale_max}
+                for c in criteria_of(consultation)
+            ),
+        )
+        write_array(
+            out,
+            "summary",
+            (
+                {
+                    **cell_head(cell),
+                    **summary_dict(cell.summary),
+                    "groups_disagree": bool(getattr(cell, "disagree", False)),
+                    "comments": comment_counts.get(cell.strategy.id, 0),
+                }
+                for cell in summary_cells
+            ),
+        )
+        write_array(
+            out,
+            "ratings_by_group",
+            (
+                {
+                    **cell_head(cell),
+                    "group": group_name or None,
+                    "suppressed": suppressed,
+                    **({} if suppressed else summary_dict(cell.summary)),
+                }
+                for cell, group_name, suppressed in group_cells
+            ),
+        )
+        write_array(out, "comments", iter_comments(consultation, filters, identities))
+        write_array(
+            out,
+            "participants",
+            (
+                dict(
+                    zip(
+                        ("name", "organisation", "position", "email", "group", "role"),
+                        row,
+                        strict=True,
+                    )
+                )
+                for row in participant_rows(consultation, filters, identities)
+            ),
+        )
+        out.write("}")
+    return path
+
+
+DISPOSITION_TEXT = {
+    "accepted": _l("Accepted"),
+    "partly_accepted": _l("Partly accepted"),
+    "noted": _l("Noted"),
+    "not_accepted": _l("Not accepted"),
+    "out_of_scope": _l("Out of scope"),
+}
+STATUS_TEXT = {
+    "pending": _l("Waiting for approval"),
+    "published": _l("Published"),
+    "hidden": _l("Hidden"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+def export_docx(consultation: Consultation, filters: ExportFilters, actor=None) -> Path:
+    """A formatted report "Rekapitulasi Masukan": the response matrix as a table per chapter."""
+    from docx import Document
+
+    identities = Identities(consultation, filters.anonymise)
+    document = Document()
+    document.add_heading("Rekapitulasi Masukan", level=0)
+    document.add_paragraph(consultation.title)
+    if consultation.department:
+        document.add_paragraph(consultation.department)
+    headers = [
+        _("No."),
+        _("Section / strategy"),
+        _("Stakeholder group"),
+        _("Input"),
+        _("Disposition"),
+        _("Rationale"),
+        _("Taken into revision"),
+    ]
+    table = None
+    chapter_id = None
+    number = 0
+    for item in iter_comments(consultation, filters, identities):
+        if item["chapter_id"] != chapter_id:
+            chapter_id = item["chapter_id"]
+            document.add_heading(item["chapter"], level=1)
+            table = document.add_table(rows=1, cols=len(headers))
+            table.style = "Table Grid"
+            for cell, header in zip(table.rows[0].cells, headers, strict=True):
+                cell.text = header
+                for run in cell.paragraphs[0].runs:
+                    run.bold = True
+        if item["parent_id"] is None:
+            number += 1
+            label = str(number)
+        else:
+            label = f"{number} ↳"
+        who = item["group"]
+        if item["author"]:
+            who = f"{item['author']} ({who})" if who else item["author"]
+        body = item["body"]
+        if item["status"] != CommentStatus.PUBLISHED.value:
+            body = f"[{STATUS_TEXT[item['status']]}] {body}"
+        disposition = item["disposition"]
+        cells = table.add_row().cells
+        values = [
+            label,
+            item["strategy"] or item["section"],
+            who,
+            f"{body}\n{item['url']}",
+            str(DISPOSITION_TEXT[disposition]) if disposition else "",
+            item["rationale"],
+            item["revision_ref"],
+        ]
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = value
+    if table is None:
+        document.add_paragraph(_("No input matches the chosen filters."))
+    path = _temp_path("docx")
+    document.save(str(path))
+    return path
+
+
+EXPORTERS = {"xlsx": export_xlsx, "csv": export_csv, "json": export_json, "docx": export_docx}
+
+
+@contextmanager
+def _locale():
+    if has_request_context():
+        yield
+    else:
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            yield
+
+
+def run_export(
+    fmt: str, consultation: Consultation, filters: ExportFilters, actor: User | None
+) -> ExportResult:
+    """Write an export to a temp file and audit it ("export", format, filters); caller commits."""
+    exporter = EXPORTERS[fmt]
+    with _locale():
+        path = exporter(consultation, filters, actor)
+    record(
+        "export",
+        actor,
+        consultation,
+        consultation_id=consultation.id,
+        format=fmt,
+        filters=filters.as_dict(),
+    )
+    db.session.flush()
+    suffix = "-anonim" if filters.anonymise else ""
+    filename = f"rembuk-{consultation.id}{suffix}{SUFFIX[fmt]}"
+    return ExportResult(path=path, filename=filename, mimetype=MIMETYPES[fmt])

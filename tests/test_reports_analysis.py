@@ -1,0 +1,202 @@
+"""The organiser's analysis dashboard: numbers, SVG charts, fixed query count, access."""
+
+import re
+
+import pytest
+from flask import g, request_started
+
+from consult.auth.models import Role
+from consult.extensions import db
+from consult.feedback.models import Comment, CommentStatus, Rating
+from consult.plans.models import Criterion, Phase, Section, Strategy
+from tests.conftest import first_strategy
+
+
+@pytest.fixture(autouse=True)
+def fresh_user_per_request(app):
+    """Tests share one app context: forget Flask-Login's cached user before each request."""
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
+@pytest.fixture
+def setting(make_user, make_group, make_consultation):
+    kadin, akademisi = make_group("KADIN"), make_group("Akademisi")
+    organiser = make_user(role=Role.ORGANISER)
+    people = [make_user(group=kadin) for _ in range(3)] + [
+        make_user(group=akademisi) for _ in range(3)
+    ]
+    consultation = make_consultation(organiser=organiser, participants=people)
+    strategy = first_strategy(consultation)
+    criteria = {
+        c.key: c
+        for c in db.session.scalars(
+            db.select(Criterion).where(Criterion.consultation_id == consultation.id)
+        )
+    }
+    return consultation, strategy, criteria, organiser, people
+
+
+def rate(consultation, strategy, criterion, user, value, phase=Phase.PRE):
+    db.session.add(
+        Rating(
+            consultation_id=consultation.id,
+            strategy_id=strategy.id,
+            criterion_id=criterion.id,
+            user_id=user.id,
+            group_id=user.group_id,
+            phase=phase,
+            value=value,
+        )
+    )
+
+
+def add_strategy(consultation, strategy, code, title):
+    other = Strategy(section_id=strategy.section_id, position=2, code=code, title=title)
+    db.session.add(other)
+    db.session.flush()
+    return other
+
+
+def test_dashboard_shows_numbers_charts_shift_and_disagreement(client, login, setting):
+    consultation, strategy, criteria, organiser, people = setting
+    kadin, academics = people[:3], people[3:]
+    for user, value in zip(kadin, [5, 5, 4], strict=True):
+        rate(consultation, strategy, criteria["priority"], user, value)
+    for user, value in zip(academics, [2, 2, None], strict=True):
+        rate(consultation, strategy, criteria["priority"], user, value)
+    for user, value in zip(kadin, [3, 3, 3], strict=True):
+        rate(consultation, strategy, criteria["priority"], user, value, Phase.POST)
+    untouched = add_strategy(consultation, strategy, "1.1.2", "Kawasan industri tanpa masukan")
+    db.session.commit()
+
+    response = login(organiser).get(f"/c/{consultation.id}/analysis")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in html
+    assert "<title>" in html and "<table" in html
+    # pre: 5,5,4,2,2 -> mean 3.60, median 4; one "cannot judge"
+    assert "3.60" in html
+    assert re.search(r">5</td>\s*<td class=\"text-end\">1</td>\s*<td class=\"text-end\">3.60", html)
+    # post mean 3.00 -> shift -0.60
+    assert "-0.60" in html
+    assert "disagree-flag" in html  # KADIN 4.67 vs academics 2.00
+    assert untouched.title in html.split('id="uncovered"')[1].split("</ul>")[0]
+
+
+def test_chart_text_is_escaped(client, login, setting):
+    consultation, strategy, criteria, organiser, people = setting
+    strategy.title = "<script>alert(1)</script>"
+    rate(consultation, strategy, criteria["priority"], people[0], 4)
+    db.session.commit()
+    html = login(organiser).get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_participation_counts_invited_and_active_per_group(client, login, setting):
+    consultation, strategy, criteria, organiser, people = setting
+    rate(consultation, strategy, criteria["priority"], people[0], 4)
+    db.session.add(
+        Comment(
+            consultation_id=consultation.id,
+            strategy_id=strategy.id,
+            author_id=people[3].id,
+            group_id=people[3].group_id,
+            body="Perlu data impor.",
+            status=CommentStatus.PUBLISHED,
+        )
+    )
+    db.session.commit()
+    from consult.reports.services import build_analysis
+
+    analysis = build_analysis(consultation)
+    rows = {r.group.name: (r.invited, r.active) for r in analysis.participation if r.group}
+    assert rows["KADIN"] == (3, 1)
+    assert rows["Akademisi"] == (3, 1)
+    section_counts = {section.id: count for _c, section, count in analysis.section_comments}
+    assert section_counts[strategy.section_id] == 1
+    assert analysis.strategies[0].comment_count == 1
+
+
+def test_ranking_by_priority_and_by_contention(setting):
+    consultation, strategy, criteria, organiser, people = setting
+    second = add_strategy(consultation, strategy, "1.1.2", "Hilirisasi rotan")
+    for user in people:
+        rate(consultation, strategy, criteria["priority"], user, 3)
+    for user in people[:3]:
+        rate(consultation, second, criteria["priority"], user, 5)
+    for user in people[3:]:
+        rate(consultation, second, criteria["priority"], user, 3)
+    db.session.commit()
+    from consult.reports.services import build_analysis
+
+    analysis = build_analysis(consultation)
+    assert [s.strategy.id for s in analysis.by_priority] == [second.id, strategy.id]
+    assert analysis.by_contention[0].strategy.id == second.id
+    assert analysis.by_contention[0].contention == pytest.approx(2.0)
+    assert analysis.by_contention[0].disagree
+    assert not analysis.by_contention[1].disagree
+
+
+def test_dashboard_query_count_does_not_grow_with_data(
+    client, login, setting, make_user, count_queries
+):
+    consultation, strategy, criteria, organiser, people = setting
+    section = db.session.get(Section, strategy.section_id)
+
+    def fill(raters):
+        for user in raters:
+            for criterion in criteria.values():
+                rate(consultation, strategy, criterion, user, (user.id % 5) + 1)
+        db.session.commit()
+
+    fill(people[:3])  # 9 ratings (~10)
+    client = login(organiser)
+    client.get(f"/c/{consultation.id}/analysis")  # warm the per-user membership cache
+    db.session.expire_all()  # the tests share one session: both runs start from expired objects
+    with count_queries() as small:
+        assert client.get(f"/c/{consultation.id}/analysis").status_code == 200
+    more = [make_user(group=people[0].group) for _ in range(64)]
+    fill(more)  # +192 ratings (~200)
+    for n in range(3):
+        db.session.add(Strategy(section_id=section.id, position=5 + n, code=f"x{n}", title="T"))
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as large:
+        assert client.get(f"/c/{consultation.id}/analysis").status_code == 200
+    assert large.count == small.count
+
+
+@pytest.mark.parametrize("path", ["analysis", "responses", "export"])
+def test_organiser_pages_refuse_participants_and_hide_from_strangers(
+    app, client, login, setting, make_user, path
+):
+    consultation, strategy, criteria, organiser, people = setting
+    anonymous = app.test_client()
+    assert anonymous.get(f"/c/{consultation.id}/{path}").status_code == 302  # to login
+    assert login(people[0]).get(f"/c/{consultation.id}/{path}").status_code == 403
+    stranger = make_user()
+    assert login(stranger).get(f"/c/{consultation.id}/{path}").status_code == 404
+    other_organiser = make_user(role=Role.ORGANISER)
+    assert login(other_organiser).get(f"/c/{consultation.id}/{path}").status_code == 404
+    assert login(organiser).get(f"/c/{consultation.id}/{path}").status_code == 200
+    assert client.get("/c/999999/" + path).status_code == 404
+
+
+def test_organiser_post_endpoints_refuse_participants(client, login, setting, make_user):
+    consultation, strategy, criteria, organiser, people = setting
+    paths = [
+        f"/c/{consultation.id}/export",
+        f"/c/{consultation.id}/responses/together",
+        f"/c/{consultation.id}/you-said-we-did/publish",
+        f"/c/{consultation.id}/you-said-we-did/unpublish",
+    ]
+    for path in paths:
+        assert login(people[0]).post(path, data={"format": "json"}).status_code == 403
+        assert login(make_user()).post(path, data={"format": "json"}).status_code == 404
