@@ -11,6 +11,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from consult.plans.models import CommentVisibility, ModerationMode
@@ -46,16 +47,18 @@ class ConsultationForm(FlaskForm):
     comment_visibility = RadioField(
         _l("Who sees comments"),
         choices=[
-            (CommentVisibility.ALL.value, _l("All invited participants")),
-            (CommentVisibility.ORGANISERS.value, _l("Organisers only (and the author)")),
+            SelectChoice(CommentVisibility.ALL.value, _l("All invited participants")),
+            SelectChoice(
+                CommentVisibility.ORGANISERS.value, _l("Organisers only (and the author)")
+            ),
         ],
         default=CommentVisibility.ALL.value,
     )
     moderation_mode = RadioField(
         _l("Moderation"),
         choices=[
-            (ModerationMode.POST.value, _l("Publish at once, hide later if needed")),
-            (ModerationMode.PRE.value, _l("Organisers approve each comment first")),
+            SelectChoice(ModerationMode.POST.value, _l("Publish at once, hide later if needed")),
+            SelectChoice(ModerationMode.PRE.value, _l("Organisers approve each comment first")),
         ],
         default=ModerationMode.POST.value,
     )
@@ -72,8 +75,12 @@ class ConsultationForm(FlaskForm):
             form.moderation_mode.data = consultation.moderation_mode.value
         return form
 
-    def _pair(self, opens, closes, message) -> None:
-        if opens.data and closes.data and closes.data <= opens.data:
+    def _pair(self, opens, closes, message, strict: bool = True) -> None:
+        if (
+            opens.data
+            and closes.data
+            and (closes.data < opens.data or strict and closes.data == opens.data)
+        ):
             closes.errors.append(message)
 
     def validate(self, extra_validators=None) -> bool:
@@ -93,11 +100,14 @@ class ConsultationForm(FlaskForm):
             self.pre_closes_at,
             self.post_opens_at,
             _l("Input after the FGD must open after input before the FGD closes."),
+            strict=False,
         )
+        # The FGD falls between the opening of input before it and the opening of input
+        # after it (input before the FGD may stay open a little past the meeting).
         if self.fgd_at.data:
-            if self.pre_closes_at.data and self.fgd_at.data < self.pre_closes_at.data:
+            if self.pre_opens_at.data and self.fgd_at.data <= self.pre_opens_at.data:
                 self.fgd_at.errors.append(
-                    _l("The FGD must take place after input before the FGD closes.")
+                    _l("The FGD must take place after input before the FGD opens.")
                 )
             elif self.post_opens_at.data and self.fgd_at.data > self.post_opens_at.data:
                 self.fgd_at.errors.append(
