@@ -100,7 +100,11 @@ def login(client):
     """Log a user in on the test client (without going through the login form)."""
 
     def _login(user, test_client=None):
+        from flask import g
+
         test_client = test_client or client
+        # The app context outlives requests in tests: forget the user Flask-Login cached.
+        g.pop("_login_user", None)
         with test_client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
