@@ -79,7 +79,7 @@ class FlagForm(FlaskForm):
         _l("Why should a moderator look at this comment?"),
         choices=NO_REASON + REASON_CHOICES,
         default="",
-        validators=[InputRequired()],
+        validate_choice=False,
     )
     note = TextAreaField(
         _l("More detail (optional)"),

@@ -64,9 +64,10 @@ def moderation_helpers():
     def unread_notification_count() -> int:
         if not current_user.is_authenticated:
             return 0
-        if "unread_notifications" not in g:
-            g.unread_notifications = unread_count(current_user)
-        return g.unread_notifications
+        # Cached per request (not on g, which may outlive a request).
+        if not hasattr(request, "unread_notifications"):
+            request.unread_notifications = unread_count(current_user)
+        return request.unread_notifications
 
     return {
         "unread_notification_count": unread_notification_count,
