@@ -1,0 +1,372 @@
+"""Exports: each format opened by its reader, formula injection, anonymity, filters, audit."""
+
+import csv
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+from flask import g, request_started
+from sqlalchemy import select
+
+from consult.audit import AuditEvent
+from consult.auth.models import Role
+from consult.extensions import db
+from consult.feedback.models import Comment, CommentStatus, Rating
+from consult.plans.models import Criterion, Phase
+from consult.reports.exports import ExportFilters, neutralise, run_export
+from consult.reports.models import CommentResponse, Disposition
+from tests.conftest import first_strategy
+
+INJECTIONS = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "\r=x"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_user_per_request(app):
+    """Tests share one app context: forget Flask-Login's cached user before each request."""
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget, app)
+    yield
+    request_started.disconnect(forget, app)
+
+
+@pytest.fixture
+def setting(make_user, make_group, make_consultation):
+    kadin, akademisi = make_group("KADIN"), make_group("Akademisi")
+    organiser = make_user(
+        role=Role.ORGANISER, name="Ratna Organiser", email="ratna.org@pemko.go.id"
+    )
+    kadin_people = [
+        make_user(
+            group=kadin,
+            name=f"Kadin Orang{n}",
+            email=f"kadin{n}@kadin.id",
+            organisation=f"PT Kadin Usaha{n}",
+        )
+        for n in range(3)
+    ]
+    academic = make_user(
+        group=akademisi,
+        name="Dosen Tunggal",
+        email="dosen@upr.ac.id",
+        organisation="Universitas Palangka Raya",
+    )
+    consultation = make_consultation(organiser=organiser, participants=[*kadin_people, academic])
+    strategy = first_strategy(consultation)
+    priority = db.session.scalar(
+        select(Criterion).where(
+            Criterion.consultation_id == consultation.id, Criterion.key == "priority"
+        )
+    )
+    for user, value in zip([*kadin_people, academic], [4, 5, 4, 2], strict=True):
+        db.session.add(
+            Rating(
+                consultation_id=consultation.id,
+                strategy_id=strategy.id,
+                criterion_id=priority.id,
+                user_id=user.id,
+                group_id=user.group_id,
+                phase=Phase.PRE,
+                value=value,
+            )
+        )
+    top = Comment(
+        consultation_id=consultation.id,
+        strategy_id=strategy.id,
+        author_id=kadin_people[0].id,
+        group_id=kadin.id,
+        phase=Phase.PRE,
+        body="Perlu pusat logistik bahan baku.",
+    )
+    db.session.add(top)
+    db.session.flush()
+    reply = Comment(
+        consultation_id=consultation.id,
+        strategy_id=strategy.id,
+        parent_id=top.id,
+        author_id=organiser.id,
+        body="Terima kasih, dicatat.",
+    )
+    hidden = Comment(
+        consultation_id=consultation.id,
+        strategy_id=strategy.id,
+        author_id=academic.id,
+        group_id=akademisi.id,
+        phase=Phase.POST,
+        status=CommentStatus.HIDDEN,
+        body="Komentar yang disembunyikan.",
+    )
+    db.session.add_all([reply, hidden])
+    db.session.flush()
+    db.session.add(
+        CommentResponse(
+            comment_id=top.id,
+            consultation_id=consultation.id,
+            disposition=Disposition.ACCEPTED,
+            rationale="Masuk program 1.1.1.",
+        )
+    )
+    db.session.commit()
+    people = [organiser, *kadin_people, academic]
+    return consultation, strategy, organiser, people, top, reply, hidden
+
+
+def _export(fmt, consultation, actor, **filters):
+    result = run_export(fmt, consultation, ExportFilters(**filters), actor)
+    db.session.commit()
+    data = result.path.read_bytes()
+    result.path.unlink()
+    return data
+
+
+def _unescape(cell):
+    # XlsxWriter stores a carriage return as the OOXML escape _x000D_, which Excel decodes
+    # and openpyxl leaves as is.
+    return cell.replace("_x000D_", "\r") if isinstance(cell, str) else cell
+
+
+def xlsx_texts(data):
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    sheets = {}
+    for sheet in book.worksheets:
+        sheets[sheet.title] = [
+            [_unescape(cell) for cell in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    return sheets
+
+
+def csv_tables(data):
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    tables = {}
+    for name in archive.namelist():
+        raw = archive.read(name)
+        assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+        tables[name] = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    return tables
+
+
+def docx_texts(data):
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            texts.extend(cell.text for cell in row.cells)
+    return texts
+
+
+def json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_strings(item)
+
+
+def test_xlsx_has_the_four_sheets_with_content(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    sheets = xlsx_texts(_export("xlsx", consultation, organiser))
+    assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
+    summary = [r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "pre"]
+    assert summary[0][4] == 4 and summary[0][6] == pytest.approx(3.75)
+    comments = sheets["Masukan"][1:]
+    assert [r[0] for r in comments] == [top.id, reply.id, hidden.id]  # thread order
+    assert comments[0][17] == "accepted" and comments[0][18] == "Masuk program 1.1.1."
+    assert comments[2][6] == "hidden"
+    assert comments[0][-1].endswith(
+        f"/c/{consultation.id}/strategies/{strategy.id}#comment-{top.id}"
+    )
+    assert comments[0][-1].startswith("http://127.0.0.1:5000")
+    names = {row[0] for row in sheets["Peserta"][1:]}
+    assert "Dosen Tunggal" in names
+
+
+def test_csv_zip_holds_one_utf8_file_per_table(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    tables = csv_tables(_export("csv", consultation, organiser))
+    assert set(tables) == {"ringkasan.csv", "penilaian.csv", "masukan.csv", "peserta.csv"}
+    bodies = [row[14] for row in tables["masukan.csv"][1:]]
+    assert bodies == [top.body, reply.body, hidden.body]
+
+
+def test_json_document_follows_the_schema(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    document = json.loads(_export("json", consultation, organiser))
+    assert document["schema"] == "rembuk-export/1"
+    assert {
+        "consultation",
+        "filters",
+        "criteria",
+        "summary",
+        "ratings_by_group",
+        "comments",
+        "participants",
+    } <= set(document)
+    first = document["comments"][0]
+    assert first["id"] == top.id and first["disposition"] == "accepted"
+    assert first["url"].endswith(f"#comment-{top.id}")
+    assert document["comments"][1]["parent_id"] == top.id
+    priority = [
+        s for s in document["summary"] if s["criterion"] == "priority" and s["phase"] == "pre"
+    ][0]
+    assert priority["raters"] == 4 and priority["distribution"] == [0, 1, 0, 2, 1]
+
+
+def test_docx_report_has_title_and_response_matrix_per_chapter(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    data = _export("docx", consultation, organiser)
+    document = Document(io.BytesIO(data))
+    assert document.paragraphs[0].text == "Rekapitulasi Masukan"
+    assert any(p.text == "1 Bab 1" for p in document.paragraphs)
+    assert len(document.tables) == 1
+    texts = docx_texts(data)
+    assert any(top.body in t for t in texts)
+    assert "Masuk program 1.1.1." in texts
+
+
+def test_formula_injection_is_neutralised_but_text_kept(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    for payload in INJECTIONS:
+        db.session.add(
+            Comment(
+                consultation_id=consultation.id,
+                strategy_id=strategy.id,
+                author_id=people[1].id,
+                group_id=people[1].group_id,
+                body=payload,
+            )
+        )
+    people[2].name = '=HYPERLINK("http://x")'
+    db.session.commit()
+    sheets = xlsx_texts(_export("xlsx", consultation, organiser))
+    bodies = [row[14] for row in sheets["Masukan"][1:]]
+    for payload in INJECTIONS:
+        assert "'" + payload in bodies
+    assert '\'=HYPERLINK("http://x")' in {row[0] for row in sheets["Peserta"][1:]}
+    tables = csv_tables(_export("csv", consultation, organiser))
+    csv_bodies = [row[14] for row in tables["masukan.csv"][1:]]
+    for payload in INJECTIONS:
+        assert "'" + payload in csv_bodies
+    for rows in [*sheets.values(), *tables.values()]:
+        for row in rows:
+            for cell in row:
+                if isinstance(cell, str):
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert neutralise("Biasa saja") == "Biasa saja" and neutralise(5) == 5
+
+
+def test_anonymised_exports_leak_no_name_or_email(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    secrets = (
+        [p.name for p in people]
+        + [p.email for p in people]
+        + [p.organisation for p in people if p.organisation]
+    )
+    outputs = {
+        "xlsx": [
+            str(c)
+            for rows in xlsx_texts(
+                _export("xlsx", consultation, organiser, anonymise=True)
+            ).values()
+            for row in rows
+            for c in row
+            if c is not None
+        ],
+        "csv": [
+            c
+            for rows in csv_tables(_export("csv", consultation, organiser, anonymise=True)).values()
+            for row in rows
+            for c in row
+        ],
+        "json": list(
+            json_strings(json.loads(_export("json", consultation, organiser, anonymise=True)))
+        ),
+        "docx": docx_texts(_export("docx", consultation, organiser, anonymise=True)),
+    }
+    for fmt, texts in outputs.items():
+        for text in texts:
+            for secret in secrets:
+                assert secret not in text, (fmt, secret, text)
+    # Stable pseudonyms that keep the group.
+    document = json.loads(_export("json", consultation, organiser, anonymise=True))
+    pseudonym = document["comments"][0]["author"]
+    # "Peserta KADIN 3f9a2c" once translated; the msgid is "Participant".
+    assert re.fullmatch(r"(Peserta|Participant) KADIN [0-9a-f]{6}", pseudonym)
+    again = json.loads(_export("json", consultation, organiser, anonymise=True))
+    assert again["comments"][0]["author"] == pseudonym
+    assert document["comments"][0]["group"] == "KADIN"
+
+
+def test_anonymised_breakdowns_suppress_small_groups(setting, app):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    document = json.loads(_export("json", consultation, organiser, anonymise=True))
+    rows = {r["group"]: r for r in document["ratings_by_group"] if r["criterion"] == "priority"}
+    assert rows["KADIN"]["suppressed"] is False and rows["KADIN"]["raters"] == 3
+    assert rows["Akademisi"]["suppressed"] is True and "mean" not in rows["Akademisi"]
+    sheets = xlsx_texts(_export("xlsx", consultation, organiser, anonymise=True))
+    academic_rows = [r for r in sheets["Penilaian"][1:] if r[4] == "Akademisi"]
+    assert academic_rows and all(r[7] is None for r in academic_rows)
+    # Named exports are for organisers and are not suppressed.
+    named = json.loads(_export("json", consultation, organiser))
+    assert all(not r["suppressed"] for r in named["ratings_by_group"])
+    app.config["EXPORT_MIN_GROUP_SIZE"] = 5
+    document = json.loads(_export("json", consultation, organiser, anonymise=True))
+    assert all(r["suppressed"] for r in document["ratings_by_group"])
+
+
+def test_filters_select_comments_and_ratings(setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    by_status = json.loads(_export("json", consultation, organiser, status=CommentStatus.HIDDEN))
+    assert [c["id"] for c in by_status["comments"]] == [hidden.id]
+    by_phase = json.loads(_export("json", consultation, organiser, phase=Phase.POST))
+    assert [c["id"] for c in by_phase["comments"]] == [hidden.id]
+    assert {s["phase"] for s in by_phase["summary"]} == {"post"}
+    by_group = json.loads(_export("json", consultation, organiser, group_id=people[1].group_id))
+    assert [c["id"] for c in by_group["comments"]] == [top.id, reply.id]
+    assert {r["group"] for r in by_group["ratings_by_group"]} == {"KADIN"}
+    assert {p["group"] for p in by_group["participants"]} == {"KADIN"}
+    by_section = json.loads(_export("json", consultation, organiser, section_id=999999))
+    assert by_section["comments"] == [] and by_section["summary"] == []
+
+
+def test_export_page_downloads_and_audits(client, login, setting):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    page = login(organiser).get(f"/c/{consultation.id}/export")
+    assert page.status_code == 200
+    response = login(organiser).post(
+        f"/c/{consultation.id}/export",
+        data={"format": "xlsx", "phase": "pre", "anonymise": "y"},
+    )
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert "attachment" in response.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    assert workbook.sheetnames == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
+    response.close()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
+    assert event.data["format"] == "xlsx"
+    assert event.data["filters"]["phase"] == "pre" and event.data["filters"]["anonymise"]
+    assert event.actor_id == organiser.id
+    assert (
+        login(people[1]).post(f"/c/{consultation.id}/export", data={"format": "json"}).status_code
+        == 403
+    )
+
+
+def test_export_works_outside_a_request(setting, app):
+    consultation, strategy, organiser, people, top, reply, hidden = setting
+    result = run_export("json", consultation, ExportFilters(), None)
+    db.session.commit()
+    assert Path(result.path).exists()
+    assert json.loads(result.path.read_text())["comments"]
+    result.path.unlink()
