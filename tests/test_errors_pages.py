@@ -31,7 +31,7 @@ TITLES = {
 
 
 @pytest.fixture(autouse=True)
-def fresh_translations_cache():
+def fresh_translations_cache(app):
     """flask-babel caches catalogues per locale across apps: load (and forget) the test one."""
     babel.domain_instance.cache.clear()
     yield
