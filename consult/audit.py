@@ -43,6 +43,9 @@ def record(
     **data: Any,
 ) -> AuditEvent:
     """Add an audit event to the session (the caller commits with its own change)."""
+    # Unwrap Flask-Login's current_user proxy so callers may pass it as it is.
+    actor = actor._get_current_object() if hasattr(actor, "_get_current_object") else actor
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,

@@ -4,7 +4,7 @@ Views call them through `require`, which aborts; templates get them from a conte
 so what a page offers and what the server accepts never disagree.
 """
 
-from flask import abort
+from flask import abort, has_request_context, request
 from sqlalchemy import select
 
 from consult.auth.models import Role, User
@@ -13,17 +13,19 @@ from consult.plans.models import Consultation, ConsultationState, MemberRole, Me
 
 
 def membership_of(user: User, consultation: Consultation) -> Membership | None:
-    """The user's membership in a consultation, cached on the user for this request."""
+    """The user's membership in a consultation, looked up once per request."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cache = user.__dict__.setdefault("_memberships", {})
-    if consultation.id not in cache:
-        cache[consultation.id] = db.session.scalar(
+    # Cached on the request, not the user object: identity-mapped users outlive a request.
+    cache = request.environ.setdefault("rembuk.memberships", {}) if has_request_context() else {}
+    key = (user.id, consultation.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
             select(Membership).where(
                 Membership.consultation_id == consultation.id, Membership.user_id == user.id
             )
         )
-    return cache[consultation.id]
+    return cache[key]
 
 
 def is_admin(user: User) -> bool:

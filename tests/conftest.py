@@ -82,6 +82,14 @@ def app(database_url, tmp_path, config_overrides):
     app = create_app(
         _config_for(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config_overrides)
     )
+
+    @app.before_request
+    def forget_cached_user():
+        # The app context outlives requests in tests: make Flask-Login read the cookie anew.
+        from flask import g
+
+        g.pop("_login_user", None)
+
     with app.app_context():
         yield app
         db.session.rollback()
