@@ -88,7 +88,7 @@ def test_bad_dates_show_field_errors_and_keep_typed_values(
     assert f'id="{field}-error"' in html
     assert message in html  # English msgids until the translator pass
     assert 'value="Judul yang saya ketik"' in html
-    for name, value in changes.items():
+    for value in changes.values():
         if value:
             assert f'value="{value}"' in html
     assert db.session.scalar(select(Consultation)) is None
