@@ -219,3 +219,16 @@ def test_confidential_input_is_not_shown_to_other_participants(client, login, se
     path = f"/c/{consultation.id}/you-said-we-did"
     assert "Data omzet kami rahasia." not in login(bob).get(path).get_data(as_text=True)
     assert "Data omzet kami rahasia." in login(alice).get(path).get_data(as_text=True)
+
+
+def test_response_matrix_filters_by_moderation_status(client, login, setting):
+    consultation, strategy, organiser, alice, bob = setting
+    shown = comment(consultation, strategy, alice, "Terbit.")
+    hidden = comment(consultation, strategy, bob, "Disembunyikan.", status=CommentStatus.HIDDEN)
+    html = (
+        login(organiser).get(f"/c/{consultation.id}/responses?status=hidden").get_data(as_text=True)
+    )
+    assert f'id="response-{hidden.id}"' in html
+    assert f'id="response-{shown.id}"' not in html
+    everything = login(organiser).get(f"/c/{consultation.id}/responses").get_data(as_text=True)
+    assert f'id="response-{hidden.id}"' in everything and f'id="response-{shown.id}"' in everything

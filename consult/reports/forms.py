@@ -137,3 +137,19 @@ class ExportForm(FlaskForm):
         self.section.choices = everything + [
             SelectChoice(str(s.id), f"{s.code} {s.title}".strip()) for s in sections
         ]
+
+
+class ResponseFilterForm(FlaskForm):
+    """The GET filter of the response matrix (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Moderation status"), choices=[], validators=[Optional()])
+    undecided = BooleanField(_l("Only comments without a response"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice("", _l("All"))] + [
+            SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()
+        ]

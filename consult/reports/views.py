@@ -35,6 +35,7 @@ from consult.reports.forms import (
     ConfirmForm,
     DispositionForm,
     ExportForm,
+    ResponseFilterForm,
 )
 
 bp = Blueprint("reports", __name__)
@@ -120,10 +121,11 @@ def analysis(consultation_id: int):
 
 
 def _render_responses(consultation, failed_form=None, failed_id=None, bulk_form=None, status=200):
-    undecided = request.values.get("undecided") == "1"
-    status_filter = request.values.get("status") or None
-    if status_filter not in {s.value for s in CommentStatus}:
-        status_filter = None
+    filter_form = ResponseFilterForm(request.args)
+    filter_form.validate()
+    undecided = request.args.get("undecided") in {"1", "y"}
+    status_filter = filter_form.status.data if not filter_form.status.errors else None
+    status_filter = status_filter or None
     page = _paginate(
         services.response_list_query(consultation, undecided, status_filter),
         current_app.config["PAGE_SIZE"],
@@ -155,6 +157,7 @@ def _render_responses(consultation, failed_form=None, failed_id=None, bulk_form=
         bulk_form=bulk_form,
         undecided=undecided,
         status_filter=status_filter,
+        filter_form=filter_form,
         **_template_labels(),
     ), status
 
