@@ -4,7 +4,7 @@
 """
 
 import importlib.util
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -23,9 +23,10 @@ from consult.plans.models import (
     Section,
     Strategy,
 )
-from consult.timeutil import utcnow
+from consult.timeutil import local_to_utc, utc_to_local, utcnow
 
 DEMO_PASSWORD = "rembuk-demo-2042"  # nosec B105 - published demo password, demo data only
+DEMO_TITLE = "Rencana Pembangunan Industri Kota (RPIK) Palangka Raya 2022-2042"
 DEPARTMENT = "Dinas Perdagangan, Koperasi, UKM dan Perindustrian Kota Palangka Raya"
 GROUP_NAMES = [
     "KADIN",
@@ -463,18 +464,23 @@ def _accounts(groups: dict[str, StakeholderGroup]) -> dict[str, User]:
 
 
 def _consultation(organiser: User) -> Consultation:
-    now = utcnow().replace(second=0, microsecond=0)
+    # Round local (WIB) times around today, so the demo reads like a real schedule.
+    today = utc_to_local(utcnow()).date()
+
+    def wib(days: int, hour: int, minute: int = 0) -> datetime:
+        return local_to_utc(datetime.combine(today + timedelta(days=days), time(hour, minute)))
+
     consultation = Consultation(
-        title="Rencana Pembangunan Industri Kota (RPIK) Palangka Raya 2022-2042",
-        summary=SUMMARY,
+        title=DEMO_TITLE,
+        summary=_unwrap(SUMMARY.strip()),
         department=DEPARTMENT,
         state=ConsultationState.PUBLISHED,
-        pre_opens_at=now - timedelta(days=3),
-        pre_closes_at=now + timedelta(days=10),
-        fgd_at=now + timedelta(days=5),
+        pre_opens_at=wib(-3, 8),
+        pre_closes_at=wib(10, 23, 59),
+        fgd_at=wib(5, 9),
         fgd_venue="Ruang Peteng Karuhei II, Kantor Wali Kota Palangka Raya",
-        post_opens_at=now + timedelta(days=11),
-        post_closes_at=now + timedelta(days=25),
+        post_opens_at=wib(11, 8),
+        post_closes_at=wib(25, 23, 59),
         comment_visibility=CommentVisibility.ALL,
         moderation_mode=ModerationMode.POST,
         created_by_id=organiser.id,
@@ -563,11 +569,7 @@ def seed() -> Consultation:
     """Create the demo groups, accounts and consultation (the caller commits)."""
     groups = _groups()
     users = _accounts(groups)
-    existing = db.session.scalar(
-        select(Consultation).where(
-            Consultation.title == "Rencana Pembangunan Industri Kota (RPIK) Palangka Raya 2022-2042"
-        )
-    )
+    existing = db.session.scalar(select(Consultation).where(Consultation.title == DEMO_TITLE))
     if existing is not None:
         return existing
     organiser = users["organiser@example.org"]
