@@ -1,0 +1,68 @@
+"""With CSRF switched on (as in production), moderation forms need their token."""
+
+import re
+
+import pytest
+from flask import render_template_string
+from sqlalchemy import select
+
+from consult.auth.models import Role
+from consult.extensions import db
+from consult.feedback.models import Comment, CommentStatus
+from consult.moderation.models import Flag
+from tests.conftest import first_strategy
+
+
+@pytest.fixture
+def config_overrides():
+    return {"WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture
+def pending(make_user, make_consultation):
+    organiser, author, reader = make_user(role=Role.ORGANISER), make_user(), make_user()
+    consultation = make_consultation(organiser=organiser, participants=[author, reader])
+    comment = Comment(
+        consultation_id=consultation.id,
+        strategy_id=first_strategy(consultation).id,
+        author_id=author.id,
+        body="x",
+        status=CommentStatus.PUBLISHED,
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return organiser, reader, consultation, comment
+
+
+def token_from(html):
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def test_decision_without_token_is_refused(pending, client, login):
+    organiser, _, _, comment = pending
+    login(organiser)
+    response = client.post(
+        f"/moderation/comments/{comment.id}/decide", data={"action": "hide", "reason": "spam"}
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).status == CommentStatus.PUBLISHED
+
+
+def test_flag_needs_the_token_from_the_partial(pending, client, login, app):
+    _, reader, consultation, comment = pending
+    login(reader)
+    url = f"/c/{consultation.id}/comments/{comment.id}/flag"
+    assert client.post(url, data={"reason": "spam"}).status_code == 400
+    # The partial the participant pages include renders a working form.
+    page = client.get(url)
+    with app.test_request_context():
+        html = render_template_string(
+            '{% include "moderation/_flag_form.html" %}',
+            consultation_id=consultation.id,
+            comment=comment,
+        )
+    assert f'action="{url}"' in html
+    response = client.post(url, data={"reason": "spam", "csrf_token": token_from(page.text)})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Flag.comment_id)) == comment.id
