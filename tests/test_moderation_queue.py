@@ -72,6 +72,9 @@ def test_pre_moderated_comment_stays_pending_until_approved(setup, client, login
     assert comment.status == CommentStatus.PUBLISHED
     assert comment.moderated_by_id == setup["organiser"].id
     assert comment.moderated_at is not None
+    approved = db.session.scalar(select(Notification))
+    assert approved.kind == NotificationKind.COMMENT_APPROVED
+    assert approved.link.endswith(f"#comment-{comment.id}")
     assert f'id="queue-{comment.id}"' not in client.get("/moderation").text
 
 
@@ -108,6 +111,7 @@ def test_reject_requires_a_reason_and_tells_the_author_why(setup, client, login)
     notification = db.session.scalar(select(Notification))
     assert notification.user_id == setup["alice"].id
     assert notification.kind == NotificationKind.COMMENT_REJECTED
+    assert notification.link == "/my-input"  # where the author still finds it, and why
     mail = db.session.scalar(select(OutboxMail))
     assert mail.recipient == setup["alice"].email
     assert "Off-topic: Please comment on 1.1.1." in mail.body

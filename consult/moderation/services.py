@@ -213,7 +213,10 @@ def _decide(comment: Comment, moderator: User, action: str, reason: str, note: s
         notify(
             author,
             decision.notice,
-            link=comment_path(comment),
+            # A refused comment is not on the page any more; "my input" shows it and why.
+            link=comment_path(comment)
+            if comment.status == CommentStatus.PUBLISHED
+            else _path("feedback.my_input"),
             target=target_label(comment),
             reason=comment.moderation_reason,
         )

@@ -69,9 +69,22 @@ def moderation_helpers():
             request.unread_notifications = unread_count(current_user)
         return request.unread_notifications
 
+    def flag_form() -> FlagForm:
+        # Never bound to the page's own POST data (another form may share field names).
+        return FlagForm(formdata=None)
+
+    def can_flag_comment(comment: Comment) -> bool:
+        """Whether to offer the flag form: others' published comments, to signed-in users."""
+        return bool(
+            current_user.is_authenticated
+            and comment.status == CommentStatus.PUBLISHED
+            and comment.author_id != current_user.id
+        )
+
     return {
         "unread_notification_count": unread_notification_count,
-        "flag_form": FlagForm,
+        "flag_form": flag_form,
+        "can_flag_comment": can_flag_comment,
         "moderation_status_labels": services.STATUS_LABELS,
     }
 
