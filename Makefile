@@ -41,6 +41,8 @@ test: translations lint
 	$(BIN)/python -m pytest
 
 bench: translations
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \
+		(echo "make bench needs wrk (apt-get install wrk)" && false)
 	$(BIN)/python -m bench.run
 
 clean-db:

@@ -97,8 +97,9 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to run production with the development secret."""
-        if not os.environ.get("SECRET_KEY"):
+        """Refuse to run production with no secret, or with the development one."""
+        cls.SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        if not cls.SECRET_KEY or cls.SECRET_KEY == Config.SECRET_KEY:
             raise RuntimeError(
                 "SECRET_KEY is not set. Production refuses to start without it: "
                 "set SECRET_KEY to a long random value (python -c 'import secrets; "

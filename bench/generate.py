@@ -98,7 +98,11 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
                 "description": "",
             }
             for i, (key, label) in enumerate(
-                [("relevance", "Relevansi"), ("priority", "Prioritas"), ("feasibility", "Kelayakan")]
+                [
+                    ("relevance", "Relevansi"),
+                    ("priority", "Prioritas"),
+                    ("feasibility", "Kelayakan"),
+                ]
             )
         ],
     )
@@ -109,19 +113,32 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
     _bulk(
         Chapter,
         [
-            {"consultation_id": cid, "position": c, "code": str(c + 1), "title": f"Bab {c + 1}",
-             "body": PARAGRAPH}
+            {
+                "consultation_id": cid,
+                "position": c,
+                "code": str(c + 1),
+                "title": f"Bab {c + 1}",
+                "body": PARAGRAPH,
+            }
             for c in range(CHAPTERS)
         ],
     )
     chapter_ids = list(
-        db.session.scalars(select(Chapter.id).where(Chapter.consultation_id == cid).order_by(Chapter.id))
+        db.session.scalars(
+            select(Chapter.id).where(Chapter.consultation_id == cid).order_by(Chapter.id)
+        )
     )
     _bulk(
         Section,
         [
-            {"chapter_id": chapter_id, "position": s, "code": f"{c + 1}.{s + 1}",
-             "title": f"Bagian {c + 1}.{s + 1}", "body": PARAGRAPH + "\n\n" + PARAGRAPH, "version": 1}
+            {
+                "chapter_id": chapter_id,
+                "position": s,
+                "code": f"{c + 1}.{s + 1}",
+                "title": f"Bagian {c + 1}.{s + 1}",
+                "body": PARAGRAPH + "\n\n" + PARAGRAPH,
+                "version": 1,
+            }
             for c, chapter_id in enumerate(chapter_ids)
             for s in range(SECTIONS_PER_CHAPTER)
         ],
@@ -134,9 +151,16 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
     _bulk(
         Strategy,
         [
-            {"section_id": section_id, "position": t, "code": f"S{si + 1}.{t + 1}",
-             "title": f"Strategi {si + 1}.{t + 1}", "description": PARAGRAPH + "\n\n" + PARAGRAPH,
-             "targets": "Pertumbuhan 10% per tahun", "time_horizon": "2022-2042", "version": 1}
+            {
+                "section_id": section_id,
+                "position": t,
+                "code": f"S{si + 1}.{t + 1}",
+                "title": f"Strategi {si + 1}.{t + 1}",
+                "description": PARAGRAPH + "\n\n" + PARAGRAPH,
+                "targets": "Pertumbuhan 10% per tahun",
+                "time_horizon": "2022-2042",
+                "version": 1,
+            }
             for si, section_id in enumerate(section_ids)
             for t in range(STRATEGIES_PER_SECTION)
         ],
@@ -153,11 +177,19 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
     _bulk(
         User,
         [
-            {"email": f"peserta{i}@example.org", "name": f"Peserta {i}",
-             "organisation": f"Organisasi {i % 700}", "position": "Anggota",
-             "role": Role.PARTICIPANT, "group_id": group_ids[i % len(group_ids)],
-             "password_hash": password_hash, "is_active_account": True,
-             "session_token": f"bench-token-{i}", "failed_logins": 0, "created_at": now}
+            {
+                "email": f"peserta{i}@example.org",
+                "name": f"Peserta {i}",
+                "organisation": f"Organisasi {i % 700}",
+                "position": "Anggota",
+                "role": Role.PARTICIPANT,
+                "group_id": group_ids[i % len(group_ids)],
+                "password_hash": password_hash,
+                "is_active_account": True,
+                "session_token": f"bench-token-{i}",
+                "failed_logins": 0,
+                "created_at": now,
+            }
             for i in range(participants)
         ],
     )
@@ -167,11 +199,23 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
     group_of = {uid: group_ids[i % len(group_ids)] for i, uid in enumerate(user_ids)}
     _bulk(
         Membership,
-        [{"consultation_id": cid, "user_id": organiser.id, "role": MemberRole.ORGANISER,
-          "invited_at": now, "suspended_reason": ""}]
+        [
+            {
+                "consultation_id": cid,
+                "user_id": organiser.id,
+                "role": MemberRole.ORGANISER,
+                "invited_at": now,
+                "suspended_reason": "",
+            }
+        ]
         + [
-            {"consultation_id": cid, "user_id": uid, "role": MemberRole.PARTICIPANT,
-             "invited_at": now, "suspended_reason": ""}
+            {
+                "consultation_id": cid,
+                "user_id": uid,
+                "role": MemberRole.PARTICIPANT,
+                "invited_at": now,
+                "suspended_reason": "",
+            }
             for uid in user_ids
         ],
     )
@@ -183,13 +227,27 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
         strategy_id = heavy if i < HEAVY_STRATEGY_COMMENTS else rng.choice(strategy_ids)
         author = user_ids[i % len(user_ids)]
         top_level.append(
-            {"consultation_id": cid, "strategy_id": strategy_id, "section_id": None,
-             "author_id": author, "group_id": group_of[author], "type": rng.choice(types),
-             "body": f"Masukan nomor {i}. " + PARAGRAPH, "proposed_wording": "", "reference": "",
-             "status": CommentStatus.PUBLISHED, "phase": Phase.PRE, "source": "online",
-             "revision": 1, "target_version": 1, "created_at": now - timedelta(seconds=i),
-             "updated_at": now - timedelta(seconds=i), "moderation_reason": "", "flag_count": 0,
-             "paragraph_index": rng.choice([None, 0, 1])}
+            {
+                "consultation_id": cid,
+                "strategy_id": strategy_id,
+                "section_id": None,
+                "author_id": author,
+                "group_id": group_of[author],
+                "type": rng.choice(types),
+                "body": f"Masukan nomor {i}. " + PARAGRAPH,
+                "proposed_wording": "",
+                "reference": "",
+                "status": CommentStatus.PUBLISHED,
+                "phase": Phase.PRE,
+                "source": "online",
+                "revision": 1,
+                "target_version": 1,
+                "created_at": now - timedelta(seconds=i),
+                "updated_at": now - timedelta(seconds=i),
+                "moderation_reason": "",
+                "flag_count": 0,
+                "paragraph_index": rng.choice([None, 0, 1]),
+            }
         )
     _bulk(Comment, top_level)
     parents = db.session.execute(
@@ -200,18 +258,35 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
         parent = rng.choice(parents)
         author = user_ids[(i * 7) % len(user_ids)]
         replies.append(
-            {"consultation_id": cid, "strategy_id": parent.strategy_id, "section_id": None,
-             "parent_id": parent.id, "author_id": author, "group_id": group_of[author],
-             "type": CommentType.OTHER, "body": f"Tanggapan nomor {i}.", "proposed_wording": "",
-             "reference": "", "status": CommentStatus.PUBLISHED, "phase": Phase.PRE,
-             "source": "online", "revision": 1, "target_version": 1, "created_at": now,
-             "updated_at": now, "moderation_reason": "", "flag_count": 0}
+            {
+                "consultation_id": cid,
+                "strategy_id": parent.strategy_id,
+                "section_id": None,
+                "parent_id": parent.id,
+                "author_id": author,
+                "group_id": group_of[author],
+                "type": CommentType.OTHER,
+                "body": f"Tanggapan nomor {i}.",
+                "proposed_wording": "",
+                "reference": "",
+                "status": CommentStatus.PUBLISHED,
+                "phase": Phase.PRE,
+                "source": "online",
+                "revision": 1,
+                "target_version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "moderation_reason": "",
+                "flag_count": 0,
+            }
         )
     _bulk(Comment, replies)
 
     # Distinct (strategy, criterion, phase) per rater: k -> (k*47 + user*13) mod combos is
     # injective in k because 47 is coprime with the number of combinations.
-    combos = [(s, c, p) for s in strategy_ids for c in criterion_ids for p in (Phase.PRE, Phase.POST)]
+    combos = [
+        (s, c, p) for s in strategy_ids for c in criterion_ids for p in (Phase.PRE, Phase.POST)
+    ]
     ratings = []
     for i in range(rating_total):
         user_index = i % len(user_ids)
@@ -219,10 +294,18 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
         strategy_id, criterion_id, phase = combos[(k * 47 + user_index * 13) % len(combos)]
         value = rng.choice([1, 2, 3, 3, 4, 4, 4, 5, 5, None])
         ratings.append(
-            {"consultation_id": cid, "strategy_id": strategy_id, "criterion_id": criterion_id,
-             "user_id": user_ids[user_index], "group_id": group_of[user_ids[user_index]],
-             "phase": phase, "value": value, "source": "online", "created_at": now,
-             "updated_at": now}
+            {
+                "consultation_id": cid,
+                "strategy_id": strategy_id,
+                "criterion_id": criterion_id,
+                "user_id": user_ids[user_index],
+                "group_id": group_of[user_ids[user_index]],
+                "phase": phase,
+                "value": value,
+                "source": "online",
+                "created_at": now,
+                "updated_at": now,
+            }
         )
         if len(ratings) >= BATCH:
             _bulk(Rating, ratings)

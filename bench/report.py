@@ -7,7 +7,8 @@ EXPORT_LIMIT_MB = 200
 
 def _page_table(pages: dict) -> list[str]:
     lines = [
-        "| page | status | SQL queries | req/s | ratio to ceiling | p50 ms | p95 ms | p99 ms | non-2xx |",
+        "| page | status | SQL queries | req/s | ratio to ceiling "
+        "| p50 ms | p95 ms | p99 ms | non-2xx |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, row in pages.items():

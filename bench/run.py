@@ -54,9 +54,18 @@ class Server:
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers),
-             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "bench.wsgi:app"],
-            cwd=ROOT, env=env,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "bench.wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -104,10 +113,23 @@ def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -
         "end\n"
     )
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
-         "-s", str(script), "-H", f"Cookie: session={cookie}",
-         f"http://127.0.0.1:{port}{path}"],
-        capture_output=True, text=True, check=True, timeout=seconds + 60,
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(script),
+            "-H",
+            f"Cookie: session={cookie}",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     ).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
     for line in output.splitlines():
@@ -164,14 +186,30 @@ def bench_exports(database_url: str, scales: list[float]) -> list[dict]:
             info = generate(scale)
         for fmt in EXPORT_FORMATS:
             completed = subprocess.run(
-                [sys.executable, "-m", "bench.export_one", "--database-url", database_url,
-                 "--consultation", str(info["consultation_id"]), "--format", fmt],
-                cwd=ROOT, capture_output=True, text=True, timeout=600,
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.export_one",
+                    "--database-url",
+                    database_url,
+                    "--consultation",
+                    str(info["consultation_id"]),
+                    "--format",
+                    fmt,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             if completed.returncode != 0:
                 row = {"scale": scale, "format": fmt, "error": completed.stderr.strip()[-300:]}
             else:
-                row = {"scale": scale, "format": fmt, **json.loads(completed.stdout.splitlines()[-1])}
+                row = {
+                    "scale": scale,
+                    "format": fmt,
+                    **json.loads(completed.stdout.splitlines()[-1]),
+                }
             row.update(comments=info["comments"], ratings=info["ratings"])
             rows.append(row)
             print("export", row, flush=True)
@@ -191,7 +229,8 @@ def machine_description() -> str:
         total_kb = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f", {total_kb / 1024 / 1024:.0f} GiB RAM"
     cpu = platform.processor() or platform.machine()
-    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.platform()}, Python {platform.python_version()}"
+    python = platform.python_version()
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.platform()}, Python {python}"
 
 
 def main() -> None:
@@ -199,8 +238,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--export-scales", default="1,4,16")
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/rembuk_bench"))
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/rembuk_bench"
+        ),
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()

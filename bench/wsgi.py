@@ -4,6 +4,4 @@ import os
 
 from bench.common import bench_app
 
-app = bench_app(
-    os.environ["DATABASE_URL"], BENCH_MODE=True, SECRET_KEY=os.environ["SECRET_KEY"]
-)
+app = bench_app(os.environ["DATABASE_URL"], BENCH_MODE=True, SECRET_KEY=os.environ["SECRET_KEY"])
