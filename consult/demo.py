@@ -476,10 +476,11 @@ def _consultation(organiser: User) -> Consultation:
         department=DEPARTMENT,
         state=ConsultationState.PUBLISHED,
         pre_opens_at=wib(-3, 8),
-        pre_closes_at=wib(10, 23, 59),
+        # Pre-FGD input closes the evening before the FGD; post-FGD input opens after it.
+        pre_closes_at=wib(4, 23, 59),
         fgd_at=wib(5, 9),
         fgd_venue="Ruang Peteng Karuhei II, Kantor Wali Kota Palangka Raya",
-        post_opens_at=wib(11, 8),
+        post_opens_at=wib(6, 8),
         post_closes_at=wib(25, 23, 59),
         comment_visibility=CommentVisibility.ALL,
         moderation_mode=ModerationMode.POST,
