@@ -20,6 +20,7 @@ from consult.feedback.models import (
     RatingChange,
 )
 from consult.markdown import split_paragraphs
+from consult.notifications import notify
 from consult.permissions import can_manage
 from consult.plans.models import (
     Chapter,
@@ -149,7 +150,25 @@ def add_comment(
         status=comment.status.value,
         reply_to=comment.parent_id,
     )
+    if parent is not None and comment.status == CommentStatus.PUBLISHED:
+        _notify_reply(parent, comment, target, author or entered_by)
     return comment
+
+
+def _notify_reply(parent: Comment, reply: Comment, target: Target, replier: User | None) -> None:
+    """Tell the author of a comment that someone answered it (not when they answer themselves)."""
+    if parent.author_id is None or parent.author_id == reply.author_id:
+        return
+    parent_author = db.session.get(User, parent.author_id)
+    kind = "sections" if isinstance(target, Section) else "strategies"
+    link = f"/c/{reply.consultation_id}/{kind}/{target.id}#comment-{reply.id}"
+    notify(
+        parent_author,
+        "reply",
+        link=link,
+        author=replier.name if replier is not None else "",
+        target=f"{target.code} {target.title}".strip(),
+    )
 
 
 def _target_ids(target: Target) -> tuple[int | None, int | None]:
