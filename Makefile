@@ -14,7 +14,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile -d consult/translations -q
+	$(BIN)/pybabel compile -d consult/translations
 
 extract-messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o consult/translations/messages.pot --no-location --sort-output .
