@@ -13,6 +13,7 @@ def main_navigation(user: User) -> list[tuple[str, str]]:
     ]
     if user.is_organiser:
         items.append(("moderation.queue", _l("Moderation")))
+        items.append(("moderation.audit_log", _l("Audit trail")))
         items.append(("auth.outbox", _l("Outbox")))
     if user.is_admin:
         items.append(("auth.list_users", _l("Accounts")))

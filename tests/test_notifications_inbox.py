@@ -181,3 +181,12 @@ def test_inactive_accounts_get_no_mail(app, make_user):
     notify(user, "comment_rejected", target="1.1", reason="spam")
     db.session.commit()
     assert db.session.scalar(select(func.count(OutboxMail.id))) == 0
+
+
+def test_menu_shows_the_unread_count(client, login, make_user):
+    user = make_user()
+    notify(user, "comment_approved", link="/my-input")
+    db.session.commit()
+    login(user)
+    page = client.get("/my-input").get_data(as_text=True)
+    assert 'text-bg-warning">1<' in page
