@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.moderation.views import bp as moderation_bp
     from consult.plans.views import bp as plans_bp
     from consult.reports.views import bp as reports_bp
+    from consult.revisions.views import bp as revisions_bp
 
     for blueprint in (
         core_bp,
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         feedback_bp,
         moderation_bp,
         reports_bp,
+        revisions_bp,
     ):
         app.register_blueprint(blueprint)
 

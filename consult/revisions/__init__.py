@@ -1,0 +1,1 @@
+"""Revisions of the plan: versions of sections and strategies, word diffs, revised documents."""
