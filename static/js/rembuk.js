@@ -1,7 +1,198 @@
 // Progressive enhancement only: every action also works without JavaScript.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-confirm]");
-  if (button && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
+// Texts shown by this script come translated from base.html (#rembuk-strings).
+(function () {
+  "use strict";
+
+  const strings = (document.getElementById("rembuk-strings") || { dataset: {} }).dataset;
+
+  // Buttons that change something important ask first.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+
+  // A polite message for screen readers and sighted users, next to what it is about.
+  function announce(container, text, kind) {
+    let box = container.querySelector(":scope > .js-status");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "js-status mt-2";
+      box.setAttribute("role", kind === "danger" ? "alert" : "status");
+      container.appendChild(box);
+    }
+    box.innerHTML = "";
+    const message = document.createElement("div");
+    message.className = "alert alert-" + kind + " py-2 mb-0";
+    message.textContent = text;
+    box.appendChild(message);
   }
-});
+
+  // (a) Comment drafts: whatever is typed is kept in this browser until it is posted.
+  const DRAFT_PREFIX = "rembuk-draft:";
+  const PENDING_KEY = "rembuk-draft-pending";
+
+  function storage(kind) {
+    try {
+      const store = window[kind];
+      const probe = "__rembuk";
+      store.setItem(probe, probe);
+      store.removeItem(probe);
+      return store;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  const local = storage("localStorage");
+  const session = storage("sessionStorage");
+
+  function draftKey(form) {
+    // One draft per target, per reply and per paragraph.
+    const extra = ["parent_id", "paragraph_index"]
+      .map((name) => (form.elements[name] ? form.elements[name].value : ""))
+      .join(":");
+    return DRAFT_PREFIX + form.getAttribute("action") + ":" + extra;
+  }
+
+  function draftFields(form) {
+    return Array.from(form.querySelectorAll("textarea[name]"));
+  }
+
+  function readDraft(key) {
+    try {
+      return JSON.parse(local.getItem(key) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function pendingKeys() {
+    try {
+      return JSON.parse(session.getItem(PENDING_KEY) || "[]");
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function setupDraft(form) {
+    const key = form.dataset.draftKey;
+    const fields = draftFields(form);
+    const draft = readDraft(key);
+    const empty = fields.every((field) => !field.value.trim());
+    if (draft && empty) {
+      let restored = false;
+      fields.forEach((field) => {
+        if (draft[field.name]) {
+          field.value = draft[field.name];
+          restored = true;
+        }
+      });
+      if (restored) {
+        announce(form, strings.draftRestored || "Draft restored.", "info");
+      }
+    }
+    let timer = null;
+    const save = () => {
+      const values = {};
+      let any = false;
+      fields.forEach((field) => {
+        values[field.name] = field.value;
+        any = any || Boolean(field.value.trim());
+      });
+      if (any) {
+        local.setItem(key, JSON.stringify(values));
+      } else {
+        local.removeItem(key);
+      }
+    };
+    form.addEventListener("input", () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, 300);
+    });
+    form.addEventListener("submit", () => {
+      save();
+      // Forgotten only once the server has accepted it (see settleDrafts).
+      const pending = pendingKeys().filter((other) => other !== key);
+      pending.push(key);
+      session.setItem(PENDING_KEY, JSON.stringify(pending));
+    });
+  }
+
+  function settleDrafts() {
+    // After a submit: a form shown again with errors keeps its draft; otherwise it was posted.
+    const kept = [];
+    pendingKeys().forEach((key) => {
+      const form = Array.from(document.querySelectorAll("form[data-draft-key]")).find(
+        (candidate) => candidate.dataset.draftKey === key
+      );
+      if (form && form.querySelector("[aria-invalid=true]")) {
+        kept.push(key);
+      } else {
+        local.removeItem(key);
+      }
+    });
+    session.setItem(PENDING_KEY, JSON.stringify(kept));
+  }
+
+  // (b) Ratings without a page reload; a normal submit when anything goes wrong.
+  function setupRating(form) {
+    if (!window.fetch || !window.FormData) {
+      return;
+    }
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.plainSubmit) {
+        return;
+      }
+      event.preventDefault();
+      const button = form.querySelector("[type=submit]");
+      if (button) {
+        button.disabled = true;
+      }
+      const fallBack = () => {
+        form.dataset.plainSubmit = "1";
+        form.submit();
+      };
+      window
+        .fetch(form.action, {
+          method: "POST",
+          body: new FormData(form),
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch" },
+        })
+        .then((response) => {
+          // The view redirects back to the strategy page: 200 after the redirect is success.
+          if (response.ok && !response.url.includes("/login")) {
+            if (button) {
+              button.disabled = false;
+            }
+            form.dataset.saved = String(Date.now());
+            announce(form, strings.ratingSaved || "Saved.", "success");
+          } else {
+            fallBack(); // shows the errors at their fields, as without JavaScript
+          }
+        })
+        .catch(fallBack);
+    });
+  }
+
+  function init() {
+    if (local && session) {
+      const forms = document.querySelectorAll("#comment-form form, form[data-autosave]");
+      forms.forEach((form) => {
+        form.dataset.draftKey = draftKey(form);
+      });
+      settleDrafts(); // before restoring, so a posted comment does not come back
+      forms.forEach(setupDraft);
+    }
+    document.querySelectorAll("#ratings form[method=post], form[data-rating]").forEach(setupRating);
+    document.documentElement.classList.add("js");
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
