@@ -487,7 +487,7 @@ def apply_revision(
         consultation,
         consultation_id=consultation.id,
         note=note,
+        counts=plan.counts,
         missing=[[kind_of(item), item.id] for item in plan.missing],
-        **plan.counts,
     )
     return plan

@@ -107,15 +107,11 @@ def show_version(consultation_id: int, kind: str, item_id: int, number: int):
         publishers=services.publishers_of([version]),
         comments=comments,
         anchors=services.anchors_on_version(item, number, list(comments.items)),
-        linked=services.linked_comments([version], current_user, consultation).get(
-            version.id, []
-        ),
+        linked=services.linked_comments([version], current_user, consultation).get(version.id, []),
     )
 
 
-@bp.route(
-    f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/revise", methods=["GET", "POST"]
-)
+@bp.route(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/revise", methods=["GET", "POST"])
 @login_required
 def publish_revision(consultation_id: int, kind: str, item_id: int):
     """Organisers publish a revised text as the item's next version (403 for participants)."""
