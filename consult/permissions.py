@@ -114,3 +114,11 @@ def can_record_input(user: User, consultation: Consultation) -> bool:
 
 
 TEMPLATE_PERMISSIONS.update(can_edit_comment=can_edit_comment, can_record_input=can_record_input)
+
+
+def can_revise_plan(user: User, consultation: Consultation) -> bool:
+    """Organisers publish revised texts of the plan until the consultation is archived."""
+    return can_manage(user, consultation) and consultation.state != ConsultationState.ARCHIVED
+
+
+TEMPLATE_PERMISSIONS.update(can_revise_plan=can_revise_plan)

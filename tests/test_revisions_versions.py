@@ -326,3 +326,44 @@ def test_strategy_of_another_consultation_is_404(client, login, setup, make_cons
     login(organiser)
     url = f"/c/{consultation.id}/strategies/{elsewhere.id}/versions"
     assert client.get(url).status_code == 404
+
+
+def test_archived_consultation_cannot_be_revised(client, login, setup):
+    consultation, organiser, _participant, strategy = setup
+    consultation.state = ConsultationState.ARCHIVED
+    db.session.commit()
+    login(organiser)
+    assert client.post(_revise_url(consultation, strategy), data=REVISED).status_code == 403
+    assert client.get(f"/c/{consultation.id}/revise").status_code == 403
+    page = client.get(f"/c/{consultation.id}/strategies/{strategy.id}/versions")
+    assert page.status_code == 200
+    assert "Publish a revised text" not in page.get_data(as_text=True)
+
+
+def test_section_page_links_to_its_versions_once_revised(client, login, setup):
+    consultation, organiser, participant, strategy = setup
+    section = db.session.get(Section, strategy.section_id)
+    services.publish_revision(section, organiser, {"body": "Teks baru.", "note": "x"})
+    db.session.commit()
+    login(participant)
+    page = client.get(f"/c/{consultation.id}/sections/{section.id}").get_data(as_text=True)
+    assert "Versions (2)" in page
+
+
+def test_versions_page_queries_do_not_grow_with_linked_comments(
+    client, login, setup, count_queries
+):
+    consultation, organiser, participant, strategy = setup
+
+    def revise_with(n: int, round_: int) -> int:
+        ids = [_comment(consultation, strategy, participant, body=f"K{i}").id for i in range(n)]
+        services.publish_revision(
+            strategy, organiser, {**REVISED, "title": f"Judul {round_}", "comment_ids": ids}
+        )
+        db.session.commit()
+        login(participant)
+        with count_queries() as counter:
+            client.get(f"/c/{consultation.id}/strategies/{strategy.id}/versions")
+        return counter.count
+
+    assert revise_with(1, 1) == revise_with(6, 2)

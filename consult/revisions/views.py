@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from consult.extensions import db
 from consult.feedback import queries as feedback_queries
-from consult.permissions import require_manage
+from consult.permissions import can_revise_plan, require, require_manage
 from consult.plans.importer import (
     Outline,
     ParseResult,
@@ -46,6 +46,12 @@ FIELD_LABELS = {
 @bp.app_context_processor
 def revisions_helpers():
     return {"word_diff": word_diff, "has_changed": has_changed, "revision_fields": FIELD_LABELS}
+
+
+def _require_revise(consultation) -> None:
+    """404 unless visible, 403 unless the user may revise it (organisers, not archived)."""
+    require_manage(current_user, consultation)
+    require(can_revise_plan(current_user, consultation))
 
 
 def _load(consultation_id: int, kind: str, item_id: int):
@@ -116,7 +122,7 @@ def show_version(consultation_id: int, kind: str, item_id: int, number: int):
 def publish_revision(consultation_id: int, kind: str, item_id: int):
     """Organisers publish a revised text as the item's next version (403 for participants)."""
     consultation, item = _load(consultation_id, kind, item_id)
-    require_manage(current_user, consultation)
+    _require_revise(consultation)
     comments = services.comment_choices(item, consultation)
     if request.method == "GET":
         form = RevisionForm(item, comments, formdata=None, data=services.text_of(item))
@@ -199,7 +205,7 @@ def _revise_page(consultation, form, result=None, plan=None, confirm_form=None, 
 def revise_plan(consultation_id: int):
     """Upload a revised plan (Markdown or DOCX) and preview which items would change."""
     consultation = feedback_queries.get_consultation(consultation_id, current_user)
-    require_manage(current_user, consultation)
+    _require_revise(consultation)
     form = ReviseUploadForm()
     if not form.validate_on_submit():
         return _revise_page(consultation, form, status=422 if form.is_submitted() else 200)
@@ -226,7 +232,7 @@ def revise_plan(consultation_id: int):
 def confirm_revision(consultation_id: int):
     """Apply exactly the previewed document (signed in the form) as the next version."""
     consultation = feedback_queries.get_consultation(consultation_id, current_user)
-    require_manage(current_user, consultation)
+    _require_revise(consultation)
     form = ReviseConfirmForm()
     outline, note = None, ""
     if form.validate_on_submit():
