@@ -4,6 +4,7 @@ The server runs in a thread of this process, on its own SQLite file with the dem
 Without a Chromium binary these tests are skipped, loudly (make test tries to install it).
 """
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -16,7 +17,20 @@ from config import TestingConfig
 from consult import create_app
 from consult.extensions import db
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Copied to docs/screenshots by `make screenshots`, shown in the README.
+README_SCREENSHOTS = {
+    "id-desktop-05-strategy",
+    "id-desktop-04-overview",
+    "id-desktop-02-import-preview",
+    "id-desktop-07-moderation",
+    "id-desktop-08-responses",
+    "en-desktop-09-you-said-we-did",
+    "id-desktop-06-my-input",
+    "id-phone-strategy",
+}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -102,26 +116,68 @@ def viewport_name(request):
 
 @pytest.fixture
 def new_page(browser):
-    """Open a fresh browser context (own cookies) in a language and viewport."""
-    contexts = []
+    """Open a fresh browser context (own cookies) in a language and viewport.
 
-    def _new_page(viewport="desktop", locale="id-ID"):
-        context = browser.new_context(viewport=VIEWPORTS[viewport], locale=locale)
+    Confirmation dialogs are accepted, as a user clicking "OK" would; a JavaScript error on
+    any page fails the test.
+    """
+    contexts = []
+    errors = []
+
+    def _new_page(viewport="desktop", locale="id-ID", javascript=True):
+        context = browser.new_context(
+            viewport=VIEWPORTS[viewport],
+            locale=locale,
+            java_script_enabled=javascript,
+            accept_downloads=True,
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        return page
 
     yield _new_page
     for context in contexts:
         context.close()
+    assert not errors, "JavaScript errors: " + "; ".join(errors)
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as a test artefact."""
+    """Save a full-page screenshot as a test artefact (test-artifacts/screenshots).
+
+    With UPDATE_SCREENSHOTS=1 (make screenshots) the ones named in README_SCREENSHOTS are
+    also copied to docs/screenshots for the README.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1" and name in README_SCREENSHOTS:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
     return path
+
+
+def switch_language(page, code: str) -> None:
+    """Choose the interface language with the switcher in the header."""
+    if page.locator("html").get_attribute("lang") == code:
+        return
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.locator(f".lang-switch button[value={code}]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == code
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching selector has the keyboard focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
 
 
 def assert_accessible(page, name: str) -> None:
