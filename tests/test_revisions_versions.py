@@ -367,3 +367,15 @@ def test_versions_page_queries_do_not_grow_with_linked_comments(
         return counter.count
 
     assert revise_with(1, 1) == revise_with(6, 2)
+
+
+def test_unknown_comment_choice_is_refused_at_the_field(client, login, setup):
+    consultation, organiser, _participant, strategy = setup
+    login(organiser)
+    response = client.post(
+        _revise_url(consultation, strategy), data={**REVISED, "comment_ids": "999"}
+    )
+    assert response.status_code == 422
+    assert "invalid-feedback" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert strategy.version == 1
