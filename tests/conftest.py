@@ -6,6 +6,7 @@ starts from empty tables. TEST_DATABASE_URL selects PostgreSQL; otherwise a SQLi
 
 import itertools
 import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -116,6 +117,8 @@ def login(client):
         with test_client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            # As after the login form: the password was entered just now (see auth reauth).
+            session["auth_at"] = time.time()
         return test_client
 
     return _login

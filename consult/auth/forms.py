@@ -7,7 +7,7 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from consult.auth.models import Role, StakeholderGroup
+from consult.auth.models import Role, StakeholderGroup, User
 from consult.auth.passwords import password_problems, verify_password
 from consult.extensions import db
 
@@ -77,6 +77,70 @@ class AccountForm(FlaskForm):
     def __init__(self, languages: dict[str, str], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.locale.choices = [SelectChoice(code, name) for code, name in languages.items()]
+
+
+class CodeMixin:
+    """A 6-digit code from the authenticator app."""
+
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class TotpLoginForm(CodeMixin, FlaskForm):
+    """The second sign-in step."""
+
+
+class EnableTotpForm(CodeMixin, FlaskForm):
+    """Confirm two-step enrolment with a code the app shows."""
+
+
+class CredentialsForm(FlaskForm):
+    """The current password, and the code when two-step verification is on."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=1024)]
+    )
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.totp_secret:
+            del self.code
+
+
+class ReauthForm(CredentialsForm):
+    next = HiddenField()
+
+
+class DisableTotpForm(CredentialsForm):
+    """Turning two-step verification off takes the password and a code."""
+
+
+class ChangeEmailForm(CredentialsForm):
+    email = StringField(
+        _l("New email address"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Enter a valid email address.")),
+            Length(max=254),
+        ],
+    )
+
+    def validate_email(self, field):
+        address = (field.data or "").strip().lower()
+        if address == self.user.email.lower():
+            raise ValidationError(_l("This is already your email address."))
+        taken = db.session.scalar(select(User.id).where(func.lower(User.email) == address))
+        if taken is not None:
+            raise ValidationError(_l("Another account uses this email address."))
 
 
 class RoleForm(FlaskForm):

@@ -6,12 +6,15 @@ Passwords and tokens are never written to the audit trail.
 
 import enum
 import hmac
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+import pyotp
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from consult.audit import changes, record
 from consult.auth.models import Invitation, Role, StakeholderGroup, User, new_session_token
@@ -215,11 +218,33 @@ def reactivate_user(user: User, actor: User) -> User:
 # --- signing in and out ---------------------------------------------------------------------
 
 
+def _count_failure(user: User, now: datetime) -> None:
+    """One more failed attempt (password or code); lock the account after too many."""
+    user.failed_logins += 1
+    if user.failed_logins >= LOCK_AFTER_FAILURES:
+        extra = user.failed_logins - LOCK_AFTER_FAILURES
+        user.locked_until = now + min(LOCK_FIRST * 2 ** min(extra, 20), LOCK_LONGEST)
+
+
+def _is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def _login_succeeded(user: User, now: datetime) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    record("auth.login", user, user)
+    db.session.flush()
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The account if email and password match and it is usable; None otherwise.
 
     Failures count per account; after LOCK_AFTER_FAILURES the account is locked for a
     minute, doubling with every further failure. Unknown addresses cost the same time.
+    With two-step verification on, a right password only returns the account: the
+    sign-in completes (and the failure count resets) in complete_totp_login.
     """
     now = utcnow()
     user = find_user_by_email(email)
@@ -228,23 +253,18 @@ def authenticate(email: str, password: str) -> User | None:
         verify_password(None, password)
         record("auth.login_failed", None, email=tried)
         return None
-    if user.locked_until is not None and user.locked_until > now:
+    if _is_locked(user, now):
         verify_password(None, password)
         record("auth.login_failed", None, user, email=tried, locked=True)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active_account:
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            extra = user.failed_logins - LOCK_AFTER_FAILURES
-            user.locked_until = now + min(LOCK_FIRST * 2 ** min(extra, 20), LOCK_LONGEST)
+        _count_failure(user, now)
         record("auth.login_failed", None, user, email=tried)
         db.session.flush()
         return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    record("auth.login", user, user)
-    db.session.flush()
+    if user.totp_secret:
+        return user
+    _login_succeeded(user, now)
     return user
 
 
@@ -261,6 +281,155 @@ def change_password(user: User, new_password: str) -> User:
     rotate_session(user)
     db.session.flush()
     record("auth.password_changed", user, user)
+    return user
+
+
+def change_email(user: User, new_email: str) -> User:
+    """Change the sign-in address; ends every session (the caller logs this browser in again).
+
+    The old address gets a notice, so a taken-over account does not change hands silently.
+    """
+    before = user.email
+    user.email = normalise_email(new_email)
+    rotate_session(user)
+    db.session.flush()
+    record("auth.email_changed", user, user, email=[before, user.email])
+    queue_mail(
+        before,
+        "email_changed",
+        _l("The email address of your Rembuk account was changed"),
+        "auth/mail_email_changed.txt",
+        user=user,
+    )
+    return user
+
+
+# --- two-step verification (TOTP) and re-authentication ------------------------------------
+
+TOTP_ISSUER = "Rembuk"
+# Codes from one step before or after the current one are accepted (clock drift).
+TOTP_DRIFT_STEPS = 1
+
+
+class CredentialProblem(enum.StrEnum):
+    LOCKED = "locked"
+    PASSWORD = "password"  # nosec B105 - the name of a problem, not a password
+    CODE = "code"
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads (as text or from a QR code)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def matching_totp_step(secret: str, code: str, after_step: int | None = None) -> int | None:
+    """The time step a 6-digit code belongs to (now, or one step either side), or None.
+
+    Steps up to and including after_step are refused: a code cannot be used twice.
+    """
+    code = "".join((code or "").split())
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(time.time()) // totp.interval
+    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
+        if after_step is not None and step <= after_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _use_totp_code(user: User, code: str) -> bool:
+    """Accept a code once: the step is claimed in one conditional UPDATE, so two requests
+    racing with the same code cannot both succeed."""
+    if not user.totp_secret:
+        return False
+    step = matching_totp_step(user.totp_secret, code, user.totp_last_step)
+    if step is None:
+        return False
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
+
+
+def complete_totp_login(user: User, code: str) -> bool:
+    """Second sign-in step: True (and signed in) if the code is right and unused.
+
+    A wrong code counts towards the lockout like a wrong password.
+    """
+    now = utcnow()
+    if _is_locked(user, now) or not user.is_active_account:
+        record("auth.totp_failed", None, user, locked=True)
+        db.session.flush()
+        return False
+    if not _use_totp_code(user, code):
+        _count_failure(user, now)
+        record("auth.totp_failed", None, user)
+        db.session.flush()
+        return False
+    _login_succeeded(user, now)
+    return True
+
+
+def check_credentials(
+    user: User, password: str, code: str | None = None
+) -> CredentialProblem | None:
+    """Check a signed-in person's password (and code, with two-step on) before a sensitive
+    change; None if right. Wrong entries count towards the lockout like failed logins."""
+    now = utcnow()
+    if _is_locked(user, now):
+        verify_password(None, password)
+        return CredentialProblem.LOCKED
+    problem = None
+    if not verify_password(user.password_hash, password):
+        problem = CredentialProblem.PASSWORD
+    elif user.totp_secret and not _use_totp_code(user, code or ""):
+        problem = CredentialProblem.CODE
+        record("auth.totp_failed", user, user)
+    if problem is not None:
+        _count_failure(user, now)
+        record("auth.reauth_failed", user, user, problem=problem.value)
+    else:
+        user.failed_logins = 0
+        record("auth.reauthenticated", user, user)
+    db.session.flush()
+    return problem
+
+
+def enable_totp(user: User, secret: str, code: str) -> bool:
+    """Turn two-step verification on with a secret the person's app holds; False if the
+    code (proving the app has it) is wrong."""
+    step = matching_totp_step(secret, code)
+    if step is None:
+        return False
+    user.totp_secret = secret
+    user.totp_last_step = step
+    db.session.flush()
+    record("auth.totp_enabled", user, user)
+    return True
+
+
+def disable_totp(user: User) -> User:
+    """Turn two-step verification off (the caller checked password and code)."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    db.session.flush()
+    record("auth.totp_disabled", user, user)
     return user
 
 

@@ -1,6 +1,7 @@
 """Sign-in, sign-out, passwords, invitations, the account page, accounts and groups admin."""
 
 import re
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,12 +23,17 @@ from consult.auth import services
 from consult.auth.forms import (
     ROLE_LABELS,
     AccountForm,
+    ChangeEmailForm,
     ChangePasswordForm,
+    DisableTotpForm,
+    EnableTotpForm,
     GroupForm,
     LoginForm,
+    ReauthForm,
     ResetRequestForm,
     RoleForm,
     SetPasswordForm,
+    TotpLoginForm,
 )
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.core.forms import ConfirmForm
@@ -74,6 +80,63 @@ def _require_admin() -> None:
     require(can_manage_accounts(current_user))
 
 
+PENDING_LOGIN_SECONDS = 300
+
+
+def _signed_in(user: User) -> None:
+    """Log this browser in after the person entered their password (and code) just now."""
+    session.pop("pending_login", None)
+    login_user(user)
+    session["auth_at"] = time.time()
+
+
+def _auth_is_fresh() -> bool:
+    """Whether the password was entered recently enough for a sensitive change."""
+    entered = session.get("auth_at")
+    max_age = current_app.config.get("REAUTH_MAX_AGE_SECONDS", 600)
+    return isinstance(entered, int | float) and 0 <= time.time() - entered <= max_age
+
+
+def _reauth_redirect(back_to: str):
+    flash(_("Please confirm it is you: enter your password again."), "info")
+    return redirect(url_for("auth.reauth", next=back_to))
+
+
+def _referrer_path(default_endpoint: str) -> str:
+    """The page the request came from, if it is on this site; else a default page."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc == request.host and parts.path.startswith("/"):
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url_for(default_endpoint)
+
+
+def _pending_user() -> User | None:
+    """The account half-way through a two-step sign-in, if still valid (5 minutes)."""
+    pending = session.get("pending_login")
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at")
+    if not isinstance(started, int | float) or not 0 <= time.time() - started <= (
+        PENDING_LOGIN_SECONDS
+    ):
+        return None
+    user = db.session.get(User, pending.get("user_id")) if pending.get("user_id") else None
+    if (
+        user is None
+        or user.session_token != pending.get("token")
+        or not user.is_active_account
+        or not user.totp_secret
+    ):
+        return None
+    return user
+
+
+def _pending_key() -> str:
+    pending = session.get("pending_login")
+    user_id = pending.get("user_id") if isinstance(pending, dict) else None
+    return f"pending:{user_id}"
+
+
 # --- signing in and out ---------------------------------------------------------------------
 
 
@@ -87,8 +150,18 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
+        if user is not None and user.totp_secret:
+            # Not logged in yet: the code from the authenticator app comes next.
+            session.pop("auth_at", None)
+            session["pending_login"] = {
+                "user_id": user.id,
+                "token": user.session_token,
+                "at": time.time(),
+                "next": form.next.data or "",
+            }
+            return redirect(url_for("auth.login_code"))
         if user is not None:
-            login_user(user)
+            _signed_in(user)
             return redirect(_safe_next(form.next.data))
         flash(
             _(
@@ -98,6 +171,35 @@ def login():
             "error",
         )
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, key_func=_address_key, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_pending_key, methods=["POST"])
+def login_code():
+    """Second sign-in step for accounts with two-step verification."""
+    if current_user.is_authenticated:
+        return redirect(url_for("plans.list_consultations"))
+    user = _pending_user()
+    if user is None:
+        session.pop("pending_login", None)
+        flash(_("Your sign-in took too long or is no longer valid. Please log in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = TotpLoginForm()
+    if form.validate_on_submit():
+        accepted = services.complete_totp_login(user, form.code.data)
+        db.session.commit()
+        if accepted:
+            next_page = session["pending_login"].get("next")
+            _signed_in(user)
+            return redirect(_safe_next(next_page))
+        form.code.errors.append(
+            _(
+                "The code is not right or was used already, or there were too many attempts. "
+                "Please check and try again."
+            )
+        )
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.post("/logout")
@@ -144,7 +246,11 @@ def reset_password(token: str):
     if form.validate_on_submit():
         services.reset_password(user, form.new_password.data)
         db.session.commit()
-        login_user(user)
+        if user.totp_secret:
+            # A reset link proves only the mailbox: the code is still needed to sign in.
+            flash(_("Your new password is set. Log in with it and your code."), "success")
+            return redirect(url_for("auth.login"))
+        _signed_in(user)
         flash(_("Your new password is set."), "success")
         return redirect(url_for("plans.list_consultations"))
     return render_template("auth/set_password.html", form=form, user=user, kind="reset")
@@ -157,7 +263,7 @@ def change_password():
     if form.validate_on_submit():
         user = services.change_password(_me(), form.new_password.data)
         db.session.commit()
-        login_user(user)  # the session token changed: sign this browser in again
+        _signed_in(user)  # the session token changed: sign this browser in again
         flash(_("Your password is changed. Other sessions have been logged out."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
@@ -178,7 +284,7 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         user = services.accept_invitation(invitation, form.new_password.data)
         db.session.commit()
-        login_user(user)
+        _signed_in(user)
         flash(_("Welcome to Rembuk. Your password is set."), "success")
         return redirect(url_for("plans.list_consultations"))
     return render_template(
@@ -203,6 +309,107 @@ def account():
         flash(_("Your account is saved."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)
+
+
+def _credential_error(form, problem: services.CredentialProblem) -> None:
+    """Show why the password or code was refused, at the field it concerns."""
+    if problem == services.CredentialProblem.CODE:
+        form.code.errors.append(_("The code is not right or was used already."))
+    elif problem == services.CredentialProblem.LOCKED:
+        form.current_password.errors.append(
+            _("There were too many attempts. Please try again in a few minutes.")
+        )
+    else:
+        form.current_password.errors.append(_("This is not your current password."))
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, key_func=_address_key, methods=["POST"])
+def change_email():
+    """Change the sign-in address: needs the password (and code); ends other sessions."""
+    form = ChangeEmailForm(current_user)
+    if form.validate_on_submit():
+        problem = services.check_credentials(
+            _me(), form.current_password.data, form.code.data if "code" in form else None
+        )
+        if problem is None:
+            user = services.change_email(_me(), form.email.data)
+            db.session.commit()
+            _signed_in(user)
+            flash(
+                _("Your email address is changed. Other sessions have been logged out."),
+                "success",
+            )
+            return redirect(url_for("auth.account"))
+        db.session.commit()  # the failed attempt counts towards the lockout
+        _credential_error(form, problem)
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+def enable_totp():
+    """Set up two-step verification: show a new secret, confirm it with a code."""
+    if current_user.totp_secret:
+        return redirect(url_for("auth.account"))
+    # The secret waits in this browser's session until a code confirms the app has it.
+    secret = session.get("totp_enrol")
+    if not isinstance(secret, str) or not secret:
+        secret = session["totp_enrol"] = services.new_totp_secret()
+    form = EnableTotpForm()
+    if form.validate_on_submit():
+        if services.enable_totp(_me(), secret, form.code.data):
+            db.session.commit()
+            session.pop("totp_enrol", None)
+            flash(_("Two-step verification is on."), "success")
+            return redirect(url_for("auth.account"))
+        form.code.errors.append(_("The code is not right. Check the time on your phone."))
+    return render_template(
+        "auth/enable_totp.html",
+        form=form,
+        secret=secret,
+        uri=services.totp_uri(current_user, secret),
+    )
+
+
+@bp.route("/account/two-step/off", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, key_func=_address_key, methods=["POST"])
+def disable_totp():
+    """Turn two-step verification off: needs the password and a code."""
+    if not current_user.totp_secret:
+        return redirect(url_for("auth.account"))
+    form = DisableTotpForm(current_user)
+    if form.validate_on_submit():
+        problem = services.check_credentials(_me(), form.current_password.data, form.code.data)
+        if problem is None:
+            services.disable_totp(_me())
+            db.session.commit()
+            flash(_("Two-step verification is off."), "success")
+            return redirect(url_for("auth.account"))
+        db.session.commit()
+        _credential_error(form, problem)
+    return render_template("auth/disable_totp.html", form=form)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, key_func=_address_key, methods=["POST"])
+def reauth():
+    """Enter the password (and code) again before a sensitive change, then go back."""
+    form = ReauthForm(current_user, next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        problem = services.check_credentials(
+            _me(), form.current_password.data, form.code.data if "code" in form else None
+        )
+        db.session.commit()
+        if problem is None:
+            session["auth_at"] = time.time()
+            flash(_("Thank you. You can now make the change."), "success")
+            return redirect(_safe_next(form.next.data))
+        _credential_error(form, problem)
+    return render_template("auth/reauth.html", form=form)
 
 
 # --- outbox ---------------------------------------------------------------------------------
@@ -255,8 +462,11 @@ def _user_or_404(user_id: int) -> User:
 @bp.post("/admin/users/<int:user_id>/role")
 @login_required
 def change_role(user_id: int):
+    """Change an account's role; needs a password entered in the last REAUTH_MAX_AGE_SECONDS."""
     _require_admin()
     user = _user_or_404(user_id)
+    if not _auth_is_fresh():
+        return _reauth_redirect(_referrer_path("auth.list_users"))
     form = RoleForm()
     if form.validate_on_submit():
         try:
