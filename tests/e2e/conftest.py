@@ -207,3 +207,25 @@ def log_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> No
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state()
+
+
+@pytest.fixture(scope="session")
+def demo(live_server):
+    """Ids of the seeded demo consultation and of its first section and strategy."""
+    from sqlalchemy import select
+
+    from consult.plans.models import Chapter, Consultation, Section, Strategy
+
+    with live_server.app.app_context():
+        consultation = db.session.scalars(select(Consultation).order_by(Consultation.id)).first()
+        strategy = db.session.scalars(
+            select(Strategy)
+            .join(Section)
+            .join(Chapter)
+            .where(Chapter.consultation_id == consultation.id)
+            .order_by(Chapter.position, Section.position, Strategy.position)
+        ).first()
+        section = strategy.section
+        ids = {"consultation": consultation.id, "section": section.id, "strategy": strategy.id}
+        db.session.remove()
+    return ids
