@@ -124,9 +124,14 @@ class DisableTotpForm(CredentialsForm):
     """Turning two-step verification off takes the password and a code."""
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class ChangeEmailForm(CredentialsForm):
     email = StringField(
         _l("New email address"),
+        filters=[_strip],
         validators=[
             DataRequired(),
             Email(message=_l("Enter a valid email address.")),
