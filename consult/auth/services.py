@@ -313,7 +313,8 @@ TOTP_DRIFT_STEPS = 1
 
 class CredentialProblem(enum.StrEnum):
     LOCKED = "locked"
-    PASSWORD = "password"  # nosec B105 - the name of a problem, not a password
+    # The name of what was wrong, not a password (bandit B105 reads it as one).
+    PASSWORD = "password"  # nosec B105
     CODE = "code"
 
 
