@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations extract-messages bench clean-db
+.PHONY: run test lint translations extract-messages bench clean-db screenshots
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: $(BIN)/.installed
 test: translations lint
 	bash tests/e2e/ensure_chromium.sh || true
 	$(BIN)/python -m pytest
+
+# Re-take the README screenshots (docs/screenshots) with the browser journeys.
+screenshots: translations
+	bash tests/e2e/ensure_chromium.sh || true
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
 
 bench: translations
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || \

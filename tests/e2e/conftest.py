@@ -22,13 +22,14 @@ ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Copied to docs/screenshots by `make screenshots`, shown in the README.
 README_SCREENSHOTS = {
-    "id-desktop-05-strategy",
-    "id-desktop-04-overview",
+    "id-desktop-demo-overview",
+    "id-desktop-demo-strategy",
     "id-desktop-02-import-preview",
-    "id-desktop-07-moderation",
-    "id-desktop-08-responses",
+    "id-desktop-demo-moderation",
+    "id-desktop-demo-analysis",
+    "id-desktop-demo-responses",
     "en-desktop-09-you-said-we-did",
-    "id-desktop-06-my-input",
+    "en-desktop-06-my-input",
     "id-phone-strategy",
 }
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

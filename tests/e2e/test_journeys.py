@@ -260,6 +260,10 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     assert words["rationale"] in mine.inner_text()
     _check(participant, f"{shot}-09-you-said-we-did")
 
+    participant.goto(f"{base}/c/{cid}")
+    progress = participant.locator("progress.rembuk-progress")
+    assert (progress.get_attribute("value"), progress.get_attribute("max")) == ("1", "2")
+
     participant.goto(f"{base}/my-input")
     hidden = participant.locator("article.my-comment", has_text=words["spam"])
     assert hidden.locator(".status-hidden").count() == 1
