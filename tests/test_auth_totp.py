@@ -298,3 +298,59 @@ def test_secret_never_reaches_the_audit_trail(client, login, organiser, clock):
     assert "auth.totp_disabled" in [event.action for event in events]
     assert all(secret not in str(event.data) for event in events)
     assert db.session.get(User, organiser.id).totp_secret is None
+
+
+# --- administrators, CSRF -------------------------------------------------------------------
+
+
+def test_admin_can_turn_off_someones_two_step_after_a_lost_phone(
+    client, login, organiser, make_user
+):
+    admin = make_user(role=Role.ADMIN)
+    login(admin)
+    page = client.get("/admin/users")
+    assert f"/admin/users/{organiser.id}/two-step/off".encode() in page.data
+    response = client.post(f"/admin/users/{organiser.id}/two-step/off")
+    assert response.status_code == 302
+    db.session.refresh(organiser)
+    assert organiser.totp_secret is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.totp_disabled"))
+    assert event.actor_id == admin.id and event.object_id == organiser.id
+
+
+def test_turning_off_someones_two_step_needs_a_fresh_password_entry(
+    client, login, organiser, make_user
+):
+    login(make_user(role=Role.ADMIN))
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11), tick=False):
+        response = client.post(f"/admin/users/{organiser.id}/two-step/off")
+    assert response.headers["Location"].startswith("/reauth")
+    db.session.refresh(organiser)
+    assert organiser.totp_secret is not None
+
+
+@pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.ORGANISER])
+def test_only_admins_turn_off_someone_elses_two_step(client, login, organiser, make_user, role):
+    login(make_user(role=role))
+    assert client.post(f"/admin/users/{organiser.id}/two-step/off").status_code == 403
+    db.session.refresh(organiser)
+    assert organiser.totp_secret is not None
+
+
+@pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
+def test_two_step_forms_refuse_posts_without_csrf_token(client, login, organiser, clock):
+    page = client.get("/login").data.decode()
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    assert _password_step(client, csrf_token=token).headers["Location"].endswith("/login/code")
+    assert b'name="csrf_token"' in client.get("/login/code").data
+    assert client.post("/login/code", data={"code": _code(organiser)}).status_code == 400
+    assert not _logged_in(client)
+    login(organiser)
+    page = client.get("/account/two-step/off")
+    assert b'name="csrf_token"' in page.data
+    response = client.post(
+        "/account/two-step/off", data={"current_password": PASSWORD, "code": _code(organiser)}
+    )
+    assert response.status_code == 400
+    db.session.refresh(organiser)
+    assert organiser.totp_secret is not None

@@ -425,12 +425,13 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
     return True
 
 
-def disable_totp(user: User) -> User:
-    """Turn two-step verification off (the caller checked password and code)."""
+def disable_totp(user: User, actor: User) -> User:
+    """Turn two-step verification off: by the person (the caller checked password and code)
+    or by an admin, for someone who lost their phone."""
     user.totp_secret = None
     user.totp_last_step = None
     db.session.flush()
-    record("auth.totp_disabled", user, user)
+    record("auth.totp_disabled", actor, user)
     return user
 
 

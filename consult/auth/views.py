@@ -384,7 +384,7 @@ def disable_totp():
     if form.validate_on_submit():
         problem = services.check_credentials(_me(), form.current_password.data, form.code.data)
         if problem is None:
-            services.disable_totp(_me())
+            services.disable_totp(_me(), _me())
             db.session.commit()
             flash(_("Two-step verification is off."), "success")
             return redirect(url_for("auth.account"))
@@ -492,6 +492,21 @@ def deactivate_user(user_id: int):
         else:
             db.session.commit()
             flash(_("%(name)s can no longer log in.", name=user.name), "success")
+    return redirect(url_for("auth.list_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/two-step/off")
+@login_required
+def reset_totp(user_id: int):
+    """Turn off someone's two-step verification (lost phone); needs a fresh password entry."""
+    _require_admin()
+    user = _user_or_404(user_id)
+    if not _auth_is_fresh():
+        return _reauth_redirect(_referrer_path("auth.list_users"))
+    if ConfirmForm().validate_on_submit() and user.totp_secret:
+        services.disable_totp(user, _me())
+        db.session.commit()
+        flash(_("Two-step verification of %(name)s is off.", name=user.name), "success")
     return redirect(url_for("auth.list_users"))
 
 
