@@ -3,9 +3,7 @@
 from .conftest import ARTIFACTS, log_in
 
 
-def test_strategy_and_report_pages_print_without_navigation_or_forms(
-    live_server, new_page, demo
-):
+def test_strategy_and_report_pages_print_without_navigation_or_forms(live_server, new_page, demo):
     base = live_server.url
     cid = demo["consultation"]
     page = new_page("desktop")
