@@ -144,7 +144,8 @@ def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -
 
 
 def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> dict:
-    app = bench_app(database_url)
+    # Same secret as the server, so the forged session cookies are accepted.
+    app = bench_app(database_url, SECRET_KEY=SECRET)
     with app.app_context():
         fresh_schema()
         info = generate(1.0)

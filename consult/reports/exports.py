@@ -12,6 +12,7 @@ import hmac
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
@@ -730,16 +732,70 @@ STATUS_TEXT = {
 }
 
 
-def export_docx(consultation: Consultation, filters: ExportFilters, actor=None) -> Path:
-    """A formatted report "Rekapitulasi Masukan": the response matrix as a table per chapter."""
+_DOCX_MARKER = "REMBUK-DOCX-BODY"
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Column widths in twentieths of a point, summing to the text width of an A4/Letter page.
+_DOCX_WIDTHS = (600, 1500, 1300, 3000, 1100, 1300, 1000)
+
+
+def _w_text(value: str) -> str:
+    """Runs of text for a WordprocessingML paragraph; newlines become line breaks."""
+    lines = _XML_INVALID.sub("", value).split("\n")
+    parts = [f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>' for line in lines]
+    return "<w:br/>".join(parts)
+
+
+def _w_cell(value: str, width: int, bold: bool = False) -> str:
+    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>'
+        f"<w:p><w:r>{props}{_w_text(value)}</w:r></w:p></w:tc>"
+    )
+
+
+def _w_table_start(headers: list[str]) -> str:
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in _DOCX_WIDTHS)
+    head = "".join(_w_cell(h, w, bold=True) for h, w in zip(headers, _DOCX_WIDTHS, strict=True))
+    return (
+        '<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:type="auto" w:w="0"/>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+        'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid><w:tr>{head}</w:tr>"
+    )
+
+
+def _w_heading(text: str) -> str:
+    return f'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r>{_w_text(text)}</w:r></w:p>'
+
+
+def _docx_skeleton(consultation: Consultation) -> tuple[bytes, bytes, zipfile.ZipFile]:
+    """The styled document from python-docx, split around the place where the body goes."""
     from docx import Document
 
-    identities = Identities(consultation, filters.anonymise)
     document = Document()
     document.add_heading("Rekapitulasi Masukan", level=0)
     document.add_paragraph(consultation.title)
     if consultation.department:
         document.add_paragraph(consultation.department)
+    document.add_paragraph(_DOCX_MARKER)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    skeleton = zipfile.ZipFile(buffer)
+    xml = skeleton.read("word/document.xml")
+    marker = xml.index(_DOCX_MARKER.encode())
+    start = max(xml.rfind(b"<w:p>", 0, marker), xml.rfind(b"<w:p ", 0, marker))
+    end = xml.index(b"</w:p>", marker) + len(b"</w:p>")
+    return xml[:start], xml[end:], skeleton
+
+
+def export_docx(consultation: Consultation, filters: ExportFilters, actor=None) -> Path:
+    """A formatted report "Rekapitulasi Masukan": the response matrix as a table per chapter.
+
+    python-docx keeps the whole document as an XML tree, far too big for 50,000 comments;
+    it builds only the styled skeleton, and the body is streamed into word/document.xml.
+    """
+    identities = Identities(consultation, filters.anonymise)
+    head, tail, skeleton = _docx_skeleton(consultation)
     headers = [
         _("No."),
         _("Section / strategy"),
@@ -749,47 +805,58 @@ def export_docx(consultation: Consultation, filters: ExportFilters, actor=None) 
         _("Rationale"),
         _("Taken into revision"),
     ]
-    table = None
-    chapter_id = None
-    number = 0
-    for item in iter_comments(consultation, filters, identities):
-        if item["chapter_id"] != chapter_id:
-            chapter_id = item["chapter_id"]
-            document.add_heading(item["chapter"], level=1)
-            table = document.add_table(rows=1, cols=len(headers))
-            table.style = "Table Grid"
-            for cell, header in zip(table.rows[0].cells, headers, strict=True):
-                cell.text = header
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-        if item["parent_id"] is None:
-            number += 1
-            label = str(number)
-        else:
-            label = f"{number} ↳"
-        who = item["group"]
-        if item["author"]:
-            who = f"{item['author']} ({who})" if who else item["author"]
-        body = item["body"]
-        if item["status"] != CommentStatus.PUBLISHED.value:
-            body = f"[{STATUS_TEXT[item['status']]}] {body}"
-        disposition = item["disposition"]
-        cells = table.add_row().cells
-        values = [
-            label,
-            item["strategy"] or item["section"],
-            who,
-            f"{body}\n{item['url']}",
-            str(DISPOSITION_TEXT[disposition]) if disposition else "",
-            item["rationale"],
-            item["revision_ref"],
-        ]
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = value
-    if table is None:
-        document.add_paragraph(_("No input matches the chosen filters."))
     path = _temp_path("docx")
-    document.save(str(path))
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info in skeleton.infolist():
+            if info.filename != "word/document.xml":
+                archive.writestr(info, skeleton.read(info.filename))
+        with (
+            archive.open("word/document.xml", "w", force_zip64=True) as raw,
+            io.BufferedWriter(raw, buffer_size=1 << 16) as out,
+        ):
+            out.write(head)
+            in_table = False
+            chapter_id = None
+            number = 0
+            for item in iter_comments(consultation, filters, identities):
+                if item["chapter_id"] != chapter_id:
+                    chapter_id = item["chapter_id"]
+                    if in_table:
+                        out.write(b"</w:tbl>")
+                    out.write(_w_heading(item["chapter"]).encode())
+                    out.write(_w_table_start([str(h) for h in headers]).encode())
+                    in_table = True
+                if item["parent_id"] is None:
+                    number += 1
+                    label = str(number)
+                else:
+                    label = f"{number} ↳"
+                who = item["group"] or ""
+                if item["author"]:
+                    who = f"{item['author']} ({who})" if who else item["author"]
+                body = item["body"]
+                if item["status"] != CommentStatus.PUBLISHED.value:
+                    body = f"[{STATUS_TEXT[item['status']]}] {body}"
+                disposition = item["disposition"]
+                values = [
+                    label,
+                    item["strategy"] or item["section"] or "",
+                    who,
+                    f"{body}\n{item['url']}",
+                    str(DISPOSITION_TEXT[disposition]) if disposition else "",
+                    item["rationale"] or "",
+                    item["revision_ref"] or "",
+                ]
+                cells = "".join(
+                    _w_cell(str(v), w) for v, w in zip(values, _DOCX_WIDTHS, strict=True)
+                )
+                out.write(f"<w:tr>{cells}</w:tr>".encode())
+            if in_table:
+                out.write(b"</w:tbl>")
+            else:
+                empty = _("No input matches the chosen filters.")
+                out.write(f"<w:p><w:r>{_w_text(empty)}</w:r></w:p>".encode())
+            out.write(tail)
     return path
 
 
