@@ -79,3 +79,16 @@ class CommentResponse(db.Model):
     @property
     def effective_content_version_id(self) -> int | None:
         return self._source().content_version_id
+
+
+class DataVersion(db.Model):
+    """One counter, raised in the same transaction as any write the analysis depends on.
+
+    Cached analysis pages are keyed by it (consult/reports/cache.py), so a cached page is
+    never served after new input has been committed, whichever worker serves it.
+    """
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
