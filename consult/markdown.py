@@ -1,5 +1,7 @@
 """Safe Markdown: markdown-it renders, nh3 (Ammonia) removes anything dangerous."""
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -42,6 +44,12 @@ def render_markdown(text: str | None) -> Markup:
     """Render Markdown to sanitised HTML, safe to put in a page as it is."""
     if not text:
         return Markup("")
+    return _render_markdown(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_markdown(text: str) -> Markup:
+    # A pure function of the text, so a cached result is never out of date.
     html = _md.render(text)
     clean = nh3.clean(
         html,
