@@ -5,6 +5,28 @@ EXPORT_LIMIT_SECONDS = 20
 EXPORT_LIMIT_MB = 200
 
 
+NOTES = [
+    "## Notes",
+    "",
+    "- The ceiling is `/bench/ceiling` (only with `BENCH_MODE`): the base template for a "
+    "logged-in participant, through the same middleware and session, with no data.",
+    "- Analysis dashboard: its body is cached per *data version*, a counter every transaction "
+    "that changes ratings, comments, the plan, criteria, groups or invitations raises just "
+    "before it commits (`consult/reports/cache.py`); the first request after new input "
+    "recomputes it, so numbers are never stale. The benchmark measures the cached case; the "
+    "uncached computation over 250,000 ratings takes about 2 s. Strategy details are shown "
+    "one chapter at a time.",
+    "- Strategy page: the flag form is rendered once per page and Markdown is memoised; what "
+    "remains is the ORM loading and Jinja rendering of 20 comment cards with their authors, "
+    "groups, attachments, edit/withdraw/flag forms and translated labels, several times the "
+    "cost of the whole ceiling page. Reaching half the ceiling would need a per-comment "
+    "fragment cache (keyed by comment revision, status, viewer role and locale) — not done.",
+    "- Exports at 16× base size take about 9 minutes with their data generation, more than "
+    "the 10-minute budget of `make bench` allows besides the pages; run them with "
+    "`.venv/bin/python -m bench.run --skip-postgres --export-scales 16`.",
+]
+
+
 def _page_table(pages: dict) -> list[str]:
     lines = [
         "| page | status | SQL queries | req/s | ratio to ceiling "
@@ -83,5 +105,5 @@ def render(results: dict) -> str:
             f"{row['seconds']} | {row['peak_mb']} | {row['size_mb']} | "
             f"{'yes' if ok else 'no (target applies at 1×)' if row['scale'] > 1 else 'no'} |"
         )
-    out.append("")
+    out += ["", *NOTES, ""]
     return "\n".join(out)

@@ -19,9 +19,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from flask import current_app, has_request_context
 from flask_babel import force_locale
@@ -741,7 +741,7 @@ _DOCX_WIDTHS = (600, 1500, 1300, 3000, 1100, 1300, 1000)
 def _w_text(value: str) -> str:
     """Runs of text for a WordprocessingML paragraph; newlines become line breaks."""
     lines = _XML_INVALID.sub("", value).split("\n")
-    parts = [f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>' for line in lines]
+    parts = [f'<w:t xml:space="preserve">{html_escape(line, quote=False)}</w:t>' for line in lines]
     return "<w:br/>".join(parts)
 
 
