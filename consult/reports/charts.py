@@ -155,7 +155,8 @@ def strategy_chart(stats) -> Markup:
         bars,
         max_value=scale_max,
         min_value=1,
-        desc=_("Bars show the mean; lines show the 95% confidence interval."),
+        # A named placeholder: a bare "95% c" would read to babel as a "% c" format directive.
+        desc=_("Bars show the mean; lines show the %(level)s confidence interval.", level="95%"),
     )
 
 
