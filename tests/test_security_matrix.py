@@ -1,0 +1,692 @@
+"""Authorisation matrix: every route of the app x every kind of visitor.
+
+The routes come from app.url_map, so a route added without a rule here fails
+test_every_route_has_a_rule_in_the_matrix. Each rule says how to build the URL from the
+fixture world (consultation A and its content), which methods to try, and what each role
+gets:
+
+  ok     200, or a redirect that is not to the login page (400/422 also for POSTs: the
+         request passed the permission checks and was refused as input)
+  login  a redirect to /login (anonymous visitors)
+  403    a member of A without the right, or an account without the role
+  404    not visible: not invited to A, organiser of another consultation only
+
+Participants see only consultations they are invited to (404 otherwise, never 403).
+"""
+
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import first_strategy
+from flask import g
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+
+from consult.auth.models import Invitation, Role, User
+from consult.auth.services import create_invitation
+from consult.auth.tokens import make_invitation_token, make_reset_token
+from consult.extensions import db
+from consult.feedback.models import Comment
+from consult.feedback.services import add_attachment, add_comment, add_document
+from consult.notifications import NotificationKind, notify
+from consult.plans.models import (
+    Chapter,
+    Consultation,
+    ConsultationState,
+    ContentVersion,
+    Criterion,
+    MemberRole,
+    Membership,
+    Phase,
+)
+from consult.timeutil import utcnow
+
+ROLES = ("anonymous", "invited", "uninvited", "other_organiser", "organiser", "admin")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# Never part of the matrix: files served as they are, and the load-test blueprint that
+# exists only when BENCH_MODE is on.
+EXCLUDED_ENDPOINTS = {"static", "bootstrap.static"}
+EXCLUDED_BLUEPRINTS = {"bench"}
+
+
+def _roles(**expected: str) -> dict[str, str]:
+    missing = set(ROLES) - set(expected)
+    assert not missing, missing
+    return expected
+
+
+# Expectation profiles shared by many routes.
+PUBLIC = _roles(
+    anonymous="ok", invited="ok", uninvited="ok", other_organiser="ok", organiser="ok", admin="ok"
+)
+SIGNED_IN = _roles(
+    anonymous="login",
+    invited="ok",
+    uninvited="ok",
+    other_organiser="ok",
+    organiser="ok",
+    admin="ok",
+)
+VIEW_A = _roles(
+    anonymous="login",
+    invited="ok",
+    uninvited="404",
+    other_organiser="404",
+    organiser="ok",
+    admin="ok",
+)
+MANAGE_A = _roles(
+    anonymous="login",
+    invited="403",
+    uninvited="404",
+    other_organiser="404",
+    organiser="ok",
+    admin="ok",
+)
+# Taking part (commenting, rating): members of A who are not suspended; an admin is not a
+# member and so gives no input of their own.
+PARTICIPATE_A = _roles(
+    anonymous="login",
+    invited="ok",
+    uninvited="404",
+    other_organiser="404",
+    organiser="ok",
+    admin="403",
+)
+# The author's own comment: other people see it but may not change it.
+AUTHOR_ONLY = _roles(
+    anonymous="login",
+    invited="ok",
+    uninvited="404",
+    other_organiser="404",
+    organiser="403",
+    admin="403",
+)
+ORGANISERS = _roles(
+    anonymous="login",
+    invited="403",
+    uninvited="403",
+    other_organiser="ok",
+    organiser="ok",
+    admin="ok",
+)
+ADMIN_ONLY = _roles(
+    anonymous="login",
+    invited="403",
+    uninvited="403",
+    other_organiser="403",
+    organiser="403",
+    admin="ok",
+)
+OWN_NOTIFICATION = _roles(
+    anonymous="login",
+    invited="ok",
+    uninvited="404",
+    other_organiser="404",
+    organiser="404",
+    admin="404",
+)
+LANDS_ON_LOGIN = dict.fromkeys(ROLES, "login")
+# Only an anonymous visitor lands on the login page; signed-in people are sent on.
+SIGNED_IN_OR_LOGIN = SIGNED_IN
+
+
+@dataclass
+class Rule:
+    """How to call one endpoint and what each role gets, per method."""
+
+    args: Any = None  # callable(world) -> dict of URL values
+    get: dict[str, str] | None = None
+    post: dict[str, str] | None = None
+    data: Any = None  # callable(world) -> form data for the POST
+    query: dict[str, str] = field(default_factory=dict)
+
+    def url_values(self, world) -> dict:
+        return self.args(world) if self.args else {}
+
+    def post_data(self, world) -> dict:
+        return self.data(world) if self.data else {}
+
+
+def a(**extra):
+    """URL values: consultation A plus named fixture objects."""
+
+    def build(w):
+        values = {"consultation_id": w.a.id}
+        for key, attribute in extra.items():
+            values[key] = attribute(w) if callable(attribute) else attribute
+        return values
+
+    return build
+
+
+def ids(**extra):
+    def build(w):
+        return {key: (value(w) if callable(value) else value) for key, value in extra.items()}
+
+    return build
+
+
+def _pdf(name="lampiran.pdf"):
+    return (io.BytesIO(PDF), name)
+
+
+MATRIX: dict[str, Rule] = {
+    # --- public: sign-in, reset, invitation, language, health -----------------------------
+    "auth.login": Rule(get=PUBLIC, post=PUBLIC),
+    "auth.login_code": Rule(get=SIGNED_IN_OR_LOGIN, post=SIGNED_IN_OR_LOGIN),
+    # Both end on the login page whoever asks: that is where they lead, not a refusal.
+    "auth.logout": Rule(post=LANDS_ON_LOGIN),
+    "auth.request_reset": Rule(
+        get=PUBLIC, post=LANDS_ON_LOGIN, data=lambda w: {"email": "x@example.org"}
+    ),
+    "auth.reset_password": Rule(args=ids(token=lambda w: w.reset_token), get=PUBLIC, post=PUBLIC),
+    "auth.accept_invitation": Rule(
+        args=ids(token=lambda w: w.invitation_token), get=PUBLIC, post=PUBLIC
+    ),
+    "core.set_language": Rule(post=PUBLIC, data=lambda w: {"lang": "en"}),
+    "core.health": Rule(get=PUBLIC),
+    "core.index": Rule(get=SIGNED_IN_OR_LOGIN),
+    # --- one's own account -----------------------------------------------------------------
+    "auth.account": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "auth.change_email": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "auth.change_password": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "auth.enable_totp": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "auth.disable_totp": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "auth.reauth": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "feedback.my_input": Rule(get=SIGNED_IN),
+    "moderation.inbox": Rule(get=SIGNED_IN),
+    "moderation.notification_settings": Rule(get=SIGNED_IN, post=SIGNED_IN),
+    "moderation.read_all_notifications": Rule(post=SIGNED_IN),
+    "moderation.read_notification": Rule(
+        args=ids(notification_id=lambda w: w.notification.id), post=OWN_NOTIFICATION
+    ),
+    "plans.list_consultations": Rule(get=SIGNED_IN),
+    # --- accounts and groups (admins) ------------------------------------------------------
+    "auth.list_users": Rule(get=ADMIN_ONLY),
+    "auth.change_role": Rule(
+        args=ids(user_id=lambda w: w.target.id),
+        post=ADMIN_ONLY,
+        data=lambda w: {"role": "admin"},
+    ),
+    "auth.deactivate_user": Rule(args=ids(user_id=lambda w: w.target.id), post=ADMIN_ONLY),
+    "auth.reactivate_user": Rule(args=ids(user_id=lambda w: w.target.id), post=ADMIN_ONLY),
+    "auth.reset_totp": Rule(args=ids(user_id=lambda w: w.target.id), post=ADMIN_ONLY),
+    "auth.list_groups": Rule(get=ADMIN_ONLY, post=ADMIN_ONLY, data=lambda w: {"name": "Baru"}),
+    "auth.rename_group": Rule(
+        args=ids(group_id=lambda w: w.group.id),
+        post=ADMIN_ONLY,
+        data=lambda w: {f"g{w.group.id}-name": "Nama lain"},
+    ),
+    "auth.move_group": Rule(args=ids(group_id=lambda w: w.group.id, direction="up"), post=ADMIN_ONLY),
+    "auth.set_group_active": Rule(
+        args=ids(group_id=lambda w: w.group.id, state="off"), post=ADMIN_ONLY
+    ),
+    # --- organisers across consultations ---------------------------------------------------
+    "auth.outbox": Rule(get=ORGANISERS),
+    "plans.new_consultation": Rule(get=ORGANISERS, post=ORGANISERS),
+    "moderation.audit_log": Rule(get=ORGANISERS),
+    "moderation.export_audit": Rule(post=ORGANISERS),
+    "moderation.queue": Rule(
+        get=_roles(
+            anonymous="login",
+            invited="403",
+            uninvited="403",
+            other_organiser="ok",
+            organiser="ok",
+            admin="ok",
+        )
+    ),
+    "moderation.decide_comment": Rule(
+        args=ids(comment_id=lambda w: w.comment.id),
+        post=MANAGE_A,
+        data=lambda w: {"action": "hide", "reason": "spam"},
+    ),
+    "moderation.bulk_decide": Rule(
+        post=MANAGE_A,
+        data=lambda w: {"action": "hide", "reason": "spam", "comment_ids": [w.comment.id]},
+    ),
+    # --- reading consultation A ------------------------------------------------------------
+    "feedback.consultation_overview": Rule(args=a(), get=VIEW_A),
+    "feedback.show_section": Rule(args=a(section_id=lambda w: w.section.id), get=VIEW_A),
+    "feedback.show_strategy": Rule(args=a(strategy_id=lambda w: w.strategy.id), get=VIEW_A),
+    "feedback.comment_history": Rule(args=a(comment_id=lambda w: w.comment.id), get=VIEW_A),
+    "feedback.download_attachment": Rule(
+        args=a(attachment_id=lambda w: w.attachment.id), get=VIEW_A
+    ),
+    "feedback.download_document": Rule(args=a(document_id=lambda w: w.document.id), get=VIEW_A),
+    "feedback.documents": Rule(
+        args=a(),
+        get=VIEW_A,
+        post=MANAGE_A,
+        data=lambda w: {"kind": "minutes", "title": "Notulen", "file": _pdf("notulen.pdf")},
+    ),
+    "revisions.list_versions": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id), get=VIEW_A
+    ),
+    "revisions.show_version": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id, number=1), get=VIEW_A
+    ),
+    "reports.you_said_we_did": Rule(args=a(), get=VIEW_A),
+    # --- taking part in consultation A -----------------------------------------------------
+    "feedback.add_comment": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {"type": "other", "body": "Komentar baru."},
+    ),
+    "feedback.rate_strategy": Rule(
+        args=a(strategy_id=lambda w: w.strategy.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {f"c{w.criterion.id}": "4"},
+    ),
+    "feedback.edit_comment": Rule(
+        args=a(comment_id=lambda w: w.comment.id),
+        get=AUTHOR_ONLY,
+        post=AUTHOR_ONLY,
+        data=lambda w: {"type": "other", "body": "Diubah."},
+    ),
+    "feedback.withdraw_comment": Rule(args=a(comment_id=lambda w: w.comment.id), post=AUTHOR_ONLY),
+    "moderation.flag_comment": Rule(
+        args=a(comment_id=lambda w: w.peer_comment.id),
+        get=VIEW_A,
+        post=VIEW_A,
+        data=lambda w: {"reason": "spam"},
+    ),
+    # --- running consultation A ------------------------------------------------------------
+    "feedback.record_input": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "feedback.record_ratings": Rule(args=a(strategy_id=lambda w: w.strategy.id), post=MANAGE_A),
+    "invitations.list_participants": Rule(args=a(), get=MANAGE_A),
+    "invitations.invite_one": Rule(
+        args=a(),
+        post=MANAGE_A,
+        data=lambda w: {"name": "Tamu Baru", "email": "tamu@example.org"},
+    ),
+    "invitations.import_csv": Rule(args=a(), post=MANAGE_A),
+    "invitations.invitation_link": Rule(
+        args=a(membership_id=lambda w: w.membership.id), post=MANAGE_A
+    ),
+    "invitations.resend_invitation": Rule(
+        args=a(membership_id=lambda w: w.membership.id), post=MANAGE_A
+    ),
+    "moderation.participants": Rule(args=a(), get=MANAGE_A),
+    "moderation.suspend_participant": Rule(
+        args=a(membership_id=lambda w: w.membership.id),
+        post=MANAGE_A,
+        data=lambda w: {"reason": "Melanggar aturan"},
+    ),
+    "moderation.lift_suspension": Rule(
+        args=a(membership_id=lambda w: w.membership.id), post=MANAGE_A
+    ),
+    "plans.manage_consultation": Rule(args=a(), get=MANAGE_A),
+    "plans.edit_consultation": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "plans.change_state": Rule(args=a(action="close"), post=MANAGE_A),
+    "plans.add_chapter": Rule(
+        args=a(), get=MANAGE_A, post=MANAGE_A, data=lambda w: {"title": "Bab baru"}
+    ),
+    "plans.edit_chapter": Rule(
+        args=a(chapter_id=lambda w: w.chapter.id),
+        get=MANAGE_A,
+        post=MANAGE_A,
+        data=lambda w: {"title": "Bab diubah"},
+    ),
+    "plans.add_section": Rule(
+        args=a(chapter_id=lambda w: w.chapter.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "plans.edit_section": Rule(
+        args=a(section_id=lambda w: w.section.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "plans.add_strategy": Rule(
+        args=a(section_id=lambda w: w.section.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "plans.edit_strategy": Rule(
+        args=a(strategy_id=lambda w: w.strategy.id),
+        get=MANAGE_A,
+        post=MANAGE_A,
+        data=lambda w: {"title": "Strategi diubah", "description": "Isi."},
+    ),
+    "plans.move_item": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id, direction="down"),
+        post=MANAGE_A,
+    ),
+    "plans.manage_criteria": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "plans.edit_criterion": Rule(
+        args=a(criterion_id=lambda w: w.criterion.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "plans.remove_criterion": Rule(args=a(criterion_id=lambda w: w.criterion.id), post=MANAGE_A),
+    "plans.import_plan": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "plans.confirm_import": Rule(args=a(), post=MANAGE_A),
+    "revisions.publish_revision": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "revisions.revise_plan": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "revisions.confirm_revision": Rule(args=a(), post=MANAGE_A),
+    "reports.analysis": Rule(args=a(), get=MANAGE_A),
+    "reports.responses": Rule(args=a(), get=MANAGE_A),
+    "reports.record_response": Rule(
+        args=a(comment_id=lambda w: w.comment.id),
+        post=MANAGE_A,
+        data=lambda w: {f"c{w.comment.id}-disposition": "noted", f"c{w.comment.id}-rationale": "Ok"},
+    ),
+    "reports.answer_together": Rule(
+        args=a(),
+        post=MANAGE_A,
+        data=lambda w: {
+            "bulk-comment_ids": [w.comment.id],
+            "bulk-disposition": "noted",
+            "bulk-rationale": "Ok",
+        },
+    ),
+    "reports.publish_responses": Rule(args=a(), post=MANAGE_A),
+    "reports.unpublish_responses": Rule(args=a(), post=MANAGE_A),
+    "reports.export": Rule(args=a(), get=MANAGE_A, post=MANAGE_A, data=lambda w: {"format": "csv"}),
+}
+
+
+def _matrix_endpoints(app) -> list[str]:
+    endpoints = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXCLUDED_ENDPOINTS:
+            continue
+        if rule.endpoint.split(".", 1)[0] in EXCLUDED_BLUEPRINTS:
+            continue
+        endpoints.add(rule.endpoint)
+    return sorted(endpoints)
+
+
+def _methods(app, endpoint: str) -> set[str]:
+    methods = set()
+    for rule in app.url_map.iter_rules(endpoint):
+        methods |= set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+    return methods
+
+
+# --- the fixture world -------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(app, make_user, make_group, make_consultation):
+    """Consultation A (published, with content, comments, an attachment, a document, a
+    published response list) and consultation B run by another organiser."""
+    group = make_group("KADIN")
+    admin = make_user(role=Role.ADMIN)
+    organiser = make_user(role=Role.ORGANISER)
+    other_organiser = make_user(role=Role.ORGANISER)
+    invited = make_user(group=group, password="kata-sandi-panjang-1")
+    peer = make_user(group=group)
+    uninvited = make_user(group=group)
+    target = make_user(role=Role.PARTICIPANT)
+    consultation_a = make_consultation(organiser=organiser, participants=[invited, peer])
+    consultation_b = make_consultation(organiser=other_organiser, title="Konsultasi B")
+    strategy = first_strategy(consultation_a)
+    section = db.session.get(type(strategy.section), strategy.section_id)
+    chapter = section.chapter
+    criterion = db.session.scalar(
+        select(Criterion).where(Criterion.consultation_id == consultation_a.id)
+    )
+    comment = add_comment(strategy, invited, {"body": "Komentar peserta."}, phase=Phase.PRE)
+    attachment = add_attachment(
+        comment, FileStorage(io.BytesIO(PDF), "lampiran.pdf", content_type="application/pdf"), invited
+    )
+    peer_comment = add_comment(strategy, peer, {"body": "Komentar rekan."}, phase=Phase.PRE)
+    document = add_document(
+        consultation_a,
+        organiser,
+        FileStorage(io.BytesIO(PDF), "notulen.pdf", content_type="application/pdf"),
+        "minutes",
+        "Notulen FGD",
+    )
+    db.session.add(
+        ContentVersion(
+            kind="strategy",
+            item_id=strategy.id,
+            version=1,
+            code=strategy.code,
+            title=strategy.title,
+            body=strategy.description,
+            published_by_id=organiser.id,
+        )
+    )
+    consultation_a.response_published_at = utcnow()
+    notification = notify(invited, NotificationKind.REPLY, link="/", target="1.1.1")
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.consultation_id == consultation_a.id, Membership.user_id == invited.id
+        )
+    )
+    newcomer = User(email="baru@example.org", name="Pendatang Baru")
+    db.session.add(newcomer)
+    db.session.flush()
+    invitation = create_invitation(newcomer, organiser, consultation_a.id)
+    db.session.commit()
+    return SimpleNamespace(
+        a=consultation_a,
+        b=consultation_b,
+        group=group,
+        users={
+            "invited": invited,
+            "uninvited": uninvited,
+            "other_organiser": other_organiser,
+            "organiser": organiser,
+            "admin": admin,
+        },
+        target=target,
+        chapter=chapter,
+        section=section,
+        strategy=strategy,
+        criterion=criterion,
+        comment=comment,
+        peer_comment=peer_comment,
+        attachment=attachment,
+        document=document,
+        notification=notification,
+        membership=membership,
+        invitation_token=make_invitation_token(invitation.id, invitation.nonce),
+        reset_token=make_reset_token(invited.id, invited.password_hash),
+    )
+
+
+def _client_as(app, login, world, role):
+    client = app.test_client()
+    g.pop("_login_user", None)
+    if role != "anonymous":
+        login(world.users[role], client)
+    return client
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        if urlsplit(response.headers.get("Location", "")).path == "/login":
+            return "login"
+        return "ok"
+    if status == 200:
+        return "ok"
+    return str(status)
+
+
+def _call(client, method: str, url: str, data: dict):
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data=data, content_type="multipart/form-data")
+    response.get_data()
+    response.close()  # file downloads stream from disk
+    return response
+
+
+def _fingerprint() -> dict:
+    """Row counts of every table plus the fields forbidden requests would change."""
+    counts = {
+        table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in db.metadata.sorted_tables
+        # Requests write their own audit entries for refusals; nothing else may change.
+        if table.name not in {"audit_event"}
+    }
+    db.session.expire_all()
+    consultation = db.session.scalars(select(Consultation).order_by(Consultation.id)).all()
+    counts["consultations"] = [(c.state, c.title, c.response_published_at) for c in consultation]
+    counts["users"] = [
+        (u.role, u.is_active_account, u.name, u.session_token)
+        for u in db.session.scalars(select(User).order_by(User.id))
+    ]
+    counts["comments"] = [
+        (c.status, c.body, c.flag_count)
+        for c in db.session.scalars(select(Comment).order_by(Comment.id))
+    ]
+    counts["memberships"] = [
+        (m.role, m.suspended_at)
+        for m in db.session.scalars(select(Membership).order_by(Membership.id))
+    ]
+    return counts
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+def test_every_route_has_a_rule_in_the_matrix(app):
+    missing = [e for e in _matrix_endpoints(app) if e not in MATRIX]
+    assert not missing, "routes with no rule in the matrix: " + ", ".join(missing)
+    stale = [e for e in MATRIX if e not in _matrix_endpoints(app)]
+    assert not stale, "matrix rules for routes that no longer exist: " + ", ".join(stale)
+
+
+def test_every_method_of_every_route_is_covered(app):
+    uncovered = []
+    for endpoint in _matrix_endpoints(app):
+        rule = MATRIX.get(endpoint)
+        if rule is None:
+            continue
+        methods = _methods(app, endpoint)
+        if "GET" in methods and rule.get is None:
+            uncovered.append(f"{endpoint} GET")
+        if "POST" in methods and rule.post is None:
+            uncovered.append(f"{endpoint} POST")
+        if rule.get is not None and "GET" not in methods:
+            uncovered.append(f"{endpoint}: rule for GET but the route has none")
+        if rule.post is not None and "POST" not in methods:
+            uncovered.append(f"{endpoint}: rule for POST but the route has none")
+    assert not uncovered, uncovered
+
+
+def _cases():
+    cases = []
+    for endpoint, rule in sorted(MATRIX.items()):
+        for method, expected in (("GET", rule.get), ("POST", rule.post)):
+            if expected is None:
+                continue
+            for role in ROLES:
+                cases.append(pytest.param(endpoint, method, role, id=f"{endpoint}-{method}-{role}"))
+    return cases
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role"), _cases())
+def test_route_answers_each_role_as_the_matrix_says(app, login, world, endpoint, method, role):
+    rule = MATRIX[endpoint]
+    expected = (rule.get if method == "GET" else rule.post)[role]
+    from flask import url_for
+
+    with app.test_request_context():
+        url = url_for(endpoint, **rule.url_values(world), **rule.query)
+    data = rule.post_data(world) if method == "POST" else {}
+    client = _client_as(app, login, world, role)
+    refused = expected in ("403", "404") or role == "anonymous" and expected == "login"
+    before = _fingerprint() if refused and method == "POST" else None
+    response = _call(client, method, url, data)
+    outcome = _outcome(response)
+    if expected == "ok" and method == "POST" and outcome in ("400", "422"):
+        outcome = "ok"  # through the permission checks, refused as input
+    assert outcome == expected, (
+        f"{method} {url} as {role}: got {response.status_code} "
+        f"{response.headers.get('Location', '')}, expected {expected}"
+    )
+    if before is not None:
+        db.session.rollback()
+        assert _fingerprint() == before, f"refused {method} {url} as {role} changed data"
+
+
+def _post_only_endpoints(app):
+    return [e for e in _matrix_endpoints(app) if _methods(app, e) == {"POST"}]
+
+
+def test_get_on_post_only_routes_is_405_and_changes_nothing(app, login, world):
+    from flask import url_for
+
+    client = _client_as(app, login, world, "admin")
+    before = _fingerprint()
+    checked = []
+    for endpoint in _post_only_endpoints(app):
+        rule = MATRIX[endpoint]
+        with app.test_request_context():
+            url = url_for(endpoint, **rule.url_values(world))
+        response = client.get(url)
+        assert response.status_code == 405, f"GET {url}: {response.status_code}"
+        checked.append(endpoint)
+    db.session.rollback()
+    assert _fingerprint() == before
+    assert "plans.change_state" in checked and "auth.deactivate_user" in checked
+
+
+def test_organiser_of_another_consultation_cannot_hide_a_comment_or_suspend(app, login, world):
+    client = _client_as(app, login, world, "other_organiser")
+    comment_id, membership_id = world.comment.id, world.membership.id
+    response = client.post(
+        f"/moderation/comments/{comment_id}/decide", data={"action": "hide", "reason": "spam"}
+    )
+    assert response.status_code == 404
+    response = client.post(
+        f"/c/{world.a.id}/moderation/participants/{membership_id}/suspend",
+        data={"reason": "x"},
+    )
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Comment, comment_id).status.value == "published"
+    assert db.session.get(Membership, membership_id).suspended_at is None
+
+
+def test_participant_cannot_add_a_chapter_or_close_the_consultation(app, login, world):
+    client = _client_as(app, login, world, "invited")
+    chapters = select(func.count()).select_from(Chapter).where(Chapter.consultation_id == world.a.id)
+    chapters_before = db.session.scalar(chapters)
+    assert client.post(f"/c/{world.a.id}/chapters/new", data={"title": "X"}).status_code == 403
+    assert client.post(f"/c/{world.a.id}/close").status_code == 403
+    db.session.expire_all()
+    consultation = db.session.get(Consultation, world.a.id)
+    assert consultation.state == ConsultationState.PUBLISHED
+    assert db.session.scalar(chapters) == chapters_before
+
+
+def test_allowed_post_really_acts(app, login, world):
+    """The matrix's "ok" is meaningful: the organiser's valid POST closes the consultation."""
+    client = _client_as(app, login, world, "organiser")
+    assert client.post(f"/c/{world.a.id}/close").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Consultation, world.a.id).state == ConsultationState.CLOSED
+
+
+def test_uninvited_participant_cannot_tell_a_draft_or_a_published_consultation_exists(
+    app, login, world, make_consultation
+):
+    draft = make_consultation(state=ConsultationState.DRAFT, title="Draf")
+    client = _client_as(app, login, world, "uninvited")
+    assert client.get(f"/c/{draft.id}").status_code == 404
+    assert client.get(f"/c/{world.a.id}").status_code == 404
+    assert client.get("/c/999999").status_code == 404
+
+
+def test_matrix_size_is_reported(app):
+    endpoints = _matrix_endpoints(app)
+    cases = _cases()
+    # Every route, every role, every method it has.
+    assert len(cases) >= len(endpoints) * len(ROLES)
+
+
+# Helpers kept referenced for readers of the fixture (an organiser membership of B exists).
+_ = (MemberRole, Invitation, timedelta)
