@@ -224,7 +224,9 @@ MATRIX: dict[str, Rule] = {
         post=ADMIN_ONLY,
         data=lambda w: {f"g{w.group.id}-name": "Nama lain"},
     ),
-    "auth.move_group": Rule(args=ids(group_id=lambda w: w.group.id, direction="up"), post=ADMIN_ONLY),
+    "auth.move_group": Rule(
+        args=ids(group_id=lambda w: w.group.id, direction="up"), post=ADMIN_ONLY
+    ),
     "auth.set_group_active": Rule(
         args=ids(group_id=lambda w: w.group.id, state="off"), post=ADMIN_ONLY
     ),
@@ -373,7 +375,10 @@ MATRIX: dict[str, Rule] = {
     "reports.record_response": Rule(
         args=a(comment_id=lambda w: w.comment.id),
         post=MANAGE_A,
-        data=lambda w: {f"c{w.comment.id}-disposition": "noted", f"c{w.comment.id}-rationale": "Ok"},
+        data=lambda w: {
+            f"c{w.comment.id}-disposition": "noted",
+            f"c{w.comment.id}-rationale": "Ok",
+        },
     ),
     "reports.answer_together": Rule(
         args=a(),
@@ -413,6 +418,10 @@ def _methods(app, endpoint: str) -> set[str]:
 
 @pytest.fixture
 def world(app, make_user, make_group, make_consultation):
+    return build_world(make_user, make_group, make_consultation)
+
+
+def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
     """Consultation A (published, with content, comments, an attachment, a document, a
     published response list) and consultation B run by another organiser."""
     group = make_group("KADIN")
@@ -433,7 +442,9 @@ def world(app, make_user, make_group, make_consultation):
     )
     comment = add_comment(strategy, invited, {"body": "Komentar peserta."}, phase=Phase.PRE)
     attachment = add_attachment(
-        comment, FileStorage(io.BytesIO(PDF), "lampiran.pdf", content_type="application/pdf"), invited
+        comment,
+        FileStorage(io.BytesIO(PDF), "lampiran.pdf", content_type="application/pdf"),
+        invited,
     )
     peer_comment = add_comment(strategy, peer, {"body": "Komentar rekan."}, phase=Phase.PRE)
     document = add_document(
@@ -468,6 +479,7 @@ def world(app, make_user, make_group, make_consultation):
     db.session.commit()
     return SimpleNamespace(
         a=consultation_a,
+        peer=peer,
         b=consultation_b,
         group=group,
         users={
@@ -653,7 +665,9 @@ def test_organiser_of_another_consultation_cannot_hide_a_comment_or_suspend(app,
 
 def test_participant_cannot_add_a_chapter_or_close_the_consultation(app, login, world):
     client = _client_as(app, login, world, "invited")
-    chapters = select(func.count()).select_from(Chapter).where(Chapter.consultation_id == world.a.id)
+    chapters = (
+        select(func.count()).select_from(Chapter).where(Chapter.consultation_id == world.a.id)
+    )
     chapters_before = db.session.scalar(chapters)
     assert client.post(f"/c/{world.a.id}/chapters/new", data={"title": "X"}).status_code == 403
     assert client.post(f"/c/{world.a.id}/close").status_code == 403

@@ -2,6 +2,7 @@
 
 import uuid
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -141,7 +142,12 @@ class OnBehalfCommentForm(CommentForm):
         super().__init__(*args, **kwargs)
         self.on_behalf.choices = [
             SelectChoice(f"user:{m.id}", f"{m.name} ({m.email})") for m in members
-        ] + [SelectChoice(f"group:{g.id}", _l("Group: %(name)s", name=g.name)) for g in groups]
+        ] + [
+            # gettext, not lazy_gettext: a lazy string counts as safe HTML (__html__), so a
+            # group name interpolated into one would reach the page unescaped.
+            SelectChoice(f"group:{g.id}", _("Group: %(name)s", name=g.name))
+            for g in groups
+        ]
 
 
 class RatingForm(FlaskForm):

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -159,7 +160,9 @@ def _row_messages(values: dict, groups: dict, seen: dict[str, int], number: int)
         try:
             validate_email(values["email"], check_deliverability=False)
         except EmailNotValidError:
-            messages.append(_l("“%(email)s” is not a valid email address.", email=values["email"]))
+            # gettext, not lazy_gettext, whenever the file's text is interpolated: a lazy
+            # string counts as safe HTML (__html__) and would reach the page unescaped.
+            messages.append(_("“%(email)s” is not a valid email address.", email=values["email"]))
         else:
             address = normalise_email(values["email"])
             if address in seen:
@@ -172,7 +175,7 @@ def _row_messages(values: dict, groups: dict, seen: dict[str, int], number: int)
     if not values["group"]:
         messages.append(_l("The stakeholder group is missing."))
     elif values["group"].lower() not in groups:
-        messages.append(_l("Unknown stakeholder group “%(group)s”.", group=values["group"]))
+        messages.append(_("Unknown stakeholder group “%(group)s”.", group=values["group"]))
     else:
         values["group"] = groups[values["group"].lower()]
     for key in ("name", "organisation", "position"):
