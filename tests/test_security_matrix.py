@@ -704,3 +704,19 @@ def test_matrix_size_is_reported(app):
 
 # Helpers kept referenced for readers of the fixture (an organiser membership of B exists).
 _ = (MemberRole, Invitation, timedelta)
+
+
+def test_consultation_list_shows_only_consultations_one_may_see(app, login, world):
+    world.a.title, world.b.title = "Konsultasi-A-rahasia", "Konsultasi-B-lain"
+    db.session.commit()
+    seen = {}
+    for role in ("invited", "uninvited", "other_organiser", "organiser", "admin"):
+        html = _client_as(app, login, world, role).get("/c/").get_data(as_text=True)
+        seen[role] = ("Konsultasi-A-rahasia" in html, "Konsultasi-B-lain" in html)
+    assert seen == {
+        "invited": (True, False),
+        "uninvited": (False, False),
+        "other_organiser": (False, True),
+        "organiser": (True, False),
+        "admin": (True, True),
+    }
