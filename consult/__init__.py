@@ -53,6 +53,9 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    from consult.translations import init_form_translations
+
+    init_form_translations(app)  # WTForms' own messages in Indonesian too
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")

@@ -74,8 +74,13 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def config_overrides():
-    """Override in a test module to change configuration, e.g. switch CSRF on."""
-    return {}
+    """Override in a test module to change configuration, e.g. switch CSRF on.
+
+    Feature tests read the English source strings, so by default they run with English as the
+    fallback language; a module that overrides this fixture gets the real default, Indonesian
+    (tested in test_i18n_catalogues.py and test_errors_pages.py).
+    """
+    return {"BABEL_DEFAULT_LOCALE": "en"}
 
 
 @pytest.fixture

@@ -68,6 +68,12 @@ def compiled_catalogues():
 
 
 @pytest.fixture
+def config_overrides():
+    """The product's own default language (the shared default for feature tests is English)."""
+    return {}
+
+
+@pytest.fixture
 def client(app):
     """A client whose every request chooses its locale anew.
 
@@ -205,3 +211,13 @@ def test_plurals_and_formatting_follow_the_locale(app):
         with force_locale("en"):
             assert ngettext("%(num)d comment", "%(num)d comments", 1) == "1 comment"
             assert ngettext("%(num)d comment", "%(num)d comments", 3) == "3 comments"
+
+
+def test_wtforms_own_messages_are_translated_too(client):
+    html_id = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert "Isian ini wajib diisi." in html_id
+    assert "This field is required." not in html_id
+
+    client.post("/language", data={"lang": "en", "next": "/login"})
+    html_en = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert "This field is required." in html_en
