@@ -6,6 +6,8 @@ export FLASK_APP := wsgi
 # Besides babel's defaults (_, gettext, ngettext, pgettext, ...): the lazy forms used in forms
 # and module-level labels. scripts/translations.py and tests/test_i18n_catalogues.py use the same.
 BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+# Babel skips directories starting with "_" by default, which would miss templates/_macros.
+BABEL_IGNORE_DIRS := .* __pycache__
 
 .PHONY: run test lint translations extract-messages bench clean-db screenshots
 
@@ -20,7 +22,7 @@ translations: $(BIN)/.installed
 	$(BIN)/pybabel compile -d consult/translations
 
 extract-messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) -o consult/translations/messages.pot \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --ignore-dirs "$(BABEL_IGNORE_DIRS)" -o consult/translations/messages.pot \
 		--no-location --sort-output --project Rembuk --version 1.0 --copyright-holder Rembuk .
 	$(BIN)/pybabel update -i consult/translations/messages.pot -d consult/translations --no-fuzzy-matching --ignore-obsolete
 
