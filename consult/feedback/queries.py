@@ -30,6 +30,7 @@ from consult.plans.models import (
     Section,
     Strategy,
 )
+from consult.plans.services import get_section, get_strategy  # noqa: F401 - one loader for both features
 from consult.timeutil import utcnow
 
 # What other participants may see of a comment: published ones, and the placeholder of
@@ -56,33 +57,6 @@ def get_consultation(consultation_id: int, user: User) -> Consultation:
         abort(404)
     require_view(user, consultation)
     return consultation
-
-
-def get_section(consultation: Consultation, section_id: int) -> Section:
-    """A section of this consultation, or 404."""
-    section = db.session.scalar(
-        select(Section)
-        .join(Chapter)
-        .where(Section.id == section_id, Chapter.consultation_id == consultation.id)
-        .options(selectinload(Section.chapter))
-    )
-    if section is None:
-        abort(404)
-    return section
-
-
-def get_strategy(consultation: Consultation, strategy_id: int) -> Strategy:
-    """A strategy of this consultation, or 404."""
-    strategy = db.session.scalar(
-        select(Strategy)
-        .join(Section)
-        .join(Chapter)
-        .where(Strategy.id == strategy_id, Chapter.consultation_id == consultation.id)
-        .options(selectinload(Strategy.section).selectinload(Section.chapter))
-    )
-    if strategy is None:
-        abort(404)
-    return strategy
 
 
 def get_comment(consultation: Consultation, comment_id: int, user: User) -> Comment:

@@ -1,5 +1,7 @@
 """Forms of the plans feature: one per action."""
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -14,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
 from consult.plans.models import CommentVisibility, ModerationMode
 from consult.timeutil import local_to_utc, utc_to_local
 
@@ -198,3 +201,28 @@ class ImportConfirmForm(FlaskForm):
     """Carries the previewed outline, signed, so exactly that is saved."""
 
     outline = HiddenField(validators=[DataRequired()])
+
+
+def parse_uploaded_outline(field) -> ParseResult | None:
+    """Parse an uploaded plan (DOCX or Markdown) by its content; None, with a field error,
+    when the file is too large or neither."""
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = field.data.read(limit + 1)
+    if len(data) > limit:
+        field.errors.append(
+            _("The file is larger than %(size)s MB.", size=round(limit / 1024 / 1024, 1))
+        )
+        return None
+    if is_docx(data):
+        return parse_docx(data)
+    name = (field.data.filename or "").lower()
+    if name.endswith(".docx") or data.startswith(b"PK\x03\x04"):
+        field.errors.append(_("This is not a valid Word (.docx) document."))
+        return None
+    text = decode_text(data)
+    if text is None:
+        field.errors.append(
+            _("This file is neither a Word (.docx) document nor Markdown text in UTF-8.")
+        )
+        return None
+    return parse_markdown(text)

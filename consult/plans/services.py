@@ -126,10 +126,12 @@ def get_chapter(consultation: Consultation, chapter_id: int) -> Chapter:
 
 
 def get_section(consultation: Consultation, section_id: int) -> Section:
+    """A section of this consultation (with its chapter), or 404."""
     section = db.session.scalar(
         select(Section)
         .join(Chapter)
         .where(Section.id == section_id, Chapter.consultation_id == consultation.id)
+        .options(selectinload(Section.chapter))
     )
     if section is None:
         abort(404)
@@ -137,11 +139,13 @@ def get_section(consultation: Consultation, section_id: int) -> Section:
 
 
 def get_strategy(consultation: Consultation, strategy_id: int) -> Strategy:
+    """A strategy of this consultation (with its section and chapter), or 404."""
     strategy = db.session.scalar(
         select(Strategy)
         .join(Section)
         .join(Chapter)
         .where(Strategy.id == strategy_id, Chapter.consultation_id == consultation.id)
+        .options(selectinload(Strategy.section).selectinload(Section.chapter))
     )
     if strategy is None:
         abort(404)

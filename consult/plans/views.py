@@ -26,14 +26,10 @@ from consult.plans.forms import (
     ImportUploadForm,
     SectionForm,
     StrategyForm,
+    parse_uploaded_outline,
 )
 from consult.plans.importer import (
     Outline,
-    ParseResult,
-    decode_text,
-    is_docx,
-    parse_docx,
-    parse_markdown,
 )
 from consult.plans.models import ConsultationState
 
@@ -350,30 +346,6 @@ def _signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=IMPORT_SALT)
 
 
-def _read_upload(form: ImportUploadForm) -> ParseResult | None:
-    """Parse the uploaded file by what it contains; None (with a field error) if refused."""
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    data = form.file.data.read(limit + 1)
-    if len(data) > limit:
-        form.file.errors.append(
-            _("The file is larger than %(size)s MB.", size=round(limit / 1024 / 1024, 1))
-        )
-        return None
-    name = (form.file.data.filename or "").lower()
-    if is_docx(data):
-        return parse_docx(data)
-    if name.endswith(".docx") or data.startswith(b"PK\x03\x04"):
-        form.file.errors.append(_("This is not a valid Word (.docx) document."))
-        return None
-    text = decode_text(data)
-    if text is None:
-        form.file.errors.append(
-            _("This file is neither a Word (.docx) document nor Markdown text in UTF-8.")
-        )
-        return None
-    return parse_markdown(text)
-
-
 def _import_page(consultation, upload_form, result=None, confirm_form=None, status=200):
     return render_template(
         "plans/import.html",
@@ -392,7 +364,7 @@ def import_plan(consultation_id: int):
     form = ImportUploadForm()
     if not form.validate_on_submit():
         return _import_page(consultation, form, status=422 if form.is_submitted() else 200)
-    result = _read_upload(form)
+    result = parse_uploaded_outline(form.file)
     if result is None:
         return _import_page(consultation, form, status=422)
     confirm_form = None

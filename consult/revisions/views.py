@@ -18,13 +18,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from consult.extensions import db
 from consult.feedback import queries as feedback_queries
 from consult.permissions import can_revise_plan, require, require_manage
+from consult.plans.forms import parse_uploaded_outline
 from consult.plans.importer import (
     Outline,
-    ParseResult,
-    decode_text,
-    is_docx,
-    parse_docx,
-    parse_markdown,
 )
 from consult.revisions import services
 from consult.revisions.diff import has_changed, word_diff
@@ -165,30 +161,6 @@ def _signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=REVISE_SALT)
 
 
-def _read_upload(form: ReviseUploadForm) -> ParseResult | None:
-    """Parse the uploaded file by what it contains; None (with a field error) if refused."""
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    data = form.file.data.read(limit + 1)
-    if len(data) > limit:
-        form.file.errors.append(
-            _("The file is larger than %(size)s MB.", size=round(limit / 1024 / 1024, 1))
-        )
-        return None
-    if is_docx(data):
-        return parse_docx(data)
-    name = (form.file.data.filename or "").lower()
-    if name.endswith(".docx") or data.startswith(b"PK\x03\x04"):
-        form.file.errors.append(_("This is not a valid Word (.docx) document."))
-        return None
-    text = decode_text(data)
-    if text is None:
-        form.file.errors.append(
-            _("This file is neither a Word (.docx) document nor Markdown text in UTF-8.")
-        )
-        return None
-    return parse_markdown(text)
-
-
 def _revise_page(consultation, form, result=None, plan=None, confirm_form=None, status=200):
     return render_template(
         "revisions/revise_plan.html",
@@ -209,7 +181,7 @@ def revise_plan(consultation_id: int):
     form = ReviseUploadForm()
     if not form.validate_on_submit():
         return _revise_page(consultation, form, status=422 if form.is_submitted() else 200)
-    result = _read_upload(form)
+    result = parse_uploaded_outline(form.file)
     if result is None:
         return _revise_page(consultation, form, status=422)
     plan = services.plan_revision(consultation, result.outline)
