@@ -12,12 +12,21 @@ from consult.extensions import db
 from consult.plans.models import Consultation, ConsultationState, MemberRole, Membership
 
 
+def _memberships() -> dict:
+    # Cached on the request, not the user object: identity-mapped users outlive a request.
+    return request.environ.setdefault("rembuk.memberships", {}) if has_request_context() else {}
+
+
+def remember_membership(user: User, consultation: Consultation, membership) -> None:
+    """Record a membership (or None) loaded together with its consultation, saving a query."""
+    _memberships()[(user.id, consultation.id)] = membership
+
+
 def membership_of(user: User, consultation: Consultation) -> Membership | None:
     """The user's membership in a consultation, looked up once per request."""
     if not getattr(user, "is_authenticated", False):
         return None
-    # Cached on the request, not the user object: identity-mapped users outlive a request.
-    cache = request.environ.setdefault("rembuk.memberships", {}) if has_request_context() else {}
+    cache = _memberships()
     key = (user.id, consultation.id)
     if key not in cache:
         cache[key] = db.session.scalar(
@@ -108,12 +117,27 @@ def can_edit_comment(user: User, comment, consultation: Consultation) -> bool:
     )
 
 
+def can_flag_comment(user: User, comment) -> bool:
+    """Signed-in users may flag others' published comments for the moderators."""
+    from consult.feedback.models import CommentStatus
+
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and comment.status == CommentStatus.PUBLISHED
+        and comment.author_id != user.id
+    )
+
+
 def can_record_input(user: User, consultation: Consultation) -> bool:
     """Organisers may record input given at the FGD or on paper until the archive."""
     return can_manage(user, consultation) and consultation.state != ConsultationState.ARCHIVED
 
 
-TEMPLATE_PERMISSIONS.update(can_edit_comment=can_edit_comment, can_record_input=can_record_input)
+TEMPLATE_PERMISSIONS.update(
+    can_edit_comment=can_edit_comment,
+    can_flag_comment=can_flag_comment,
+    can_record_input=can_record_input,
+)
 
 
 def can_revise_plan(user: User, consultation: Consultation) -> bool:

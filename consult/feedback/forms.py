@@ -1,6 +1,7 @@
 """Forms for comments, ratings, on-behalf input and consultation documents."""
 
 import uuid
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -182,22 +183,29 @@ class OnBehalfRatingForm(RatingForm):
 
 def rating_form_class(criteria, base=RatingForm):
     """A form class with a radio group for each criterion of the consultation."""
+    scales = tuple((c.id, c.label, c.scale_max, tuple(c.labels)) for c in criteria)
+    return _rating_form_class(scales, base)
+
+
+@lru_cache(maxsize=256)
+def _rating_form_class(scales: tuple, base):
+    # Made once per set of criteria as they are now (a class per request costs more than
+    # the rest of the form).
 
     class _Form(base):
         pass
 
-    for criterion in criteria:
-        labels = criterion.labels
+    for criterion_id, label, scale_max, labels in scales:
         choices = [
             SelectChoice(
                 str(point), f"{point} – {labels[point - 1]}" if point <= len(labels) else str(point)
             )
-            for point in range(1, criterion.scale_max + 1)
+            for point in range(1, scale_max + 1)
         ] + [SelectChoice(CANNOT_JUDGE, _l("Cannot judge"))]
         setattr(
             _Form,
-            f"criterion_{criterion.id}",
-            RadioField(criterion.label, choices=choices, validators=[Optional()]),
+            f"criterion_{criterion_id}",
+            RadioField(label, choices=choices, validators=[Optional()]),
         )
     return _Form
 

@@ -17,7 +17,7 @@ from consult.feedback.models import (
     CommentStatus,
     Rating,
 )
-from consult.permissions import can_manage, require_view
+from consult.permissions import can_manage
 from consult.plans.models import (
     Chapter,
     CommentVisibility,
@@ -30,7 +30,11 @@ from consult.plans.models import (
     Section,
     Strategy,
 )
-from consult.plans.services import get_section, get_strategy  # noqa: F401 - one loader for both features
+from consult.plans.services import (  # noqa: F401 - one loader for every feature
+    get_consultation,
+    get_section,
+    get_strategy,
+)
 from consult.timeutil import utcnow
 
 # What other participants may see of a comment: published ones, and the placeholder of
@@ -48,15 +52,6 @@ def comment_options():
 
 
 # --- loading with 404s ---------------------------------------------------------------
-
-
-def get_consultation(consultation_id: int, user: User) -> Consultation:
-    """The consultation, or 404 if missing or not visible to the user."""
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        abort(404)
-    require_view(user, consultation)
-    return consultation
 
 
 def get_comment(consultation: Consultation, comment_id: int, user: User) -> Comment:
@@ -88,6 +83,10 @@ def criteria_of(consultation: Consultation) -> list[Criterion]:
 # --- visibility ----------------------------------------------------------------------
 
 
+# What every participant sees where comments are visible to all (see visible_condition).
+SHOWN_TO_ALL_PARTICIPANTS = Comment.status.in_(SHOWN_TO_OTHERS)
+
+
 def organiser_ids(consultation: Consultation):
     """A subquery of the users who run this consultation (its organisers and admins)."""
     return (
@@ -107,7 +106,7 @@ def visible_condition(user: User, consultation: Consultation):
         return true()
     own = Comment.author_id == user.id
     if consultation.comment_visibility == CommentVisibility.ALL:
-        return or_(own, Comment.status.in_(SHOWN_TO_OTHERS))
+        return or_(own, SHOWN_TO_ALL_PARTICIPANTS)
     mine = aliased(Comment)
     my_comment_ids = select(mine.id).where(mine.author_id == user.id).scalar_subquery()
     reply_from_organiser = and_(
@@ -148,11 +147,9 @@ class Thread:
         return list(self.pagination.items)
 
 
-def comment_thread(
-    target: Section | Strategy, user: User, consultation: Consultation, page: int, per_page: int
-) -> Thread:
-    """One page of top-level comments on a target, with their visible replies."""
-    visible = visible_condition(user, consultation)
+def comment_thread(target: Section | Strategy, visible, page: int, per_page: int) -> Thread:
+    """One page of top-level comments on a target, with their replies, as far as visible
+    (a condition from visible_condition or SHOWN_TO_ALL_PARTICIPANTS) lets them be seen."""
     pagination = db.paginate(
         select(Comment)
         .where(_target_condition(target), Comment.parent_id.is_(None), visible)
@@ -176,9 +173,22 @@ def comment_thread(
     return Thread(pagination, dict(replies))
 
 
-def paragraph_counts(
-    target: Section | Strategy, user: User, consultation: Consultation
-) -> dict[int, int]:
+def authors_of_unpublished(target: Section | Strategy) -> frozenset[int]:
+    """Who wrote comments here that other participants cannot see (pending or rejected)."""
+    return frozenset(
+        db.session.scalars(
+            select(Comment.author_id)
+            .where(
+                _target_condition(target),
+                Comment.author_id.is_not(None),
+                Comment.status.not_in(SHOWN_TO_OTHERS),
+            )
+            .distinct()
+        )
+    )
+
+
+def paragraph_counts(target: Section | Strategy, visible) -> dict[int, int]:
     """How many visible top-level comments each paragraph has (one grouped query)."""
     rows = db.session.execute(
         select(Comment.paragraph_index, func.count(Comment.id))
@@ -187,7 +197,7 @@ def paragraph_counts(
             Comment.parent_id.is_(None),
             Comment.paragraph_index.is_not(None),
             Comment.status != CommentStatus.WITHDRAWN,
-            visible_condition(user, consultation),
+            visible,
         )
         .group_by(Comment.paragraph_index)
     )

@@ -3,11 +3,13 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from consult import page_cache
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
-from consult.feedback import queries, services
+from consult.feedback import queries, services, thread_cache
 from consult.feedback.forms import (
     CANNOT_JUDGE,
     COMMENT_TYPE_LABELS,
@@ -48,8 +50,12 @@ def feedback_helpers():
         "document_kinds": DOCUMENT_KINDS,
         "can_edit_comment": can_edit_comment,
         "CommentStatus": CommentStatus,
-        "utcnow": utcnow,
     }
+
+
+# A global, not a context variable, so that macros imported without context can use it (such
+# imports are cached; one "with context" is a module built again for every page).
+bp.add_app_template_global(utcnow, "utcnow")
 
 
 def _page() -> int:
@@ -84,27 +90,48 @@ def _may_post(consultation) -> bool:
     return can_participate(current_user, consultation) and services.current_phase(consultation)
 
 
-def _rating_form(criteria, strategy, phase, formdata=None):
-    form_class = rating_form_class(criteria)
-    if formdata is not None:
-        return form_class()
-    current = queries.user_ratings(strategy, current_user) if phase else {}
+def _rating_form(criteria, my_ratings, phase):
+    """The rating form filled with the user's ratings in the open phase."""
     values = {}
     for criterion in criteria:
-        rating = current.get((phase, criterion.id))
+        rating = my_ratings.get((phase, criterion.id)) if phase else None
         if rating is not None:
             values[f"criterion_{criterion.id}"] = (
                 CANNOT_JUDGE if rating.value is None else str(rating.value)
             )
-    return form_class(formdata=None, data=values)
+    return rating_form_class(criteria)(formdata=None, data=values)
+
+
+def _comment_form_html(consultation, target, form) -> Markup:
+    key = (type(target).__name__, target.id, form.paragraph_index.data, form.parent_id.data)
+    return page_cache.cached_form(
+        "feedback/_comment_form.html", key, form, consultation=consultation, target=target
+    )
+
+
+def _rating_form_html(consultation, strategy, criteria, form) -> Markup:
+    # Everything the fields show: the criteria as they are now, and the values filled in.
+    key = (
+        strategy.id,
+        tuple((c.id, c.label, c.description, c.scale_max, c.scale_labels) for c in criteria),
+        tuple(form[f"criterion_{c.id}"].data for c in criteria),
+    )
+    return page_cache.cached_form(
+        "feedback/_rating_form.html",
+        key,
+        form,
+        consultation=consultation,
+        target=strategy,
+        criteria=criteria,
+    )
 
 
 def _render_target(consultation, target, comment_form=None, rating_form=None, status=200):
     """The section or strategy page: text with paragraph counts, ratings, thread, form."""
     phase = services.current_phase(consultation)
-    thread = queries.comment_thread(
-        target, current_user, consultation, _page(), current_app.config["PAGE_SIZE"]
-    )
+    may_post = _may_post(consultation)
+    reader = current_user._get_current_object()  # once, not through the proxy for every card
+    thread = thread_cache.discussion(target, reader, consultation, _page(), may_post)
     reply_to = None
     reply_id = request.args.get("reply_to", type=int) or (
         comment_form.parent_id.data if comment_form else None
@@ -121,21 +148,27 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
         "consultation": consultation,
         "target": target,
         "paragraphs": split_paragraphs(services.target_text(target)),
-        "paragraph_counts": queries.paragraph_counts(target, current_user, consultation),
+        "paragraph_counts": thread.paragraph_counts,
         "thread": thread,
         "phase": phase,
-        "may_post": _may_post(consultation),
+        "may_post": may_post,
         "may_record": can_record_input(current_user, consultation),
         "comment_form": comment_form,
+        "comment_form_html": _comment_form_html(consultation, target, comment_form)
+        if may_post
+        else None,
         "reply_to": reply_to,
-        "confirm_form": ConfirmForm(formdata=None),
     }
     if isinstance(target, Strategy):
         criteria = queries.criteria_of(consultation)
+        my_ratings = queries.user_ratings(target, current_user)
+        rating_form = rating_form or _rating_form(criteria, my_ratings, phase)
         context.update(
             criteria=criteria,
-            my_ratings=queries.user_ratings(target, current_user),
-            rating_form=rating_form or _rating_form(criteria, target, phase),
+            my_ratings=my_ratings,
+            rating_form_html=_rating_form_html(consultation, target, criteria, rating_form)
+            if may_post
+            else None,
         )
         return render_template("feedback/strategy.html", **context), status
     strategies = queries.section_strategies(target)
@@ -231,7 +264,7 @@ def rate_strategy(consultation_id: int, strategy_id: int):
     require(bool(_may_post(consultation)))
     phase = services.current_phase(consultation)
     criteria = queries.criteria_of(consultation)
-    form = _rating_form(criteria, strategy, phase, formdata=request.form)
+    form = rating_form_class(criteria)()
     if not form.validate_on_submit():
         return _render_target(consultation, strategy, rating_form=form, status=422)
     services.set_ratings(strategy, criteria, current_user, form.rating_values(criteria), phase)

@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import func, select
 
 from consult.auth.models import StakeholderGroup
@@ -60,10 +59,6 @@ from consult.plans.models import (
 bp = Blueprint("moderation", __name__)
 
 
-# Stands for the comment id in the flag form rendered once per page (no real id is this big).
-_FLAG_FORM_SENTINEL = 918_273_645_546_372_819
-
-
 @bp.app_context_processor
 def moderation_helpers():
     def unread_notification_count() -> int:
@@ -78,30 +73,9 @@ def moderation_helpers():
         # Never bound to the page's own POST data (another form may share field names).
         return FlagForm(formdata=None)
 
-    def flag_form_html(consultation_id: int, comment_id: int) -> Markup:
-        """The flag form of one comment: rendered once per request, then only the id changes."""
-        if not hasattr(request, "flag_form_template"):
-            request.flag_form_template = render_template(
-                "moderation/_flag_form.html",
-                consultation_id=consultation_id,
-                comment={"id": _FLAG_FORM_SENTINEL},
-            )
-        html = request.flag_form_template.replace(str(_FLAG_FORM_SENTINEL), str(int(comment_id)))
-        return Markup(html)  # nosec B704 - our own template, only an integer substituted
-
-    def can_flag_comment(comment: Comment) -> bool:
-        """Whether to offer the flag form: others' published comments, to signed-in users."""
-        return bool(
-            current_user.is_authenticated
-            and comment.status == CommentStatus.PUBLISHED
-            and comment.author_id != current_user.id
-        )
-
     return {
         "unread_notification_count": unread_notification_count,
         "flag_form": flag_form,
-        "flag_form_html": flag_form_html,
-        "can_flag_comment": can_flag_comment,
         "moderation_status_labels": services.STATUS_LABELS,
     }
 

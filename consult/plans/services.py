@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from consult.audit import changes, record
 from consult.auth.models import Role, User
 from consult.extensions import db
-from consult.permissions import require_view
+from consult.permissions import remember_membership, require_view
 from consult.plans.importer import Outline
 from consult.plans.models import (
     Chapter,
@@ -67,9 +67,24 @@ class PlanRuleError(Exception):
 
 def get_consultation(consultation_id: int, user: User) -> Consultation:
     """The consultation, or 404 when it does not exist or the user may not see it."""
-    consultation = db.session.get(Consultation, consultation_id)
-    if consultation is None:
-        abort(404)
+    if getattr(user, "is_authenticated", False):
+        # The user's membership comes with it: every permission check on the page needs it.
+        row = db.session.execute(
+            select(Consultation, Membership)
+            .outerjoin(
+                Membership,
+                and_(Membership.consultation_id == Consultation.id, Membership.user_id == user.id),
+            )
+            .where(Consultation.id == consultation_id)
+        ).first()
+        if row is None:
+            abort(404)
+        consultation, membership = row
+        remember_membership(user, consultation, membership)
+    else:
+        consultation = db.session.get(Consultation, consultation_id)
+        if consultation is None:
+            abort(404)
     require_view(user, consultation)
     return consultation
 
@@ -131,7 +146,7 @@ def get_section(consultation: Consultation, section_id: int) -> Section:
         select(Section)
         .join(Chapter)
         .where(Section.id == section_id, Chapter.consultation_id == consultation.id)
-        .options(selectinload(Section.chapter))
+        .options(contains_eager(Section.chapter))
     )
     if section is None:
         abort(404)
@@ -145,7 +160,7 @@ def get_strategy(consultation: Consultation, strategy_id: int) -> Strategy:
         .join(Section)
         .join(Chapter)
         .where(Strategy.id == strategy_id, Chapter.consultation_id == consultation.id)
-        .options(selectinload(Strategy.section).selectinload(Section.chapter))
+        .options(contains_eager(Strategy.section).contains_eager(Section.chapter))
     )
     if strategy is None:
         abort(404)

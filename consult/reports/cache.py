@@ -8,14 +8,12 @@ The counter is raised last in the transaction, so waiting for its row lock can n
 of a deadlock.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import current_app
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from consult import page_cache
 from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import Comment, Rating
@@ -29,8 +27,6 @@ _ANY_CHANGE = (Rating, Comment, Criterion, StakeholderGroup, Strategy, Section, 
 # Only changes to these columns count (a visit or a login is not new input).
 _COLUMNS = {Membership: ("consultation_id", "user_id", "role"), User: ("group_id",)}
 _WATCHED = _ANY_CHANGE + tuple(_COLUMNS)
-
-_EXTENSION = "rembuk_analysis_cache"
 
 
 def _changes_input(session: Session, obj, dirty: bool) -> bool:
@@ -87,28 +83,10 @@ def data_version() -> int:
     return db.session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
 
 
-def _store() -> tuple[OrderedDict[Hashable, str], threading.Lock]:
-    """This app's pages (one app per worker process; an app per test keeps tests apart)."""
-    return current_app.extensions.setdefault(_EXTENSION, (OrderedDict(), threading.Lock()))
-
-
 def cached_page(key: Hashable, render: Callable[[], str]) -> str:
     """The page cached under key (which must include data_version()), rendering on a miss."""
-    pages, lock = _store()
-    with lock:
-        page = pages.get(key)
-        if page is not None:
-            pages.move_to_end(key)
-            return page
-    page = render()
-    with lock:
-        pages[key] = page
-        while len(pages) > MAX_ENTRIES:
-            pages.popitem(last=False)
-    return page
+    return page_cache.cached("analysis", key, render, MAX_ENTRIES)
 
 
 def clear() -> None:
-    pages, lock = _store()
-    with lock:
-        pages.clear()
+    page_cache.clear("analysis")
