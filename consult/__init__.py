@@ -2,7 +2,7 @@
 
 from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     import consult.models  # noqa: F401  (the whole schema, for Alembic and relationships)
 
     db.init_app(app)
+    register_sqlite_transactions(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -62,6 +63,26 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+
+
+def register_sqlite_transactions(app: Flask) -> None:
+    """On SQLite, open the real transaction before a savepoint.
+
+    The sqlite3 driver sends BEGIN only before an INSERT/UPDATE/DELETE, so a SAVEPOINT issued
+    first (begin_nested, as when adding a comment or a rating) became the outermost transaction
+    and its RELEASE committed: a later rollback (a failed upload, a lost request) could not
+    take the row back. Reads still open no transaction, as before, so they lock nothing.
+    """
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
+
+
+def _sqlite_begin_before_savepoint(connection, _name) -> None:
+    driver_connection = connection.connection.dbapi_connection
+    if not driver_connection.in_transaction:
+        driver_connection.execute("BEGIN")
 
 
 def load_user(user_id: str):
@@ -115,18 +136,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from flask import render_template
+    from consult.errors import register_errorhandlers as register_error_pages
 
-    def render_error(error):
-        code = getattr(error, "code", 500) or 500
-        if code >= 500:
-            # The failed request may have left the transaction broken; the error page itself
-            # loads the current user, and nothing half-done may be committed later.
-            db.session.rollback()
-        return render_template("errors/error.html", code=code), code
-
-    for code in (400, 403, 404, 405, 413, 429, 500):
-        app.errorhandler(code)(render_error)
+    register_error_pages(app)
 
 
 def register_template_helpers(app: Flask) -> None:
