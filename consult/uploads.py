@@ -1,10 +1,14 @@
 """Low-level storage of uploaded files: checked by content, stored under a random name.
 
 Files live in UPLOAD_FOLDER, outside the web root; only views that have checked who may see
-them serve them, always as a download.
+them serve them, always as a download. A file is kept only if the transaction that stored it
+commits: when the disk is full, or the database fails before the commit, nothing half-stored
+remains (no file without its row, no row without its file).
 """
 
 import io
+import logging
+import os
 import re
 import secrets
 import unicodedata
@@ -14,7 +18,13 @@ from pathlib import Path
 
 from flask import Response, current_app, send_file
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
+
+from consult.extensions import db
+
+log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,6 +43,10 @@ _STORED_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z]{3,4}$")
 
 class UploadError(ValueError):
     """The upload is refused; str(error) is a translated message for the field."""
+
+
+class UploadStorageError(UploadError):
+    """The upload was fine but could not be saved (disk full, no permission): try again later."""
 
 
 @dataclass(frozen=True)
@@ -108,14 +122,59 @@ def upload_folder() -> Path:
 
 
 def store_upload(file: FileStorage) -> StoredFile:
-    """Check and save an upload under a random name; return what to record about it."""
+    """Check and save an upload under a random name; return what to record about it.
+
+    Raises UploadError for a refused file and UploadStorageError when it cannot be written
+    (no partial file is left). The file is removed again unless the session commits.
+    """
     data, kind, original = read_upload(file)
     ext = KINDS[kind][1][0]
     stored_name = f"{secrets.token_hex(16)}.{ext}"
-    folder = upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / stored_name).write_bytes(data)
+    path = upload_folder() / stored_name
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # a full disk must show now, not after the commit
+    except OSError as error:
+        _remove(path)
+        log.error("Upload not stored (%s): %s", type(error).__name__, error.strerror or error)
+        raise UploadStorageError(
+            _l(
+                "The file could not be saved: the server has no room for it at the moment. "
+                "Nothing was sent; your text is still here. Try again later, or send it "
+                "without the attachment."
+            )
+        ) from error
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that its end, committed or not, is seen
+    session.info.setdefault(_UNCOMMITTED, []).append(path)
     return StoredFile(stored_name, original, KINDS[kind][0], len(data))
+
+
+_UNCOMMITTED = "rembuk_uncommitted_uploads"
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        log.error("Could not remove unsaved upload %s: %s", path.name, error)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_uploads(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_uploads(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction ended without a commit (rollback, error, close): its files go.
+    if transaction.parent is None:
+        for path in session.info.pop(_UNCOMMITTED, []):
+            _remove(path)
 
 
 def stored_path(stored_name: str) -> Path:

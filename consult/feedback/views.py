@@ -35,7 +35,7 @@ from consult.permissions import (
 )
 from consult.plans.models import Phase, Section, Strategy
 from consult.timeutil import utcnow
-from consult.uploads import send_stored
+from consult.uploads import UploadStorageError, send_stored
 
 bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
@@ -237,16 +237,22 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     data = form.comment_data()
     if form.parent_id.data:
         data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
-    comment = services.add_comment(
-        target,
-        current_user,
-        data,
-        phase=services.current_phase(consultation),
-        consultation=consultation,
-    )
-    # A repeated submission returns the comment already made: attach the file only once.
-    if form.uploaded_file() and not queries.has_attachment(comment):
-        services.add_attachment(comment, form.uploaded_file(), current_user)
+    try:
+        comment = services.add_comment(
+            target,
+            current_user,
+            data,
+            phase=services.current_phase(consultation),
+            consultation=consultation,
+        )
+        # A repeated submission returns the comment already made: attach the file only once.
+        if form.uploaded_file() and not queries.has_attachment(comment):
+            services.add_attachment(comment, form.uploaded_file(), current_user)
+    except UploadStorageError as error:
+        # No room for the file: keep nothing of this comment, give the text back to resend.
+        db.session.rollback()
+        form.attachment.errors = [*form.attachment.errors, str(error)]
+        return _render_target(consultation, target, comment_form=form, status=507)
     db.session.commit()
     if comment.status == CommentStatus.PENDING:
         flash(_("Thank you. Your comment will appear once an organiser has approved it."), "info")
@@ -433,21 +439,28 @@ def documents(consultation_id: int):
     """FGD minutes, attendance list and other files: organisers upload, members download."""
     consultation = queries.get_consultation(consultation_id, current_user)
     form = DocumentForm() if can_manage(current_user, consultation) else None
+    status = 200
     if request.method == "POST":
         require_manage(current_user, consultation)
         if form.validate_on_submit():
-            services.add_document(
-                consultation, current_user, form.file.data, form.kind.data, form.title.data
-            )
-            db.session.commit()
-            flash(_("The document has been uploaded."), "success")
-            return redirect(url_for("feedback.documents", consultation_id=consultation.id))
+            try:
+                services.add_document(
+                    consultation, current_user, form.file.data, form.kind.data, form.title.data
+                )
+            except UploadStorageError as error:
+                db.session.rollback()
+                form.file.errors = [*form.file.errors, str(error)]
+                status = 507
+            else:
+                db.session.commit()
+                flash(_("The document has been uploaded."), "success")
+                return redirect(url_for("feedback.documents", consultation_id=consultation.id))
     return render_template(
         "feedback/documents.html",
         consultation=consultation,
         documents=queries.documents_of(consultation),
         form=form,
-    )
+    ), status
 
 
 @bp.get("/c/<int:consultation_id>/documents/<int:document_id>")
