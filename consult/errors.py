@@ -80,8 +80,27 @@ def database_unavailable(error: DBAPIError):
     )
 
 
+def release_session(_error=None) -> None:
+    """End the request's session even if the server went away in the meantime.
+
+    Ending it rolls back on the connection; with the server gone that fails too late for any
+    error page (the response is made already), and the worker would answer a bare 500. The
+    connection is dropped instead; the pool makes a new one when the server is back.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not is_database_unavailable(error):
+            raise
+        log.warning("Database connection lost while ending a request: %s", error.orig)
+        db.session().invalidate()
+        db.session.remove()
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Generic pages for the codes users meet, and 503 for an unreachable database."""
     for code in PAGE_CODES:
         app.errorhandler(code)(render_error)
     app.errorhandler(DBAPIError)(database_unavailable)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it.
+    app.teardown_appcontext(release_session)

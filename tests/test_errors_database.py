@@ -151,6 +151,34 @@ def test_connection_lost_after_the_user_was_loaded_keeps_the_account_language(
     assert "Budi" not in page  # shown as to a visitor: no menu that needs the database
 
 
+def _terminate_other_connections() -> int:
+    outsider = create_engine(db.engine.url, poolclass=NullPool)
+    with outsider.connect() as killer:
+        killed = killer.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    outsider.dispose()
+    return killed
+
+
+def test_ending_a_request_after_the_server_went_away_does_not_fail(app, monkeypatch):
+    db.session.execute(text("SELECT 1"))  # the request's transaction, on a connection
+    if db.engine.dialect.name == "postgresql":
+        assert _terminate_other_connections() >= 1  # as a server shutting down does
+    else:
+
+        def server_gone(dbapi_connection):
+            raise db.engine.dialect.loaded_dbapi.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(db.engine.dialect, "do_rollback", server_gone)
+    app.do_teardown_appcontext(None)  # as at the end of every request: must not raise
+    monkeypatch.undo()
+    assert db.session.scalar(text("SELECT 1")) == 1  # a new connection from the pool
+
+
 def test_other_database_errors_stay_a_500(app, client):
     def broken_query():
         # A bug, not an outage (SQLite reports it as an OperationalError, PostgreSQL not).
@@ -184,15 +212,6 @@ def test_connections_killed_by_the_server_are_replaced_without_an_error(
     _participant, url = participant_on_strategy
     assert client.get(url).status_code == 200  # the pool now holds a connection
     db.session.close()
-    outsider = create_engine(db.engine.url, poolclass=NullPool)
-    with outsider.connect() as killer:
-        killed = killer.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar()
-    outsider.dispose()
-    assert killed >= 1
+    assert _terminate_other_connections() >= 1
     # As after a server restart: the stale connection is noticed before use and replaced.
     assert client.get(url).status_code == 200
