@@ -93,16 +93,21 @@ def _smtp_send(mail: OutboxMail) -> None:
         smtp.send_message(message)
 
 
-def send_queued_mail(limit: int = 100, now: datetime | None = None) -> dict[str, int]:
-    """Send or log due mails; on failure retry later with exponential back-off."""
+def send_queued_mail(
+    limit: int = 100, now: datetime | None = None, retry_now: bool = False
+) -> dict[str, int]:
+    """Send or log due mails; on failure retry later with exponential back-off.
+
+    retry_now also takes the mails still waiting out their back-off (the SMTP server is
+    known to be back).
+    """
     now = now or utcnow()
     config = current_app.config
+    query = select(OutboxMail).where(OutboxMail.status == MailStatus.QUEUED)
+    if not retry_now:
+        query = query.where(OutboxMail.next_attempt_at <= now)
     due = db.session.scalars(
-        select(OutboxMail)
-        .where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
-        .order_by(OutboxMail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        query.order_by(OutboxMail.id).limit(limit).with_for_update(skip_locked=True)
     ).all()
     counts = {"sent": 0, "logged": 0, "retry": 0, "failed": 0}
     for mail in due:

@@ -1,29 +1,38 @@
-"""Load test: simulated participants comment on and rate strategies, then every acknowledged
-comment is looked up in the database.
+"""Load test: simulated participants comment on and rate strategies; afterwards every comment
+and every rating the server acknowledged is looked up in the database and in an export.
 
 Two steps, both run with the same DATABASE_URL (and REMBUK_CONFIG) as the server under test:
 
-    .venv/bin/python scripts/loadtest.py setup --participants 50
+    .venv/bin/python scripts/loadtest.py setup --participants 200
     .venv/bin/python scripts/loadtest.py run --base-url http://127.0.0.1:8000 \
-        --participants 50 --duration 60 --max-requests 20000
+        --participants 200 --duration 60 --max-requests 100000
 
 `setup` creates the participant accounts (loadtest-<n>@example.org) and their memberships in a
 consultation whose input window is open (the demo consultation by default). `run` logs each one
 in through the real login form, then loops: GET a strategy page, take its CSRF token, POST a
-comment carrying a unique marker, POST a rating. It stops at --duration seconds or
---max-requests requests, whichever comes first, reports requests/s, latency percentiles and
-status codes, and finally checks in the database that every comment the server acknowledged
-(2xx/3xx) was stored. Exit status 1 if any is missing or any request failed.
+comment carrying a unique marker, POST ratings for every criterion. It stops at --duration
+seconds or --max-requests requests, whichever comes first, and reports requests/s, latency
+percentiles and status codes. Then it counts, in the database and in a JSON export made by the
+app's own export service:
+- every comment acknowledged (2xx/3xx) must be stored, and be in the export;
+- for every participant, strategy and criterion, the stored rating must be the last value the
+  server acknowledged (or that of a later attempt whose answer was lost: a request cut off by
+  a fault may still have been saved, and is counted apart);
+- the export's rating counts per strategy, criterion, phase and value must equal those before
+  the run, minus the participants' earlier ratings, plus their ratings now.
+Exit status 1 if anything acknowledged is missing, or (without --allow-errors) any request failed.
 
-It starts nothing itself (no server, no database): see docs/loadtest.md. Only loopback
-targets (127.0.0.1) are accepted, so it cannot be pointed at someone else's server.
-Standard library only: threads, http.client and a small cookie jar.
+It starts nothing itself (no server, no database): see docs/loadtest.md, or scripts/faults.py,
+which starts a throwaway stack and runs this under faults. Only loopback targets (127.0.0.1)
+are accepted, so it cannot be pointed at someone else's server. Standard library only:
+threads, http.client and a small cookie jar.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import random
 import re
 import sys
@@ -48,6 +57,8 @@ EMAIL_PATTERN = "loadtest-{n}@example.org"
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 _VALUE = re.compile(r'value="([^"]+)"')
 _MARKER = re.compile(r"LT-[0-9a-f]{8}-\d+-\d+")
+_EMAIL_NUMBER = re.compile(r"^loadtest-(\d+)@example\.org$")
+CANNOT_JUDGE = "na"  # the rating form's "cannot judge" choice
 
 
 # --- setup and verification: through the app factory, on the server's database --------------
@@ -126,7 +137,12 @@ def setup(args: argparse.Namespace) -> None:
 class Plan:
     consultation_id: int
     strategy_ids: list[int]
-    criterion_ids: list[int]
+    criteria: list[tuple[int, str, int]]  # (id, key, scale_max)
+    phase: str | None
+
+    @property
+    def criterion_ids(self) -> list[int]:
+        return [criterion_id for criterion_id, _key, _scale in self.criteria]
 
 
 def load_plan(consultation_id: int | None) -> Plan:
@@ -134,6 +150,7 @@ def load_plan(consultation_id: int | None) -> Plan:
 
     from consult.extensions import db
     from consult.plans.models import Chapter, Criterion, Section, Strategy
+    from consult.timeutil import utcnow
 
     app = _app()
     with app.app_context():
@@ -146,15 +163,76 @@ def load_plan(consultation_id: int | None) -> Plan:
                 .where(Chapter.consultation_id == consultation.id)
             )
         )
-        criterion_ids = list(
-            db.session.scalars(
-                select(Criterion.id).where(Criterion.consultation_id == consultation.id)
+        criteria = [
+            (c.id, c.key, c.scale_max)
+            for c in db.session.scalars(
+                select(Criterion)
+                .where(Criterion.consultation_id == consultation.id)
+                .order_by(Criterion.position)
             )
-        )
+        ]
+        phase = consultation.phase_at(utcnow())
         db.engine.dispose()
     if not strategy_ids:
         sys.exit(f"Consultation {consultation.id} has no strategies.")
-    return Plan(consultation.id, strategy_ids, criterion_ids)
+    return Plan(consultation.id, strategy_ids, criteria, phase.value if phase else None)
+
+
+# (participant number, strategy id, criterion id, phase) -> value (None: cannot judge)
+RatingKey = tuple[int, int, int, str]
+
+
+@dataclass
+class Snapshot:
+    """What the database and a fresh export hold about the load test's input."""
+
+    ratings: dict[RatingKey, int | None]
+    export_cells: dict[tuple[int, str, str], Counter]  # (strategy, criterion key, phase)
+    export_markers: set[str]
+
+
+def snapshot(plan: Plan, run_id: str | None) -> Snapshot:
+    """Read the load test participants' ratings, and make a JSON export through the app."""
+    from sqlalchemy import select
+
+    from consult.auth.models import User
+    from consult.extensions import db
+    from consult.feedback.models import Rating
+    from consult.plans.models import Consultation
+    from consult.reports.exports import ExportFilters, run_export
+
+    app = _app()
+    with app.app_context():
+        ratings: dict[RatingKey, int | None] = {}
+        rows = db.session.execute(
+            select(User.email, Rating.strategy_id, Rating.criterion_id, Rating.phase, Rating.value)
+            .join(User, Rating.user_id == User.id)
+            .where(Rating.consultation_id == plan.consultation_id, User.email.like("loadtest-%"))
+        )
+        for email, strategy_id, criterion_id, phase, value in rows:
+            number = _EMAIL_NUMBER.match(email)
+            if number:
+                key = (int(number.group(1)), strategy_id, criterion_id, str(phase.value))
+                ratings[key] = value
+        consultation = db.session.get(Consultation, plan.consultation_id)
+        result = run_export("json", consultation, ExportFilters(), actor=None)
+        db.session.commit()  # the export's audit entry, as for any export
+        try:
+            document = json.loads(result.path.read_text(encoding="utf-8"))
+        finally:
+            result.path.unlink(missing_ok=True)
+        db.engine.dispose()
+    cells = {}
+    for cell in document["summary"]:
+        counts = Counter({value: n for value, n in enumerate(cell["distribution"], start=1) if n})
+        if cell["cannot_judge"]:
+            counts[None] = cell["cannot_judge"]
+        cells[(cell["strategy_id"], cell["criterion"], cell["phase"])] = counts
+    markers = set()
+    if run_id:
+        for comment in document["comments"]:
+            markers.update(m for m in _MARKER.findall(comment["body"]) if f"LT-{run_id}-" in m)
+    return Snapshot(ratings, cells, markers)
 
 
 def stored_markers(run_id: str) -> set[str]:
@@ -184,6 +262,7 @@ class Client:
         self.host, self.port, self.timeout = host, port, timeout
         self.connection: http.client.HTTPConnection | None = None
         self.cookies: dict[str, str] = {}
+        self.reconnects = 0
 
     def request(self, method: str, path: str, form: dict | None = None):
         body = urlencode(form).encode() if form is not None else None
@@ -203,11 +282,13 @@ class Client:
                 content = response.read()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection: reconnect once.
+                # The server closed an idle keep-alive connection: reconnect once. (A POST
+                # resent this way is the "retried POST" the app must not duplicate.)
                 self.connection.close()
                 self.connection = None
                 if attempt == 2:
                     raise
+                self.reconnects += 1
         for header in response.msg.get_all("Set-Cookie") or []:
             cookie = SimpleCookie()
             cookie.load(header)
@@ -240,7 +321,11 @@ class Results:
     statuses: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     acknowledged: set[str] = field(default_factory=set)
-    requests: int = 0
+    # (participant, strategy) -> every rating attempt in order: (values, acknowledged)
+    rating_attempts: dict[tuple[int, int], list[tuple[dict[int, int | None], bool]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    retries: int = 0
 
     def add(self, kind: str, seconds: float, status: int | str) -> None:
         with self.lock:
@@ -279,11 +364,26 @@ def timed(client: Client, results: Results, kind: str, method: str, path: str, f
     return status, location, page
 
 
+def pause(seconds: float, budget: Budget) -> None:
+    """Think time, cut short at the deadline."""
+    if seconds > 0:
+        time.sleep(max(0.0, min(seconds, budget.deadline - time.monotonic())))
+
+
+def rating_choice(rng: random.Random, scale_max: int) -> str:
+    return CANNOT_JUDGE if rng.random() < 0.1 else str(rng.randint(1, scale_max))
+
+
 def participant(n: int, args, plan: Plan, run_id: str, budget: Budget, results: Results) -> None:
     host, port = args.target
     client = Client(host, port, args.timeout)
     rng = random.Random(f"{run_id}-{n}")  # noqa: S311 - test data, not security
+
+    def think() -> None:
+        pause(rng.uniform(0.5, 1.5) * args.think, budget)
+
     try:
+        pause((n - 1) / args.participants * args.ramp_up, budget)  # logins spread out
         if not budget.take():
             return
         _, _, page = timed(client, results, "login_form", "GET", "/login")
@@ -304,12 +404,16 @@ def participant(n: int, args, plan: Plan, run_id: str, budget: Budget, results: 
             return
         sequence = 0
         while budget.take():
+            think()
             strategy_id = rng.choice(plan.strategy_ids)
             base = f"/c/{plan.consultation_id}/strategies/{strategy_id}"
             _, _, page = timed(client, results, "strategy_page", "GET", base)
             token = csrf_token(page or "")
-            if token is None or not budget.take():
+            if token is None:
                 continue
+            think()
+            if not budget.take():
+                break
             sequence += 1
             marker = f"LT-{run_id}-{n}-{sequence}"
             status, _, _ = timed(
@@ -328,19 +432,85 @@ def participant(n: int, args, plan: Plan, run_id: str, budget: Budget, results: 
             if status is not None and 200 <= status < 400:
                 with results.lock:
                     results.acknowledged.add(marker)
-            if not plan.criterion_ids or not budget.take():
+            if not plan.criteria or plan.phase is None or not budget.take():
                 continue
-            ratings = {f"criterion_{cid}": str(rng.randint(1, 5)) for cid in plan.criterion_ids}
-            timed(
+            choices = {cid: rating_choice(rng, scale) for cid, _key, scale in plan.criteria}
+            status, _, _ = timed(
                 client,
                 results,
                 "rating",
                 "POST",
                 f"{base}/ratings",
-                {"csrf_token": token, **ratings},
+                {"csrf_token": token, **{f"criterion_{c}": v for c, v in choices.items()}},
             )
+            values = {c: None if v == CANNOT_JUDGE else int(v) for c, v in choices.items()}
+            acknowledged = status is not None and 200 <= status < 400
+            with results.lock:
+                results.rating_attempts[(n, strategy_id)].append((values, acknowledged))
     finally:
+        with results.lock:
+            results.retries += client.reconnects
         client.close()
+
+
+# --- verification: counted, not assumed ------------------------------------------------------
+
+
+@dataclass
+class RatingCheck:
+    posts_acknowledged: int = 0
+    values_acknowledged: int = 0
+    keys: int = 0  # (participant, strategy, criterion) with an acknowledged value
+    exact: int = 0  # stored value == last acknowledged value
+    later_attempt: int = 0  # stored value == a later attempt whose answer was lost
+    lost: list[str] = field(default_factory=list)
+
+
+def check_ratings(plan: Plan, results: Results, stored: dict[RatingKey, int | None]):
+    """Compare each stored rating with the last value the server acknowledged."""
+    check = RatingCheck()
+    for (n, strategy_id), attempts in sorted(results.rating_attempts.items()):
+        acked = [i for i, (_values, ok) in enumerate(attempts) if ok]
+        check.posts_acknowledged += len(acked)
+        check.values_acknowledged += sum(len(attempts[i][0]) for i in acked)
+        if not acked:
+            continue
+        last = acked[-1]
+        for criterion_id, expected in attempts[last][0].items():
+            check.keys += 1
+            key = (n, strategy_id, criterion_id, plan.phase)
+            if key not in stored:
+                check.lost.append(f"{key}: acknowledged {expected}, nothing stored")
+            elif stored[key] == expected:
+                check.exact += 1
+            elif any(stored[key] == values[criterion_id] for values, _ok in attempts[last + 1 :]):
+                check.later_attempt += 1
+            else:
+                check.lost.append(f"{key}: acknowledged {expected}, stored {stored[key]}")
+    return check
+
+
+def expected_export_cells(plan: Plan, before: Snapshot, after: Snapshot):
+    """The export before the run, minus the participants' earlier ratings, plus theirs now."""
+    keys = {criterion_id: key for criterion_id, key, _scale in plan.criteria}
+    expected = {cell: Counter(counts) for cell, counts in before.export_cells.items()}
+    for ratings, sign in ((before.ratings, -1), (after.ratings, 1)):
+        for (_n, strategy_id, criterion_id, phase), value in ratings.items():
+            cell = (strategy_id, keys.get(criterion_id), phase)
+            expected.setdefault(cell, Counter())[value] += sign
+    return {cell: +counts for cell, counts in expected.items()}  # +: drop zero counts
+
+
+def compare_export(plan: Plan, before: Snapshot, after: Snapshot) -> tuple[int, list[str]]:
+    expected = expected_export_cells(plan, before, after)
+    actual = {cell: +counts for cell, counts in after.export_cells.items()}
+    cells = set(expected) | set(actual)
+    wrong = [
+        f"{cell}: export {dict(actual.get(cell, {}))}, expected {dict(expected.get(cell, {}))}"
+        for cell in sorted(cells, key=str)
+        if actual.get(cell, Counter()) != expected.get(cell, Counter())
+    ]
+    return len(cells), wrong
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -350,61 +520,117 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
-def report(results: Results, elapsed: float, missing: set[str], found: int) -> str:
-    lines = []
+def summary(results: Results, elapsed: float, verification: dict) -> dict:
+    """Everything measured and counted, as plain data (printed, and written by --json-out)."""
     total = sum(len(values) for values in results.latencies.values())
-    lines.append(f"requests: {total} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s")
-    lines.append(
-        f"{'kind':<14} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-    )
+    kinds = {}
     everything = []
     for kind, values in sorted(results.latencies.items()):
         ordered = sorted(values)
         everything.extend(ordered)
-        lines.append(_row(kind, ordered))
-    lines.append(_row("all", sorted(everything)))
-    lines.append(
-        "status codes: "
-        + ", ".join(
-            f"{kind} {status}: {count}"
+        kinds[kind] = _percentiles(ordered)
+    kinds["all"] = _percentiles(sorted(everything))
+    server_errors = sum(
+        count
+        for (_kind, status), count in results.statuses.items()
+        if isinstance(status, int) and status >= 500
+    )
+    return {
+        "requests": total,
+        "seconds": round(elapsed, 1),
+        "requests_per_second": round(total / elapsed, 1) if elapsed else 0.0,
+        "latency_ms": kinds,
+        "status_codes": {
+            f"{kind} {status}": count
             for (kind, status), count in sorted(results.statuses.items(), key=str)
-        )
-    )
-    errors = sum(results.errors.values())
+        },
+        "errors": sum(results.errors.values()),
+        "error_detail": {f"{k} {s}": c for (k, s), c in sorted(results.errors.items(), key=str)},
+        "server_errors_5xx": server_errors,
+        "reconnects": results.retries,
+        **verification,
+    }
+
+
+def _percentiles(ordered: list[float]) -> dict:
+    if not ordered:
+        return {"count": 0}
+    return {
+        "count": len(ordered),
+        **{
+            name: round(percentile(ordered, fraction) * 1000, 1)
+            for name, fraction in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
+        },
+        "max": round(ordered[-1] * 1000, 1),
+    }
+
+
+def report(data: dict) -> str:
+    lines = [
+        f"requests: {data['requests']} in {data['seconds']:.1f} s = "
+        f"{data['requests_per_second']:.1f} requests/s",
+        f"{'kind':<14} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}",
+    ]
+    lines.extend(_row(kind, values) for kind, values in data["latency_ms"].items())
+    lines.append("status codes: " + ", ".join(f"{k}: {c}" for k, c in data["status_codes"].items()))
+    detail = data["error_detail"]
     lines.append(
-        f"errors: {errors}"
-        + (
-            " (" + ", ".join(f"{k} {s}: {c}" for (k, s), c in results.errors.items()) + ")"
-            if errors
-            else ""
-        )
+        f"errors: {data['errors']}"
+        + (" (" + ", ".join(f"{k}: {c}" for k, c in detail.items()) + ")" if detail else "")
+        + f"; 5xx: {data['server_errors_5xx']}; reconnects: {data['reconnects']}"
     )
+    comments = data["comments"]
     lines.append(
-        f"comments acknowledged: {len(results.acknowledged)}, found in the database: {found}, "
-        f"missing: {len(missing)}"
+        f"comments acknowledged: {comments['acknowledged']}, in the database: "
+        f"{comments['in_database']}, in the export: {comments['in_export']}, "
+        f"missing: {len(comments['missing'])}"
     )
-    if missing:
-        lines.append("missing markers: " + ", ".join(sorted(missing)[:20]))
+    if comments["missing"]:
+        lines.append("missing comments: " + ", ".join(comments["missing"][:20]))
+    ratings = data["ratings"]
+    lines.append(
+        f"ratings acknowledged: {ratings['posts_acknowledged']} posts = "
+        f"{ratings['values_acknowledged']} values; last acknowledged per participant/strategy/"
+        f"criterion: {ratings['keys']}, stored as acknowledged: {ratings['exact']}, "
+        f"stored from a later unanswered attempt: {ratings['later_attempt']}, "
+        f"lost: {len(ratings['lost'])}"
+    )
+    if ratings["lost"]:
+        lines.append("lost ratings: " + "; ".join(ratings["lost"][:20]))
+    export = data["export"]
+    lines.append(
+        f"export rating cells (strategy x criterion x phase): {export['cells']}, "
+        f"matching the database: {export['cells'] - len(export['wrong'])}, "
+        f"wrong: {len(export['wrong'])}"
+    )
+    if export["wrong"]:
+        lines.append("wrong export cells: " + "; ".join(export["wrong"][:10]))
     return "\n".join(lines)
 
 
-def _row(kind: str, ordered: list[float]) -> str:
-    if not ordered:
+def _row(kind: str, values: dict) -> str:
+    if not values.get("count"):
         return f"{kind:<14} {0:>6}"
-    p50, p95, p99 = (percentile(ordered, f) * 1000 for f in (0.50, 0.95, 0.99))
-    slowest = ordered[-1] * 1000
-    return f"{kind:<14} {len(ordered):>6} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {slowest:>8.1f}"
+    return (
+        f"{kind:<14} {values['count']:>6} {values['p50']:>8.1f} {values['p95']:>8.1f} "
+        f"{values['p99']:>8.1f} {values['max']:>8.1f}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     plan = load_plan(args.consultation_id)
     run_id = uuid.uuid4().hex[:8]
+    if plan.phase is None:
+        sys.exit(f"Consultation {plan.consultation_id} has no open input window.")
+    before = snapshot(plan, None)
     results = Results()
     budget = Budget(args.duration, args.max_requests)
     print(
         f"Run {run_id}: {args.participants} participants against {args.base_url}, consultation "
-        f"{plan.consultation_id} ({len(plan.strategy_ids)} strategies), at most "
-        f"{args.duration:.0f} s / {args.max_requests} requests."
+        f"{plan.consultation_id} ({len(plan.strategy_ids)} strategies, {len(plan.criteria)} "
+        f"criteria, phase {plan.phase}), at most {args.duration:.0f} s / {args.max_requests} "
+        f"requests, think time {args.think:g} s, ramp-up {args.ramp_up:g} s.",
+        flush=True,
     )
     threads = [
         threading.Thread(
@@ -416,12 +642,38 @@ def run(args: argparse.Namespace) -> int:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(args.duration + 2 * args.timeout)
+        thread.join(max(1.0, budget.deadline - time.monotonic()) + 2 * args.timeout)
     elapsed = time.perf_counter() - started
-    found = stored_markers(run_id)
-    missing = results.acknowledged - found
-    print(report(results, elapsed, missing, len(found & results.acknowledged)))
-    return 1 if missing or results.errors else 0
+    with results.lock:  # a thread still waiting past its timeout must not change the counts
+        found = stored_markers(run_id)
+        after = snapshot(plan, run_id)
+        ratings = check_ratings(plan, results, after.ratings)
+        cells, wrong_cells = compare_export(plan, before, after)
+        acknowledged = set(results.acknowledged)
+        verification = {
+            "comments": {
+                "acknowledged": len(acknowledged),
+                "in_database": len(found & acknowledged),
+                "in_export": len(after.export_markers & acknowledged),
+                "missing": sorted((acknowledged - found) | (acknowledged - after.export_markers)),
+            },
+            "ratings": {
+                "posts_acknowledged": ratings.posts_acknowledged,
+                "values_acknowledged": ratings.values_acknowledged,
+                "keys": ratings.keys,
+                "exact": ratings.exact,
+                "later_attempt": ratings.later_attempt,
+                "lost": ratings.lost,
+            },
+            "export": {"cells": cells, "wrong": wrong_cells},
+        }
+        data = summary(results, elapsed, verification)
+    data.update(run_id=run_id, participants=args.participants, think=args.think)
+    print(report(data), flush=True)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(data, indent=2), encoding="utf-8")
+    lost = data["comments"]["missing"] or ratings.lost or wrong_cells
+    return 1 if lost or (data["errors"] and not args.allow_errors) else 0
 
 
 # --- command line -------------------------------------------------------------------------
@@ -447,6 +699,16 @@ def bounded(maximum: float, kind=int):
     return parse
 
 
+def at_most(maximum: float):
+    def parse(value: str) -> float:
+        number = float(value)
+        if not 0 <= number <= maximum:
+            raise argparse.ArgumentTypeError(f"must be between 0 and {maximum}")
+        return number
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -466,6 +728,24 @@ def main(argv: list[str] | None = None) -> int:
         "--max-requests", type=bounded(MAX_REQUESTS), default=5000, help="requests, at most"
     )
     run_parser.add_argument("--timeout", type=bounded(60, float), default=15.0)
+    run_parser.add_argument(
+        "--think",
+        type=at_most(60),
+        default=0.0,
+        help="mean pause between a participant's actions, s",
+    )
+    run_parser.add_argument(
+        "--ramp-up",
+        type=at_most(MAX_DURATION),
+        default=0.0,
+        help="spread the logins over this many seconds",
+    )
+    run_parser.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="failed requests do not fail the run (fault runs); lost input still does",
+    )
+    run_parser.add_argument("--json-out", help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
     if args.command == "setup":
         setup(args)
