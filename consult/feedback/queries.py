@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import abort
 from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, load_only, selectinload
 
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.extensions import db
@@ -282,12 +282,14 @@ def commented_sections(consultation: Consultation, user: User) -> set[int]:
 
 
 def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
-    """[(chapter, [(section, [strategies])])] in order, in three queries."""
+    """[(chapter, [(section, [strategies])])] in order, in three queries: codes and titles
+    only (the texts are not needed for an outline, and would be most of what is read)."""
     chapters = list(
         db.session.scalars(
             select(Chapter)
             .where(Chapter.consultation_id == consultation.id)
             .order_by(Chapter.position, Chapter.id)
+            .options(load_only(Chapter.code, Chapter.title, raiseload=True))
         )
     )
     sections = list(
@@ -295,6 +297,7 @@ def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
             select(Section)
             .where(Section.chapter_id.in_([c.id for c in chapters]))
             .order_by(Section.position, Section.id)
+            .options(load_only(Section.chapter_id, Section.code, Section.title, raiseload=True))
         )
     )
     strategies = defaultdict(list)
@@ -302,6 +305,9 @@ def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
         select(Strategy)
         .where(Strategy.section_id.in_([s.id for s in sections]))
         .order_by(Strategy.position, Strategy.id)
+        .options(
+            load_only(Strategy.section_id, Strategy.code, Strategy.title, raiseload=True)
+        )
     ):
         strategies[strategy.section_id].append(strategy)
     by_chapter = defaultdict(list)
