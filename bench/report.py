@@ -97,21 +97,23 @@ def render(results: dict) -> str:
         "Each export runs in its own process; peak memory is that process's maximum resident "
         "set size (including Python and the app, about 60-80 MB before any work).",
         "",
-        "| scale | comments | ratings | format | seconds | peak MB | size MB | within target |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| scale | comments | ratings | format | seconds | peak MB | size MB | within target "
+        "| measured |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in results.get("exports", []):
         if "error" in row:
             out.append(
                 f"| {row['scale']}× | {row['comments']:,} | {row['ratings']:,} | {row['format']} | "
-                f"error: {row['error'][:120]} | | | no |"
+                f"error: {row['error'][:120]} | | | no | {row.get('date', '')} |"
             )
             continue
         ok = row["seconds"] < EXPORT_LIMIT_SECONDS and row["peak_mb"] < EXPORT_LIMIT_MB
         out.append(
             f"| {row['scale']}× | {row['comments']:,} | {row['ratings']:,} | {row['format']} | "
             f"{row['seconds']} | {row['peak_mb']} | {row['size_mb']} | "
-            f"{'yes' if ok else 'no (target applies at 1×)' if row['scale'] > 1 else 'no'} |"
+            f"{'yes' if ok else 'no (target applies at 1×)' if row['scale'] > 1 else 'no'} | "
+            f"{row.get('date', '')} |"
         )
     out += ["", *NOTES, ""]
     return "\n".join(out)

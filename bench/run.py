@@ -50,9 +50,9 @@ def session_cookie(app, email: str) -> str:
 class Server:
     """gunicorn on 127.0.0.1 with the benchmark app, started and stopped by us."""
 
-    def __init__(self, database_url: str, workers: int):
+    def __init__(self, database_url: str, workers: int, **extra_env: str):
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET}
+        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET, **extra_env}
         self.process = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
@@ -159,18 +159,21 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
         ("moderation queue", f"/moderation?consultation={cid}", organiser),
         ("analysis dashboard", f"/c/{cid}/analysis", organiser),
     ]
-    server = Server(database_url, workers)
     results = {"data": info, "pages": {}}
-    try:
-        for name, path, cookie in pages:
-            status, queries, size = server.get(path, cookie)  # also warms caches
-            row = {"path": path, "status": status, "queries": queries, "bytes": size}
-            if status == 200:
-                row.update(run_wrk(server.port, path, cookie, seconds, connections=workers * 2))
-            results["pages"][name] = row
-            print(label, name, row, flush=True)
-    finally:
-        server.stop()
+    # The strategy page again with no thread cache: what the first reader after new input pays.
+    uncached = [("strategy page, thread not cached", f"/c/{cid}/strategies/{heavy}", participant)]
+    for server_pages, extra_env in ((pages, {}), (uncached, {"THREAD_CACHE_ENTRIES": "0"})):
+        server = Server(database_url, workers, **extra_env)
+        try:
+            for name, path, cookie in server_pages:
+                status, queries, size = server.get(path, cookie)  # also warms caches
+                row = {"path": path, "status": status, "queries": queries, "bytes": size}
+                if status == 200:
+                    row.update(run_wrk(server.port, path, cookie, seconds, workers * 2))
+                results["pages"][name] = row
+                print(label, name, row, flush=True)
+        finally:
+            server.stop()
     ceiling = results["pages"]["ceiling"].get("rps")
     for row in results["pages"].values():
         if ceiling and row.get("rps"):
@@ -215,6 +218,19 @@ def bench_exports(database_url: str, scales: list[float]) -> list[dict]:
             rows.append(row)
             print("export", row, flush=True)
     return rows
+
+
+def merge_exports(rows: list[dict], date: str) -> list[dict]:
+    """This run's export rows with those of earlier runs at other scales (16× does not fit in
+    a 10-minute run, so it is measured on its own), each row dated."""
+    saved = RESULTS / "exports.json"
+    earlier = json.loads(saved.read_text()) if saved.exists() else []
+    measured = {row["scale"] for row in rows}
+    merged = [row for row in earlier if row["scale"] not in measured]
+    merged += [{**row, "date": date} for row in rows]
+    merged.sort(key=lambda row: (row["scale"], EXPORT_FORMATS.index(row["format"])))
+    saved.write_text(json.dumps(merged, indent=2))
+    return merged
 
 
 def write_report(results: dict, path: Path) -> None:
@@ -270,7 +286,7 @@ def main() -> None:
             "PostgreSQL", args.postgres_url, args.seconds, args.workers
         )
     scales = [float(s) for s in args.export_scales.split(",") if s]
-    results["exports"] = bench_exports(sqlite_url, scales)
+    results["exports"] = merge_exports(bench_exports(sqlite_url, scales), results["date"])
     results["total_seconds"] = round(time.monotonic() - started)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
     write_report(results, Path(args.output))
