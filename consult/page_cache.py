@@ -75,23 +75,24 @@ def cached_for_reader(
     return html
 
 
-def cached_form(template: str, key: Hashable, form, **context) -> Markup:
-    """A form rendered by template, from the cache when it is fresh (a GET, no errors).
+def cached_form(
+    template: str, key: Hashable, make_form: Callable, secrets: tuple = (), **context
+) -> Markup:
+    """A form rendered by template, from the cache when it is fresh (a GET without errors);
+    make_form() builds it, only when it must be rendered.
 
     key must hold whatever the form shows besides its template and the locale (the values it
-    is filled with, what its labels and action depend on). The CSRF token and the form's
-    one-time submission key, if it has one, are the reader's own.
+    is filled with, what its labels and action depend on). The reader's CSRF token and the
+    given secrets (values make_form() put in the form, such as a one-time submission key) are
+    filled in for each reader.
     """
-    if request.method != "GET" or form.errors:
-        return Markup(render_template(template, form=form, **context))  # nosec B704 - escaped
-    secrets = [generate_csrf()]
-    if "submission_key" in form:
-        secrets.append(form.submission_key.data)
+    if request.method != "GET":
+        return Markup(render_template(template, form=make_form(), **context))  # nosec B704
     html = cached_for_reader(
         "forms",
         (template, str(get_locale()), key),
-        lambda: render_template(template, form=form, **context),
+        lambda: render_template(template, form=make_form(), **context),
         max_entries=FORM_ENTRIES,
-        secrets=tuple(secrets),
+        secrets=(generate_csrf(), *secrets),
     )
     return Markup(html)  # nosec B704 - our own template, rendered with autoescape

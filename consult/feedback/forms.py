@@ -90,12 +90,16 @@ class CommentFieldsMixin:
         }
 
 
+def new_submission_key() -> str:
+    return uuid.uuid4().hex
+
+
 class CommentForm(CommentFieldsMixin, FlaskForm):
     """A new comment or reply; the submission key makes a repeated POST harmless."""
 
     paragraph_index = HiddenField(filters=[_optional_int])
     parent_id = HiddenField(filters=[_optional_int])
-    submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    submission_key = HiddenField(default=new_submission_key)
     attachment = FileField(_l("Attachment (PDF, DOCX, XLSX, PNG or JPEG; optional)"))
 
     def validate_submission_key(self, field):

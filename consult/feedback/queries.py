@@ -305,9 +305,7 @@ def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
         select(Strategy)
         .where(Strategy.section_id.in_([s.id for s in sections]))
         .order_by(Strategy.position, Strategy.id)
-        .options(
-            load_only(Strategy.section_id, Strategy.code, Strategy.title, raiseload=True)
-        )
+        .options(load_only(Strategy.section_id, Strategy.code, Strategy.title, raiseload=True))
     ):
         strategies[strategy.section_id].append(strategy)
     by_chapter = defaultdict(list)

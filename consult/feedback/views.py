@@ -21,6 +21,7 @@ from consult.feedback.forms import (
     EditCommentForm,
     OnBehalfCommentForm,
     OnBehalfRatingForm,
+    new_submission_key,
     rating_form_class,
 )
 from consult.feedback.models import Comment, CommentStatus, InputSource
@@ -90,8 +91,8 @@ def _may_post(consultation) -> bool:
     return can_participate(current_user, consultation) and services.current_phase(consultation)
 
 
-def _rating_form(criteria, my_ratings, phase):
-    """The rating form filled with the user's ratings in the open phase."""
+def _rating_values(criteria, my_ratings, phase) -> dict[str, str]:
+    """The rating form's data: the user's ratings in the open phase."""
     values = {}
     for criterion in criteria:
         rating = my_ratings.get((phase, criterion.id)) if phase else None
@@ -99,27 +100,43 @@ def _rating_form(criteria, my_ratings, phase):
             values[f"criterion_{criterion.id}"] = (
                 CANNOT_JUDGE if rating.value is None else str(rating.value)
             )
-    return rating_form_class(criteria)(formdata=None, data=values)
+    return values
 
 
-def _comment_form_html(consultation, target, form) -> Markup:
-    key = (type(target).__name__, target.id, form.paragraph_index.data, form.parent_id.data)
+def _comment_form_html(consultation, target, paragraph_index, parent_id, form=None) -> Markup:
+    """The comment form: the one with errors, or a fresh one (built only on a cache miss)."""
+    submission_key = new_submission_key()
+
+    def make_form():
+        return form or CommentForm(
+            formdata=None,
+            paragraph_index=paragraph_index,
+            parent_id=parent_id,
+            submission_key=submission_key,
+        )
+
     return page_cache.cached_form(
-        "feedback/_comment_form.html", key, form, consultation=consultation, target=target
+        "feedback/_comment_form.html",
+        (type(target).__name__, target.id, paragraph_index, parent_id),
+        make_form,
+        secrets=(submission_key,),
+        consultation=consultation,
+        target=target,
     )
 
 
-def _rating_form_html(consultation, strategy, criteria, form) -> Markup:
+def _rating_form_html(consultation, strategy, criteria, values, form=None) -> Markup:
+    """The rating form: the one with errors, or one filled with values (built on a miss)."""
     # Everything the fields show: the criteria as they are now, and the values filled in.
     key = (
         strategy.id,
         tuple((c.id, c.label, c.description, c.scale_max, c.scale_labels) for c in criteria),
-        tuple(form[f"criterion_{c.id}"].data for c in criteria),
+        tuple(sorted(values.items())),
     )
     return page_cache.cached_form(
         "feedback/_rating_form.html",
         key,
-        form,
+        lambda: form or rating_form_class(criteria)(formdata=None, data=values),
         consultation=consultation,
         target=strategy,
         criteria=criteria,
@@ -132,18 +149,12 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
     may_post = _may_post(consultation)
     reader = current_user._get_current_object()  # once, not through the proxy for every card
     thread = thread_cache.discussion(target, reader, consultation, _page(), may_post)
-    reply_to = None
-    reply_id = request.args.get("reply_to", type=int) or (
-        comment_form.parent_id.data if comment_form else None
-    )
-    if reply_id:
-        reply_to = queries.get_comment(consultation, reply_id, current_user)
     if comment_form is None:
-        comment_form = CommentForm(
-            formdata=None,
-            paragraph_index=request.args.get("paragraph", type=int),
-            parent_id=reply_id,
-        )
+        paragraph_index = request.args.get("paragraph", type=int)
+        reply_id = request.args.get("reply_to", type=int)
+    else:
+        paragraph_index, reply_id = comment_form.paragraph_index.data, comment_form.parent_id.data
+    reply_to = queries.get_comment(consultation, reply_id, current_user) if reply_id else None
     context = {
         "consultation": consultation,
         "target": target,
@@ -153,8 +164,10 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
         "phase": phase,
         "may_post": may_post,
         "may_record": can_record_input(current_user, consultation),
-        "comment_form": comment_form,
-        "comment_form_html": _comment_form_html(consultation, target, comment_form)
+        "paragraph_index": paragraph_index,
+        "comment_form_html": _comment_form_html(
+            consultation, target, paragraph_index, reply_id, comment_form
+        )
         if may_post
         else None,
         "reply_to": reply_to,
@@ -162,11 +175,11 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
     if isinstance(target, Strategy):
         criteria = queries.criteria_of(consultation)
         my_ratings = queries.user_ratings(target, current_user)
-        rating_form = rating_form or _rating_form(criteria, my_ratings, phase)
+        values = _rating_values(criteria, my_ratings, phase)
         context.update(
             criteria=criteria,
             my_ratings=my_ratings,
-            rating_form_html=_rating_form_html(consultation, target, criteria, rating_form)
+            rating_form_html=_rating_form_html(consultation, target, criteria, values, rating_form)
             if may_post
             else None,
         )
