@@ -26,15 +26,6 @@ SUBMISSION_KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
-
-
-@pytest.fixture
 def people(make_user, make_group):
     kadin = make_group("KADIN")
     return {

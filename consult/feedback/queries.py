@@ -23,7 +23,6 @@ from consult.plans.models import (
     CommentVisibility,
     Consultation,
     ConsultationDocument,
-    Criterion,
     MemberRole,
     Membership,
     Phase,
@@ -31,6 +30,7 @@ from consult.plans.models import (
     Strategy,
 )
 from consult.plans.services import (  # noqa: F401 - one loader for every feature
+    criteria_of,
     get_consultation,
     get_section,
     get_strategy,
@@ -68,16 +68,6 @@ def get_comment(consultation: Consultation, comment_id: int, user: User) -> Comm
     if comment is None:
         abort(404)
     return comment
-
-
-def criteria_of(consultation: Consultation) -> list[Criterion]:
-    return list(
-        db.session.scalars(
-            select(Criterion)
-            .where(Criterion.consultation_id == consultation.id)
-            .order_by(Criterion.position, Criterion.id)
-        )
-    )
 
 
 # --- visibility ----------------------------------------------------------------------
