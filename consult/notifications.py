@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_datetime, lazy_gettext
+from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,7 +23,7 @@ from consult.auth.models import User
 from consult.enums import enum_column
 from consult.extensions import db
 from consult.mail import queue_mail
-from consult.timeutil import utcnow
+from consult.timeutil import format_datetime_remembered, utcnow
 
 
 class NotificationKind(enum.StrEnum):
@@ -131,7 +131,7 @@ def _display_params(params: dict[str, Any]) -> dict[str, Any]:
     for key, value in params.items():
         if key.endswith("_at") and isinstance(value, str) and value:
             try:
-                value = format_datetime(datetime.fromisoformat(value), "medium")
+                value = format_datetime_remembered(datetime.fromisoformat(value))
             except ValueError:
                 pass
         shown[key] = value if value is not None else ""

@@ -24,6 +24,18 @@ def utc_to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
+def _readable(format: str | None, locale) -> str | None:
+    """"medium" and "full" as the language's own date formats, with hours and minutes only
+    ("full" also names the time zone): seconds mean nothing to people reading when a comment
+    was written, a window closes or the FGD starts."""
+    if format in (None, "medium", "full") and locale is not None:
+        format = format or "medium"
+        time = locale.time_formats["short"].pattern + (" zzzz" if format == "full" else "")
+        glue = str(locale.datetime_formats[format])
+        return glue.replace("{1}", locale.date_formats[format].pattern).replace("{0}", time)
+    return format
+
+
 @lru_cache(maxsize=4096)
 def _formatted_datetime(value: datetime, format: str | None, _locale: str, _timezone: str) -> str:
     # Locale and timezone are part of the key: format_datetime reads them from the request.
@@ -31,7 +43,10 @@ def _formatted_datetime(value: datetime, format: str | None, _locale: str, _time
 
 
 def format_datetime_remembered(value: datetime | None, format: str | None = None) -> str:
-    """Flask-Babel's datetimeformat filter, remembered: pages show the same dates over and over."""
+    """The datetimeformat filter: a naive UTC datetime in WIB and the reader's language,
+    without seconds (see _readable), remembered: pages show the same dates over and over."""
+    locale = get_locale()
+    format = _readable(format, locale)
     if value is None:
         return format_datetime(value, format)
-    return _formatted_datetime(value, format, str(get_locale()), str(get_timezone()))
+    return _formatted_datetime(value, format, str(locale), str(get_timezone()))

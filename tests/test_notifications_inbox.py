@@ -158,7 +158,7 @@ def test_mail_is_written_in_the_recipients_language(app, make_user, locale, mont
     db.session.commit()
     (mail,) = mails()
     assert month in mail.body
-    assert {"en": "5:00:00", "id": "17.00"}[locale] in mail.body  # 10:00 UTC is 17:00 WIB
+    assert {"en": "5:00\u202fPM", "id": "17.00"}[locale] in mail.body  # 10:00 UTC is 17:00 WIB
     other = {"en": "Agustus", "id": "August"}[locale]
     assert other not in mail.body
     short = {"en": "Aug 15, 2030", "id": "15 Agu 2030"}[locale]
