@@ -165,6 +165,20 @@ def test_valid_invitation_sets_password_and_logs_in(app, client, setup):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.accepted"))
 
 
+@pytest.mark.parametrize("chosen", [None, "en"])
+def test_language_chosen_on_the_invitation_page_becomes_the_accounts(app, client, setup, chosen):
+    consultation, _ = setup
+    _invite(client, consultation)
+    path = _invitation_path("siti@example.org")
+    invitee = app.test_client()
+    if chosen:
+        invitee.post("/language", data={"lang": chosen, "next": path})
+    _accept(invitee, path)
+    user = db.session.scalar(select(User).where(User.email == "siti@example.org"))
+    db.session.refresh(user)
+    assert user.locale == chosen  # mails and notices then come in that language
+
+
 def test_invitation_link_is_single_use(app, client, setup):
     consultation, _ = setup
     _invite(client, consultation)

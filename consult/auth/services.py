@@ -573,11 +573,16 @@ def invitation_for_token(token: str) -> tuple[Invitation | None, InvitationProbl
     return invitation, None
 
 
-def accept_invitation(invitation: Invitation, password: str) -> User:
-    """Set the invitee's first password and use up the invitation (and any other open one)."""
+def accept_invitation(invitation: Invitation, password: str, locale: str | None = None) -> User:
+    """Set the invitee's first password and use up the invitation (and any other open one).
+
+    A language chosen on the invitation page becomes the account's, for mails and notices.
+    """
     now = utcnow()
     user = invitation.user
     user.password_hash = hash_password(password)
+    if locale:
+        user.locale = locale
     invitation.used_at = now
     db.session.execute(
         update(Invitation)

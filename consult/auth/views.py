@@ -282,7 +282,9 @@ def accept_invitation(token: str):
         return render_template("auth/link_invalid.html", kind="invitation", problem=problem), status
     form = SetPasswordForm()
     if form.validate_on_submit():
-        user = services.accept_invitation(invitation, form.new_password.data)
+        chosen = session.get("lang")
+        locale = chosen if chosen in current_app.config["LANGUAGES"] else None
+        user = services.accept_invitation(invitation, form.new_password.data, locale)
         db.session.commit()
         _signed_in(user)
         flash(_("Welcome to Rembuk. Your password is set."), "success")
