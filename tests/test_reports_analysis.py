@@ -147,6 +147,39 @@ def test_ranking_by_priority_and_by_contention(setting):
     assert not analysis.by_contention[1].disagree
 
 
+def test_strategies_whose_groups_cannot_be_compared_show_no_contention(client, login, setting):
+    consultation, strategy, criteria, organiser, people = setting
+    unrated = add_strategy(consultation, strategy, "1.1.2", "Belum dinilai siapa pun")
+    for user in people[:3]:  # one group only: nothing to compare with
+        rate(consultation, strategy, criteria["priority"], user, 4)
+    db.session.commit()
+    from consult.reports.services import build_analysis
+
+    analysis = build_analysis(consultation)
+    assert [s.contention for s in analysis.by_contention] == [None, None]
+    html = login(organiser).get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
+    contention = html.split("By contention")[1].split("</table>")[0]
+    assert "0.00" not in contention and contention.count(">–</td>") == 2
+    # A strategy nobody rated says so, instead of an empty chart and table.
+    unrated_part = html.split(f'id="strategy-{unrated.id}"')[1].split("</article>")[0]
+    assert "No ratings yet." in unrated_part
+    assert "<svg" not in unrated_part and "<table" not in unrated_part
+    rated_part = html.split(f'id="strategy-{strategy.id}"')[1].split("</article>")[0]
+    assert "No ratings yet." not in rated_part and "<svg" in rated_part
+
+
+def test_long_strategy_titles_are_shortened_in_the_ranking_chart(client, login, setting):
+    consultation, strategy, criteria, organiser, people = setting
+    strategy.title = "Substitusi impor bahan baku dan bahan penolong industri pengolahan"
+    rate(consultation, strategy, criteria["priority"], people[0], 4)
+    db.session.commit()
+    html = login(organiser).get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
+    chart = html.split('id="ranking-heading"')[1].split("</svg>")[0]
+    label = re.search(r'text-anchor="end"><title>([^<]*)</title>([^<]*)</text>', chart)
+    assert label.group(1) == f"1.1.1 {strategy.title}"  # the whole title as a tooltip
+    assert label.group(2).endswith("…") and len(label.group(2)) <= 30
+
+
 def test_dashboard_query_count_does_not_grow_with_data(
     client, login, setting, make_user, count_queries
 ):

@@ -11,6 +11,8 @@ from markupsafe import Markup, escape
 
 ROW_HEIGHT = 22
 LABEL_WIDTH = 190
+# About as many 11px characters as fit in LABEL_WIDTH; longer labels would run off the left edge.
+LABEL_CHARS = 30
 BAR_WIDTH = 300
 VALUE_WIDTH = 60
 COLOURS = ("#1f6f8b", "#e07a1f", "#5a8f29", "#8e44ad", "#c0392b", "#7f8c8d")
@@ -31,6 +33,10 @@ def _fmt(value: float) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.1f}"
+
+
+def _shorten(label: str, limit: int = LABEL_CHARS) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
 def bar_chart(
@@ -61,9 +67,12 @@ def bar_chart(
     for index, bar in enumerate(bars):
         y = 4 + index * ROW_HEIGHT
         colour = COLOURS[bar.series % len(COLOURS)]
+        short = _shorten(bar.label)
+        # A shortened label keeps the whole one as its tooltip.
+        tooltip = f"<title>{escape(bar.label)}</title>" if short != bar.label else ""
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + 14}" font-size="11" '
-            f'text-anchor="end">{escape(bar.label)}</text>'
+            f'text-anchor="end">{tooltip}{escape(short)}</text>'
         )
         if bar.value is None:
             parts.append(
@@ -171,7 +180,7 @@ def priority_chart(analysis) -> Markup:
         ci = summary.ci95
         bars.append(
             Bar(
-                label=f"{stats.strategy.code} {stats.strategy.title}"[:40],
+                label=f"{stats.strategy.code} {stats.strategy.title}".strip(),
                 value=summary.mean,
                 low=ci[0] if ci else None,
                 high=ci[1] if ci else None,

@@ -53,9 +53,10 @@ class CriterionStats:
         return group_range(self.by_group.get(phase, {}))
 
     @property
-    def contention(self) -> float:
-        """The larger group-mean range of the two phases (0 when not measurable)."""
-        return max((self.group_range(p) or 0.0) for p in Phase)
+    def contention(self) -> float | None:
+        """The larger group-mean range of the two phases (None when not measurable)."""
+        ranges = [r for p in Phase if (r := self.group_range(p)) is not None]
+        return max(ranges, default=None)
 
     @property
     def disagree(self) -> bool:
@@ -89,8 +90,10 @@ class StrategyStats:
         return any(c.disagree for c in self.criteria)
 
     @property
-    def contention(self) -> float:
-        return max((c.contention for c in self.criteria), default=0.0)
+    def contention(self) -> float | None:
+        """The largest group-mean range of its criteria; None unless two groups can be compared."""
+        ranges = [c.contention for c in self.criteria if c.contention is not None]
+        return max(ranges, default=None)
 
     @property
     def priority(self) -> Summary | None:
@@ -128,7 +131,11 @@ class Analysis:
 
     @property
     def by_contention(self) -> list[StrategyStats]:
-        return sorted(self.strategies, key=lambda s: (-s.contention, s.strategy.id))
+        # Strategies whose groups cannot be compared yet come last.
+        return sorted(
+            self.strategies,
+            key=lambda s: (s.contention is None, -(s.contention or 0.0), s.strategy.id),
+        )
 
     @property
     def uncovered(self) -> list[StrategyStats]:
