@@ -22,9 +22,11 @@ def test_strategy_and_report_pages_print_without_navigation_or_forms(live_server
     for report in ("you-said-we-did", "analysis"):
         page.emulate_media(media="screen")
         page.goto(f"{base}/c/{cid}/{report}")
-        assert page.locator(".nav-tabs").is_visible()
+        assert page.locator(".organiser-tools").is_visible()
+        assert page.locator(".breadcrumb").is_visible()
         page.emulate_media(media="print")
-        assert not page.locator(".nav-tabs").is_visible()
+        assert not page.locator(".organiser-tools").is_visible()
+        assert not page.locator(".breadcrumb").is_visible()
         assert not page.locator("footer").is_visible()
         assert page.locator("main h1").is_visible()
         page.pdf(path=str(ARTIFACTS / f"print-{report}.pdf"))

@@ -1,0 +1,122 @@
+"""Page furniture shared by every feature: times, required marks, breadcrumbs, pagination."""
+
+import re
+from datetime import datetime
+
+import pytest
+from flask import session
+
+from consult.auth.models import Role
+from consult.extensions import db
+from consult.feedback import services as feedback_services
+from consult.plans.models import Criterion, Phase
+from consult.timeutil import format_datetime_remembered, utcnow
+from tests.conftest import first_strategy
+
+
+def _breadcrumb(html: str) -> str:
+    return html.split('class="breadcrumb"')[1].split("</ol>")[0]
+
+
+@pytest.mark.parametrize(
+    ("lang", "medium", "full"),
+    [
+        ("id", "2 Des 2026 23.59", "Rabu, 02 Desember 2026 23.59 Waktu Indonesia Barat"),
+        (
+            "en",
+            "Dec 2, 2026, 11:59\u202fPM",
+            "Wednesday, December 2, 2026, 11:59\u202fPM Western Indonesia Time",
+        ),
+    ],
+)
+def test_times_are_shown_to_the_minute_in_the_chosen_language(app, lang, medium, full):
+    with app.test_request_context():
+        session["lang"] = lang
+        # 16:59:30 UTC is 23:59:30 WIB; seconds are noise to a reader.
+        assert format_datetime_remembered(datetime(2026, 12, 2, 16, 59, 30)) == medium
+        assert format_datetime_remembered(datetime(2026, 12, 2, 16, 59, 30), "full") == full
+        assert app.jinja_env.filters["datetimeformat"] is format_datetime_remembered
+
+
+def test_consultation_window_is_shown_without_seconds(client, login, make_user, make_consultation):
+    organiser = make_user(role=Role.ORGANISER, locale="id")
+    consultation = make_consultation(
+        organiser=organiser,
+        pre_opens_at=datetime(2042, 3, 1, 1, 0),
+        pre_closes_at=datetime(2042, 3, 8, 16, 59, 59),
+    )
+    login(organiser)
+    html = client.get(f"/c/{consultation.id}/manage").get_data(as_text=True)
+    assert "1 Mar 2042 08.00 – 8 Mar 2042 23.59 WIB" in html
+    html = client.get(f"/c/{consultation.id}").get_data(as_text=True)
+    assert not re.search(r"\d\d\.\d\d\.\d\d", html)
+
+
+def test_required_mark_is_part_of_the_label(client):
+    html = client.get("/login").get_data(as_text=True)
+    label = re.search(r'<label class="form-label" for="email">(.*?)</label>', html, re.S)
+    assert label, "the e-mail label"
+    # Inside the label, after a non-breaking space: it cannot wrap onto a line of its own.
+    assert '&nbsp;<span class="text-danger" aria-hidden="true">*</span>' in label.group(1)
+
+
+def test_participants_page_leads_back_to_the_consultation(
+    client, login, make_user, make_consultation
+):
+    organiser = make_user(role=Role.ORGANISER)
+    consultation = make_consultation(organiser=organiser)
+    login(organiser)
+    html = client.get(f"/c/{consultation.id}/participants").get_data(as_text=True)
+    crumbs = _breadcrumb(html)
+    assert f'href="/c/{consultation.id}/manage"' in crumbs
+    assert crumbs.count('aria-current="page"') == 1  # only the page itself
+    # One page of participants needs no page links.
+    assert 'class="pagination' not in html
+
+
+@pytest.mark.parametrize("page", ["analysis", "responses", "you-said-we-did", "export"])
+def test_report_pages_have_breadcrumbs_and_one_menu(
+    client, login, make_user, make_consultation, page
+):
+    organiser = make_user(role=Role.ORGANISER)
+    consultation = make_consultation(organiser=organiser)
+    login(organiser)
+    html = client.get(f"/c/{consultation.id}/{page}").get_data(as_text=True)
+    assert f'href="/c/{consultation.id}/manage"' in _breadcrumb(html)
+    # The organiser tools lead to every report; no second row of tabs repeats them.
+    assert "organiser-tools" in html and "nav-tabs" not in html
+
+
+def test_participant_finds_the_way_back_from_you_said_we_did(
+    client, login, make_user, make_consultation
+):
+    participant = make_user()
+    consultation = make_consultation(participants=[participant])
+    consultation.response_published_at = utcnow()
+    db.session.commit()
+    login(participant)
+    html = client.get(f"/c/{consultation.id}/you-said-we-did").get_data(as_text=True)
+    crumbs = _breadcrumb(html)
+    assert f'href="/c/{consultation.id}"' in crumbs
+    assert "/manage" not in crumbs and "organiser-tools" not in html
+
+
+def test_my_ratings_show_the_rating_next_to_the_criterion(
+    client, login, make_user, make_consultation
+):
+    participant = make_user()
+    consultation = make_consultation(participants=[participant])
+    strategy = first_strategy(consultation)
+    criterion = db.session.scalars(
+        db.select(Criterion).where(Criterion.consultation_id == consultation.id)
+    ).first()
+    feedback_services.set_rating(strategy, criterion, participant, 4, Phase.PRE)
+    db.session.commit()
+    login(participant)
+    html = client.get("/my-input").get_data(as_text=True)
+    table = html.split('class="table table-sm my-ratings"')[1].split("</table>")[0]
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    assert headers[1:3] == ["Criterion", "Rating"]
+    row = table.split("<tbody>")[1]
+    assert consultation.title in row  # under the strategy, not in a column of its own
+    assert re.search(r'<td>Relevansi</td>\s*<td class="rating-value">4</td>', row)
