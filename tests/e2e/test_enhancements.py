@@ -7,7 +7,7 @@ DRAFT_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('rembuk-draft:'
 
 
 def _strategy_url(live_server, demo):
-    return f"{live_server.url}/c/{demo['consultation']}/strategies/{demo['strategy']}"
+    return f"{live_server.url}/c/{demo['consultation']}/strategies/{demo['scratch_strategy']}"
 
 
 def _type_comment(page, text):

@@ -73,9 +73,9 @@ TOO_WIDE = """() => {
   const width = document.documentElement.clientWidth;
   const wide = [...document.querySelectorAll('body *')].filter(
     e => e.getBoundingClientRect().right > width + 1);
-  return wide.filter(e => !wide.some(o => o !== e && e.contains(o))).slice(0, 5).map(
-    e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
-      (e.className && e.className.baseVal === undefined ? '.' + e.className.trim().split(/ +/).join('.') : ''));
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    [...e.classList].map(c => '.' + c).join('');
+  return wide.filter(e => !wide.some(o => o !== e && e.contains(o))).slice(0, 5).map(name);
 }"""
 
 

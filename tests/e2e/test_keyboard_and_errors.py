@@ -66,7 +66,7 @@ def test_failed_login_ties_the_error_to_the_field_and_keeps_the_email(live_serve
 def test_comment_form_works_with_the_keyboard_alone(live_server, new_page, demo):
     page = new_page("desktop")
     log_in(page, live_server.url, "industri@example.org")
-    strategy = f"{live_server.url}/c/{demo['consultation']}/strategies/{demo['strategy']}"
+    strategy = f"{live_server.url}/c/{demo['consultation']}/strategies/{demo['scratch_strategy']}"
     # The fragment moves the starting point of keyboard navigation to the form.
     page.goto(f"{strategy}#comment-form")
     tab_to(page, "#comment-form input[name=type]:checked")
@@ -86,7 +86,7 @@ def test_comment_form_works_with_the_keyboard_alone(live_server, new_page, demo)
 def test_empty_comment_shows_an_error_tied_to_the_comment_field(live_server, new_page, demo):
     page = new_page("desktop")
     log_in(page, live_server.url, "industri@example.org")
-    strategy = f"{live_server.url}/c/{demo['consultation']}/strategies/{demo['strategy']}"
+    strategy = f"{live_server.url}/c/{demo['consultation']}/strategies/{demo['scratch_strategy']}"
     page.goto(strategy)
     page.check("#comment-form input[name=type][value=change]")
     with page.expect_navigation():
