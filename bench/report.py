@@ -16,20 +16,27 @@ NOTES = [
     "recomputes it, so numbers are never stale. The benchmark measures the cached case; the "
     "uncached computation over 250,000 ratings takes about 2 s. Strategy details are shown "
     "one chapter at a time.",
-    "- Strategy page: the flag form is rendered once per page and Markdown is memoised; what "
-    "remains is the ORM loading and Jinja rendering of 20 comment cards with their authors, "
-    "groups, attachments, edit/withdraw/flag forms and translated labels, several times the "
-    "cost of the whole ceiling page. Reaching half the ceiling would need a per-comment "
-    "fragment cache (keyed by comment revision, status, viewer role and locale) — not done.",
-    "- Exports at 16× base size take about 9 minutes with their data generation, more than "
-    "the 10-minute budget of `make bench` allows besides the pages; run them with "
-    "`.venv/bin/python -m bench.run --skip-postgres --export-scales 16`. Not yet measured: "
-    "the exports' time grows linearly from 1× to 4× (about 3.6-4.4×) and their peak memory "
-    "stays flat (98-108 MB at both sizes), which is what the 16× run is to confirm.",
+    "- Strategy page: its comment cards are cached per worker under the strategy's *discussion "
+    "version*, a counter every transaction that changes the thread raises before it commits "
+    "(`consult/feedback/thread_cache.py`), with the language and the audience (organisers, "
+    "participants, or one participant with pending comments of their own); each reader's "
+    "reply/edit/flag controls and CSRF token are put in per request, and the fresh comment and "
+    "rating forms are cached the same way. The page then runs 6 queries: the user, the "
+    "consultation with the reader's membership, the strategy with its section and chapter, "
+    "the criteria, the reader's ratings and the unread notifications (the ceiling runs the "
+    "first and the last). The row *thread not cached* is the same page with the cache "
+    "switched off: what the first reader after new input pays, once per worker.",
+    "- Exports at 16× base size take about 15 minutes with their data generation, more than "
+    "the 10-minute budget of `make bench` allows besides the pages: they are measured by a "
+    "separate run, `.venv/bin/python -m bench.run --skip-postgres --export-scales 16`, and "
+    "kept in `bench/results/exports.json`, so `make bench` shows them beside its own 1× and "
+    "4× rows with the date each was measured.",
     "- The dashboard's p95/p99 are the cache misses: each gunicorn worker keeps its own cache, "
     "so its first request recomputes (1-2 s) while other connections queue behind it.",
-    "- The consultation overview (which also records the visit, a write per request) and the "
-    "moderation queue have no target and were not optimised yet: 0.03-0.1 of the ceiling.",
+    "- The consultation overview (400 strategies with the reader's progress, and what changed "
+    "since the last visit, which it records: a write per request) and the moderation queue "
+    "have no target; the overview loads the outline without its texts and finds new comments "
+    "through an index on (consultation, time).",
     "- XLSX at 4× takes 37 s: XlsxWriter's cell-by-cell writing in pure Python; it is linear "
     "(10.5 s at 1×), and the 20 s limit applies at base size.",
 ]

@@ -93,6 +93,7 @@ class Comment(db.Model):
         Index("ix_comment_section_status", "section_id", "status"),
         Index("ix_comment_consultation_status", "consultation_id", "status"),
         Index("ix_comment_consultation_created", "consultation_id", "created_at"),
+        Index("ix_comment_consultation_flags", "consultation_id", "flag_count"),
         Index("ix_comment_parent_id", "parent_id"),
     )
 
