@@ -177,7 +177,7 @@ def test_long_strategy_titles_are_shortened_in_the_ranking_chart(client, login, 
     chart = html.split('id="ranking-heading"')[1].split("</svg>")[0]
     label = re.search(r'text-anchor="end"><title>([^<]*)</title>([^<]*)</text>', chart)
     assert label.group(1) == f"1.1.1 {strategy.title}"  # the whole title as a tooltip
-    assert label.group(2).endswith("…") and len(label.group(2)) <= 30
+    assert label.group(2).endswith("…") and len(label.group(2)) <= 27
 
 
 def test_dashboard_query_count_does_not_grow_with_data(

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 ROW_HEIGHT = 22
 LABEL_WIDTH = 190
 # About as many 11px characters as fit in LABEL_WIDTH; longer labels would run off the left edge.
-LABEL_CHARS = 30
+LABEL_CHARS = 27
 BAR_WIDTH = 300
 VALUE_WIDTH = 60
 COLOURS = ("#1f6f8b", "#e07a1f", "#5a8f29", "#8e44ad", "#c0392b", "#7f8c8d")
