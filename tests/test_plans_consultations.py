@@ -210,7 +210,8 @@ def test_list_shows_fgd_in_wib(client, login, make_user, make_consultation):
     make_consultation(participants=[participant], fgd_at=datetime(2042, 3, 4, 2, 0))
     login(participant)
     html = client.get("/c/").get_data(as_text=True)
-    assert "09:00 WIB" in html
+    # The same full form as on the overview, to the minute, naming the time zone.
+    assert "Tuesday, March 4, 2042, 9:00\u202fAM Western Indonesia Time" in html
 
 
 def test_list_query_count_does_not_grow(client, login, make_user, make_consultation, count_queries):
