@@ -26,12 +26,13 @@ README_SCREENSHOTS = {
     "id-desktop-demo-overview",
     "id-desktop-demo-strategy",
     "id-desktop-02-import-preview",
-    "id-desktop-demo-moderation",
+    "id-desktop-07-moderation",
     "id-desktop-demo-analysis",
     "id-desktop-demo-responses",
     "en-desktop-09-you-said-we-did",
     "en-desktop-06-my-input",
     "id-phone-strategy",
+    "id-phone-06-my-input",
 }
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -150,14 +151,20 @@ def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artefact (test-artifacts/screenshots).
 
     With UPDATE_SCREENSHOTS=1 (make screenshots) the ones named in README_SCREENSHOTS are
-    also copied to docs/screenshots for the README.
+    also copied to docs/screenshots for the README; of a phone page, the README gets the first
+    screen, as the person holding the phone sees it (a whole page is many screens tall).
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1" and name in README_SCREENSHOTS:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
+        readme = DOCS_SCREENSHOTS / f"{name}.png"
+        if "-phone-" in name:
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(readme), full_page=False)
+        else:
+            shutil.copyfile(path, readme)
     return path
 
 

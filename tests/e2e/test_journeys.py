@@ -110,6 +110,8 @@ def _follow(page, link) -> None:
 def _menu(page, href: str) -> None:
     """Go somewhere with the main menu, opening it first where it is collapsed (phones)."""
     toggler = page.locator(".navbar-toggler")
+    # Bootstrap's navbar-expand-lg collapses the menu below 992 px: on a phone it must be opened.
+    assert toggler.is_visible() == (page.viewport_size["width"] < 992)
     if toggler.is_visible():
         toggler.click()
         assert toggler.get_attribute("aria-expanded") == "true"
