@@ -3,8 +3,10 @@
 import csv
 import io
 import json
+import random
 import re
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -17,9 +19,16 @@ from consult.audit import AuditEvent
 from consult.auth.models import Role
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, Rating
-from consult.plans.models import Criterion, Phase
-from consult.reports.exports import ExportFilters, neutralise, run_export
+from consult.plans.models import Chapter, Criterion, Phase, Section, Strategy
+from consult.reports.exports import (
+    ExportFilters,
+    Identities,
+    iter_comments,
+    neutralise,
+    run_export,
+)
 from consult.reports.models import CommentResponse, Disposition
+from consult.reports.services import comments_in_plan_order
 from tests.conftest import first_strategy
 
 INJECTIONS = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "\r=x"]
@@ -370,3 +379,164 @@ def test_export_works_outside_a_request(setting, app):
     assert Path(result.path).exists()
     assert json.loads(result.path.read_text())["comments"]
     result.path.unlink()
+
+
+# --- order and cost of the comments in a plan of several chapters ------------------------
+
+
+@pytest.fixture
+def plan(make_user, make_group, make_consultation):
+    """Three chapters of two sections of three strategies, made in the reverse of their order.
+
+    Positions run against ids and two strategies share a position; comments sit on sections
+    and strategies with shared and shuffled times, with replies, statuses, phases and groups.
+    """
+    kadin, akademisi = make_group("KADIN"), make_group("Akademisi")
+    organiser = make_user(role=Role.ORGANISER)
+    people = [make_user(group=kadin), make_user(group=akademisi), make_user()]
+    consultation = make_consultation(organiser=organiser, participants=people)
+    targets = []
+    for chapter_position in (3, 2):
+        chapter = Chapter(
+            consultation_id=consultation.id,
+            position=chapter_position,
+            code=str(chapter_position),
+            title=f"Bab {chapter_position}",
+        )
+        db.session.add(chapter)
+        db.session.flush()
+        for section_position in (2, 1):
+            section = Section(
+                chapter_id=chapter.id,
+                position=section_position,
+                code=f"{chapter_position}.{section_position}",
+                title="Bagian",
+            )
+            db.session.add(section)
+            db.session.flush()
+            targets.append({"section_id": section.id})
+            for strategy_position in (2, 1, 1):
+                strategy = Strategy(
+                    section_id=section.id, position=strategy_position, code="S", title="Strategi"
+                )
+                db.session.add(strategy)
+                db.session.flush()
+                targets.append({"strategy_id": strategy.id})
+    targets.append({"strategy_id": first_strategy(consultation).id})
+    db.session.commit()
+    add_comments(consultation, targets, people, random.Random(8), per_target=3)
+    return consultation, organiser, people, targets
+
+
+def add_comments(consultation, targets, people, rng, per_target):
+    """per_target top-level comments on each target in a shuffled order, and some replies."""
+    start = datetime(2024, 3, 1, 8, 0)
+    statuses = [CommentStatus.PUBLISHED, CommentStatus.PUBLISHED, CommentStatus.HIDDEN]
+    tops = []
+    for target in rng.sample(targets * per_target, len(targets) * per_target):
+        author = rng.choice(people)
+        tops.append(
+            Comment(
+                consultation_id=consultation.id,
+                author_id=author.id,
+                group_id=author.group_id,
+                phase=rng.choice([Phase.PRE, Phase.POST]),
+                status=rng.choice(statuses),
+                body=f"Masukan {len(tops)}",
+                created_at=start + timedelta(minutes=rng.randrange(4)),
+                **target,
+            )
+        )
+    db.session.add_all(tops)
+    db.session.flush()
+    for parent in rng.sample(tops, len(tops) // 2):
+        for _ in range(rng.randrange(1, 3)):
+            author = rng.choice(people)
+            db.session.add(
+                Comment(
+                    consultation_id=consultation.id,
+                    section_id=parent.section_id,
+                    strategy_id=parent.strategy_id,
+                    parent_id=parent.id,
+                    author_id=author.id,
+                    group_id=author.group_id,
+                    status=rng.choice(statuses),
+                    body="Tanggapan",
+                    created_at=start + timedelta(minutes=rng.randrange(4)),
+                )
+            )
+    db.session.commit()
+
+
+def thread_order(consultation, filters):
+    """The export's order as the response matrix defines it: comments_in_plan_order, each
+    top-level comment followed by its replies, oldest first."""
+    query = comments_in_plan_order(consultation)
+    if filters.phase is not None:
+        query = query.where(Comment.phase == filters.phase)
+    if filters.group_id is not None:
+        query = query.where(Comment.group_id == filters.group_id)
+    if filters.status is not None:
+        query = query.where(Comment.status == filters.status)
+    if filters.section_id is not None:
+        query = query.where(Section.id == filters.section_id)
+    order = []
+    for comment, _response, strategy, section, chapter in db.session.execute(query):
+        place = (chapter.id, section.id, strategy.id if strategy else None)
+        order.append((comment.id, *place))
+        replies = select(Comment).where(Comment.parent_id == comment.id)
+        if filters.status is not None:
+            replies = replies.where(Comment.status == filters.status)
+        for reply in db.session.scalars(replies.order_by(Comment.created_at, Comment.id)):
+            order.append((reply.id, *place))
+    return order
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"status": CommentStatus.HIDDEN},
+        {"phase": Phase.POST},
+        {"group_id": "akademisi"},
+        {"section_id": "second"},
+    ],
+    ids=["all", "status", "phase", "group", "section"],
+)
+def test_comments_keep_plan_and_thread_order_across_chapters(plan, filters):
+    consultation, organiser, people, targets = plan
+    if filters.get("group_id") == "akademisi":
+        filters["group_id"] = people[1].group_id
+    if filters.get("section_id") == "second":
+        filters["section_id"] = targets[4]["section_id"]
+    expected = thread_order(consultation, ExportFilters(**filters))
+    assert len(expected) > (6 if filters else 60)
+    document = json.loads(_export("json", consultation, organiser, **filters))
+    exported = [
+        (c["id"], c["chapter_id"], c["section_id"], c["strategy_id"]) for c in document["comments"]
+    ]
+    assert exported == expected
+    sheets = xlsx_texts(_export("xlsx", consultation, organiser, **filters))
+    assert [row[0] for row in sheets["Masukan"][1:]] == [e[0] for e in expected]
+
+
+def test_comments_export_queries_grow_with_the_plan_not_with_the_comments(plan, count_queries):
+    consultation, organiser, people, targets = plan
+
+    def export_comments():
+        identities = Identities(consultation, False)
+        db.session.expire_all()
+        with count_queries() as counter:
+            rows = list(iter_comments(consultation, ExportFilters(), identities))
+        return counter.count, len(rows)
+
+    queries, rows = export_comments()
+    add_comments(consultation, targets, people, random.Random(9), per_target=10)
+    more_queries, more_rows = export_comments()
+    assert more_rows > rows + 10 * len(targets)
+    assert more_queries == queries
+    section = db.session.get(Section, targets[0]["section_id"])
+    for n in range(3):
+        db.session.add(Strategy(section_id=section.id, position=5 + n, code="X", title="Baru"))
+    db.session.commit()
+    assert export_comments() == (queries + 3, more_rows)

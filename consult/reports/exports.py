@@ -45,7 +45,12 @@ from consult.plans.models import (
     Strategy,
 )
 from consult.reports.models import CommentResponse, ResponseGroup
-from consult.reports.services import comments_in_plan_order, criteria_of, strategies_in_order
+from consult.reports.services import (
+    criteria_of,
+    plan_targets,
+    strategies_in_order,
+    top_level_comments_of,
+)
 from consult.reports.statistics import Summary, groups_disagree, shift
 from consult.timeutil import utc_to_local
 
@@ -202,21 +207,14 @@ def iter_comments(
     Author = aliased(User)
     Group = aliased(StakeholderGroup)
     people = (Author.id, Author.name, Author.organisation, Author.email, Group.name)
-    query = (
-        comments_in_plan_order(consultation)
-        .add_columns(ResponseGroup, *people)
-        .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
-        .outerjoin(Author, Comment.author_id == Author.id)
-        .outerjoin(Group, Comment.group_id == Group.id)
-    )
-    if filters.phase is not None:
-        query = query.where(Comment.phase == filters.phase)
-    if filters.group_id is not None:
-        query = query.where(Comment.group_id == filters.group_id)
-    if filters.status is not None:
-        query = query.where(Comment.status == filters.status)
-    if filters.section_id is not None:
-        query = query.where(Section.id == filters.section_id)
+
+    def with_people(query):
+        return (
+            query.add_columns(ResponseGroup, *people)
+            .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
+            .outerjoin(Author, Comment.author_id == Author.id)
+            .outerjoin(Group, Comment.group_id == Group.id)
+        )
 
     def row(comment, response, group_response, strategy, section, chapter, person) -> dict:
         user_id, name, organisation, email, group_name = person
@@ -254,31 +252,37 @@ def iter_comments(
             "url": _link(base, consultation.id, comment.strategy_id, section.id, comment.id),
         }
 
-    result = db.session.execute(query.execution_options(yield_per=CHUNK))
-    for partition in result.partitions():
-        parents = {r[0].id: r for r in partition}
-        replies = defaultdict(list)
-        reply_query = (
-            select(Comment, CommentResponse, ResponseGroup, *people)
-            .outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
-            .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
-            .outerjoin(Author, Comment.author_id == Author.id)
-            .outerjoin(Group, Comment.group_id == Group.id)
-            .where(Comment.parent_id.in_(list(parents)))
-            .order_by(Comment.created_at, Comment.id)
-        )
+    # One query per section and strategy in plan order, not one over the whole consultation:
+    # sorting every comment at once grows faster than the comments and spills to disk.
+    for strategy, section, chapter in plan_targets(consultation):
+        if filters.section_id is not None and section.id != filters.section_id:
+            continue
+        query = with_people(top_level_comments_of(section, strategy))
+        if filters.phase is not None:
+            query = query.where(Comment.phase == filters.phase)
+        if filters.group_id is not None:
+            query = query.where(Comment.group_id == filters.group_id)
         if filters.status is not None:
-            reply_query = reply_query.where(Comment.status == filters.status)
-        for reply in db.session.execute(reply_query):
-            replies[reply[0].parent_id].append(reply)
-        for parent in partition:
-            comment, response, strategy, section, chapter, group_response = parent[:6]
-            yield row(comment, response, group_response, strategy, section, chapter, parent[6:])
-            for reply in replies.get(comment.id, []):
-                r_comment, r_response, r_group_response = reply[:3]
-                yield row(
-                    r_comment, r_response, r_group_response, strategy, section, chapter, reply[3:]
-                )
+            query = query.where(Comment.status == filters.status)
+        result = db.session.execute(query.execution_options(yield_per=CHUNK))
+        for partition in result.partitions():
+            replies = defaultdict(list)
+            reply_query = with_people(
+                select(Comment, CommentResponse)
+                .outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
+                .where(Comment.parent_id.in_([r[0].id for r in partition]))
+                .order_by(Comment.created_at, Comment.id)
+            )
+            if filters.status is not None:
+                reply_query = reply_query.where(Comment.status == filters.status)
+            for reply in db.session.execute(reply_query):
+                replies[reply[0].parent_id].append(reply)
+            for parent in partition:
+                for item in (parent, *replies.get(parent[0].id, ())):
+                    comment, response, group_response = item[:3]
+                    yield row(
+                        comment, response, group_response, strategy, section, chapter, item[3:]
+                    )
 
 
 @dataclass

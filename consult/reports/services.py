@@ -153,7 +153,14 @@ def strategies_in_order(consultation: Consultation) -> list[tuple[Strategy, Sect
         .join(Section, Strategy.section_id == Section.id)
         .join(Chapter, Section.chapter_id == Chapter.id)
         .where(Chapter.consultation_id == consultation.id)
-        .order_by(Chapter.position, Chapter.id, Section.position, Section.id, Strategy.position)
+        .order_by(
+            Chapter.position,
+            Chapter.id,
+            Section.position,
+            Section.id,
+            Strategy.position,
+            Strategy.id,
+        )
     )
     return [tuple(row) for row in rows]
 
@@ -339,6 +346,48 @@ def comments_in_plan_order(consultation: Consultation) -> Select:
             Comment.created_at,
             Comment.id,
         )
+    )
+
+
+def plan_targets(consultation: Consultation) -> list[tuple[Strategy | None, Section, Chapter]]:
+    """Every place comments are written, in the order of comments_in_plan_order.
+
+    Each section (strategy None, for comments on the section itself), then its strategies.
+    """
+    sections = db.session.execute(
+        select(Section, Chapter)
+        .join(Chapter, Section.chapter_id == Chapter.id)
+        .where(Chapter.consultation_id == consultation.id)
+        .order_by(Chapter.position, Chapter.id, Section.position, Section.id)
+    ).all()
+    strategies = defaultdict(list)
+    for strategy, section, _chapter in strategies_in_order(consultation):
+        strategies[section.id].append(strategy)
+    targets: list[tuple[Strategy | None, Section, Chapter]] = []
+    for section, chapter in sections:
+        targets.append((None, section, chapter))
+        targets.extend((strategy, section, chapter) for strategy in strategies[section.id])
+    return targets
+
+
+def top_level_comments_of(section: Section, strategy: Strategy | None) -> Select:
+    """The top-level comments on one section or strategy, oldest first.
+
+    Selects Comment, CommentResponse | None. Each query reads one target through its index
+    and sorts only that target's comments, so walking plan_targets costs time in proportion
+    to the comments, where one query in plan order sorts them all (comments_in_plan_order).
+    """
+    # No condition on the consultation: the target already belongs to it, and SQLite would
+    # then read the whole consultation through ix_comment_consultation_created for each.
+    if strategy is not None:
+        target = Comment.strategy_id == strategy.id
+    else:
+        target = and_(Comment.section_id == section.id, Comment.strategy_id.is_(None))
+    return (
+        select(Comment, CommentResponse)
+        .outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
+        .where(target, Comment.parent_id.is_(None))
+        .order_by(Comment.created_at, Comment.id)
     )
 
 
