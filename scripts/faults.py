@@ -710,7 +710,12 @@ def scenario_disk_full(stack: Stack) -> Outcome:
     marker = f"DISK-FULL-{secrets.token_hex(4)}"
     body = f"Usulan dengan lampiran {marker}."
     status, page = probe.post_comment(body, with_file=True)
-    outcome.check("a comment with an attachment gets 507 with a field error", status == 507)
+    title = page.split("<title>", 1)[-1].split("</title>", 1)[0] if "<title>" in page else ""
+    outcome.check(
+        "a comment with an attachment gets 507 with a field error",
+        status == 507,
+        f"status {status} ({title})",
+    )
     outcome.check(
         "  ... the field error is shown, in Indonesian",
         "attachment-error" in page and "ruang penyimpanan server sedang penuh" in page,
