@@ -87,7 +87,7 @@ REPLIES = [
         "dinas@example.org",
         1,
         CommentType.OTHER,
-        "Terima kasih. Usulan target bertahap akan dibahas pada FGD 30 November.",
+        "Terima kasih. Usulan target bertahap akan dibahas pada FGD mendatang.",
     ),
     (
         "kadin@example.org",
