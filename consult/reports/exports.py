@@ -154,7 +154,8 @@ class Identities:
 # --- rows -----------------------------------------------------------------------------
 
 
-def _link(base: str, consultation_id: int, strategy_id, section_id, comment_id: int) -> str:
+def _link(base: str, consultation_id: int, strategy_id, section_id) -> str:
+    """The address of a strategy's or section's page; a comment's link adds its anchor."""
     adapter = current_app.url_map.bind("localhost")
     if strategy_id is not None:
         path = adapter.build(
@@ -165,7 +166,7 @@ def _link(base: str, consultation_id: int, strategy_id, section_id, comment_id: 
         path = adapter.build(
             "feedback.show_section", {"consultation_id": consultation_id, "section_id": section_id}
         )
-    return f"{base.rstrip('/')}{path}#comment-{comment_id}"
+    return f"{base.rstrip('/')}{path}"
 
 
 COMMENT_COLUMNS = [
@@ -206,37 +207,77 @@ def iter_comments(
     base = current_app.config["PUBLIC_BASE_URL"]
     Author = aliased(User)
     Group = aliased(StakeholderGroup)
-    people = (Author.id, Author.name, Author.organisation, Author.email, Group.name)
+    # Plain columns, not ORM objects: building objects was most of the time per comment.
+    columns = (
+        Comment.id,
+        Comment.parent_id,
+        Comment.strategy_id,
+        Comment.type,
+        Comment.status,
+        Comment.phase,
+        Comment.source,
+        Comment.created_at,
+        Comment.body,
+        Comment.proposed_wording,
+        Comment.reference,
+        CommentResponse.id.label("response_id"),
+        CommentResponse.disposition,
+        CommentResponse.rationale,
+        CommentResponse.revision_ref,
+        CommentResponse.content_version_id,
+        CommentResponse.response_group_id,
+        ResponseGroup.id.label("group_response_id"),
+        ResponseGroup.disposition.label("group_disposition"),
+        ResponseGroup.rationale.label("group_rationale"),
+        ResponseGroup.revision_ref.label("group_revision_ref"),
+        ResponseGroup.content_version_id.label("group_content_version_id"),
+        Author.id.label("user_id"),
+        Author.name,
+        Author.organisation,
+        Author.email,
+        Group.name.label("group_name"),
+    )
 
-    def with_people(query):
+    def joined(query):
         return (
-            query.add_columns(ResponseGroup, *people)
+            query.outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
             .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
             .outerjoin(Author, Comment.author_id == Author.id)
             .outerjoin(Group, Comment.group_id == Group.id)
         )
 
-    def row(comment, response, group_response, strategy, section, chapter, person) -> dict:
-        user_id, name, organisation, email, group_name = person
+    links: dict[tuple[int | None, int], str] = {}
+
+    def row(comment, place: dict[str, Any], section_id: int) -> dict:
         name, organisation, email = identities.person(
-            user_id, name, organisation, email, group_name
+            comment.user_id, comment.name, comment.organisation, comment.email, comment.group_name
         )
-        source = group_response if group_response is not None else response
-        disposition = source.disposition if source is not None else None
+        link = links.get((comment.strategy_id, section_id))
+        if link is None:
+            link = _link(base, consultation.id, comment.strategy_id, section_id)
+            links[(comment.strategy_id, section_id)] = link
+        # A grouped answer speaks for the comment; otherwise its own response, if any.
+        if comment.group_response_id is not None:
+            disposition = comment.group_disposition
+            rationale = comment.group_rationale
+            revision_ref = comment.group_revision_ref
+            content_version_id = comment.group_content_version_id
+        elif comment.response_id is not None:
+            disposition = comment.disposition
+            rationale = comment.rationale
+            revision_ref = comment.revision_ref
+            content_version_id = comment.content_version_id
+        else:
+            disposition, rationale, revision_ref, content_version_id = None, "", "", None
         return {
             "id": comment.id,
             "parent_id": comment.parent_id,
-            "chapter": f"{chapter.code} {chapter.title}".strip(),
-            "section": f"{section.code} {section.title}".strip(),
-            "strategy": f"{strategy.code} {strategy.title}".strip() if strategy else "",
-            "chapter_id": chapter.id,
-            "section_id": section.id,
-            "strategy_id": strategy.id if strategy else None,
+            **place,
             "type": comment.type.value,
             "status": comment.status.value,
             "phase": comment.phase.value if comment.phase else "",
             "source": comment.source.value,
-            "group": group_name or "",
+            "group": comment.group_name or "",
             "author": name,
             "organisation": organisation,
             "email": email,
@@ -245,11 +286,11 @@ def iter_comments(
             "proposed_wording": comment.proposed_wording,
             "reference": comment.reference,
             "disposition": disposition.value if disposition else "",
-            "rationale": source.rationale if source is not None else "",
-            "revision_ref": source.revision_ref if source is not None else "",
-            "content_version_id": source.content_version_id if source is not None else None,
-            "response_group_id": response.response_group_id if response is not None else None,
-            "url": _link(base, consultation.id, comment.strategy_id, section.id, comment.id),
+            "rationale": rationale,
+            "revision_ref": revision_ref,
+            "content_version_id": content_version_id,
+            "response_group_id": comment.response_group_id,
+            "url": f"{link}#comment-{comment.id}",
         }
 
     # One query per section and strategy in plan order, not one over the whole consultation:
@@ -257,7 +298,15 @@ def iter_comments(
     for strategy, section, chapter in plan_targets(consultation):
         if filters.section_id is not None and section.id != filters.section_id:
             continue
-        query = with_people(top_level_comments_of(section, strategy))
+        place = {
+            "chapter": f"{chapter.code} {chapter.title}".strip(),
+            "section": f"{section.code} {section.title}".strip(),
+            "strategy": f"{strategy.code} {strategy.title}".strip() if strategy else "",
+            "chapter_id": chapter.id,
+            "section_id": section.id,
+            "strategy_id": strategy.id if strategy else None,
+        }
+        query = joined(top_level_comments_of(section, strategy, *columns))
         if filters.phase is not None:
             query = query.where(Comment.phase == filters.phase)
         if filters.group_id is not None:
@@ -267,22 +316,20 @@ def iter_comments(
         result = db.session.execute(query.execution_options(yield_per=CHUNK))
         for partition in result.partitions():
             replies = defaultdict(list)
-            reply_query = with_people(
-                select(Comment, CommentResponse)
-                .outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
-                .where(Comment.parent_id.in_([r[0].id for r in partition]))
+            reply_query = joined(
+                select(*columns)
+                .select_from(Comment)
+                .where(Comment.parent_id.in_([parent.id for parent in partition]))
                 .order_by(Comment.created_at, Comment.id)
             )
             if filters.status is not None:
                 reply_query = reply_query.where(Comment.status == filters.status)
             for reply in db.session.execute(reply_query):
-                replies[reply[0].parent_id].append(reply)
+                replies[reply.parent_id].append(reply)
             for parent in partition:
-                for item in (parent, *replies.get(parent[0].id, ())):
-                    comment, response, group_response = item[:3]
-                    yield row(
-                        comment, response, group_response, strategy, section, chapter, item[3:]
-                    )
+                yield row(parent, place, section.id)
+                for reply in replies.get(parent.id, ()):
+                    yield row(reply, place, section.id)
 
 
 @dataclass

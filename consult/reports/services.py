@@ -370,12 +370,13 @@ def plan_targets(consultation: Consultation) -> list[tuple[Strategy | None, Sect
     return targets
 
 
-def top_level_comments_of(section: Section, strategy: Strategy | None) -> Select:
-    """The top-level comments on one section or strategy, oldest first.
+def top_level_comments_of(section: Section, strategy: Strategy | None, *columns) -> Select:
+    """The top-level comments on one section or strategy, oldest first (whole Comments unless
+    columns are given).
 
-    Selects Comment, CommentResponse | None. Each query reads one target through its index
-    and sorts only that target's comments, so walking plan_targets costs time in proportion
-    to the comments, where one query in plan order sorts them all (comments_in_plan_order).
+    Each query reads one target through its index and sorts only that target's comments, so
+    walking plan_targets costs time in proportion to the comments, where one query in plan
+    order sorts them all (comments_in_plan_order).
     """
     # No condition on the consultation: the target already belongs to it, and SQLite would
     # then read the whole consultation through ix_comment_consultation_created for each.
@@ -384,8 +385,8 @@ def top_level_comments_of(section: Section, strategy: Strategy | None) -> Select
     else:
         target = and_(Comment.section_id == section.id, Comment.strategy_id.is_(None))
     return (
-        select(Comment, CommentResponse)
-        .outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
+        select(*(columns or (Comment,)))
+        .select_from(Comment)
         .where(target, Comment.parent_id.is_(None))
         .order_by(Comment.created_at, Comment.id)
     )
