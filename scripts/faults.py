@@ -459,6 +459,11 @@ def check_nothing_lost(outcome: Outcome, data: dict) -> None:
         f"{comments['in_export']} in the export",
     )
     outcome.check(
+        "no comment stored twice (re-sent POSTs included)",
+        not comments.get("duplicated"),
+        f"{len(comments.get('duplicated', []))} duplicated; {data['reconnects']} requests re-sent",
+    )
+    outcome.check(
         "every acknowledged rating is stored as acknowledged",
         not ratings["lost"],
         f"{ratings['posts_acknowledged']} posts / {ratings['keys']} last values: "

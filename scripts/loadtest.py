@@ -235,8 +235,9 @@ def snapshot(plan: Plan, run_id: str | None) -> Snapshot:
     return Snapshot(ratings, cells, markers)
 
 
-def stored_markers(run_id: str) -> set[str]:
-    """The markers of this run's comments that are in the database."""
+def stored_markers(run_id: str) -> Counter:
+    """How many comments in the database carry each marker of this run (more than 1: a
+    duplicate, which the double-submit protection must prevent)."""
     from sqlalchemy import select
 
     from consult.extensions import db
@@ -247,7 +248,7 @@ def stored_markers(run_id: str) -> set[str]:
         bodies = db.session.scalars(
             select(Comment.body).where(Comment.body.like(f"%LT-{run_id}-%"))
         )
-        found = {marker for body in bodies for marker in _MARKER.findall(body)}
+        found = Counter(marker for body in bodies for marker in _MARKER.findall(body))
         db.engine.dispose()
     return found
 
@@ -583,7 +584,7 @@ def report(data: dict) -> str:
     lines.append(
         f"comments acknowledged: {comments['acknowledged']}, in the database: "
         f"{comments['in_database']}, in the export: {comments['in_export']}, "
-        f"missing: {len(comments['missing'])}"
+        f"missing: {len(comments['missing'])}, stored twice: {len(comments['duplicated'])}"
     )
     if comments["missing"]:
         lines.append("missing comments: " + ", ".join(comments["missing"][:20]))
@@ -645,7 +646,8 @@ def run(args: argparse.Namespace) -> int:
         thread.join(max(1.0, budget.deadline - time.monotonic()) + 2 * args.timeout)
     elapsed = time.perf_counter() - started
     with results.lock:  # a thread still waiting past its timeout must not change the counts
-        found = stored_markers(run_id)
+        stored = stored_markers(run_id)
+        found = set(stored)
         after = snapshot(plan, run_id)
         ratings = check_ratings(plan, results, after.ratings)
         cells, wrong_cells = compare_export(plan, before, after)
@@ -656,6 +658,7 @@ def run(args: argparse.Namespace) -> int:
                 "in_database": len(found & acknowledged),
                 "in_export": len(after.export_markers & acknowledged),
                 "missing": sorted((acknowledged - found) | (acknowledged - after.export_markers)),
+                "duplicated": sorted(marker for marker, count in stored.items() if count > 1),
             },
             "ratings": {
                 "posts_acknowledged": ratings.posts_acknowledged,
@@ -672,7 +675,8 @@ def run(args: argparse.Namespace) -> int:
     print(report(data), flush=True)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(data, indent=2), encoding="utf-8")
-    lost = data["comments"]["missing"] or ratings.lost or wrong_cells
+    lost = data["comments"]["missing"] or data["comments"]["duplicated"] or ratings.lost
+    lost = lost or wrong_cells
     return 1 if lost or (data["errors"] and not args.allow_errors) else 0
 
 

@@ -136,7 +136,13 @@ def test_summary_counts_server_errors_and_percentiles(loadtest):
         results,
         2.0,
         {
-            "comments": {"acknowledged": 0, "in_database": 0, "in_export": 0, "missing": []},
+            "comments": {
+                "acknowledged": 0,
+                "in_database": 0,
+                "in_export": 0,
+                "missing": [],
+                "duplicated": ["LT-0badc0de-1-1"],
+            },
             "ratings": {
                 "posts_acknowledged": 0,
                 "values_acknowledged": 0,
@@ -152,3 +158,4 @@ def test_summary_counts_server_errors_and_percentiles(loadtest):
     assert (data["errors"], data["server_errors_5xx"]) == (2, 1)
     assert data["latency_ms"]["comment"]["p50"] == 200.0
     assert "5xx: 1" in loadtest.report(data)
+    assert "stored twice: 1" in loadtest.report(data)
