@@ -25,7 +25,15 @@ NOTES = [
     "consultation with the reader's membership, the strategy with its section and chapter, "
     "the criteria, the reader's ratings and the unread notifications (the ceiling runs the "
     "first and the last). The row *thread not cached* is the same page with the cache "
-    "switched off: what the first reader after new input pays, once per worker.",
+    "switched off: what the first reader after new input pays, once per worker. The SQL "
+    "query column counts the first request of each page, the one that fills the caches.",
+    "- The strategy page misses its target (about 0.35-0.4 of the ceiling instead of 0.5): "
+    "with the thread and forms cached, what is left are four queries the ceiling does not "
+    "run (consultation with membership, strategy, criteria, the reader's ratings; about "
+    "0.3-0.5 ms each through the ORM on this machine) and the page's own template around the "
+    "cached pieces, together about as much as the whole ceiling page. Getting to half would "
+    "take caching the criteria per consultation and the page body per audience as well. "
+    "Without the thread cache the page reaches about 0.1-0.15 of the ceiling.",
     "- Exports at 16× base size take about 15 minutes with their data generation, more than "
     "the 10-minute budget of `make bench` allows besides the pages: they are measured by a "
     "separate run, `.venv/bin/python -m bench.run --skip-postgres --export-scales 16`, and "
