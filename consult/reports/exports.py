@@ -28,7 +28,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
 
 from consult.audit import record
 from consult.auth.models import StakeholderGroup, User
@@ -205,8 +204,7 @@ def iter_comments(
     Hidden, rejected and withdrawn comments are included, marked by their status.
     """
     base = current_app.config["PUBLIC_BASE_URL"]
-    Author = aliased(User)
-    Group = aliased(StakeholderGroup)
+    group_names = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
     # Plain columns, not ORM objects: building objects was most of the time per comment.
     columns = (
         Comment.id,
@@ -220,6 +218,8 @@ def iter_comments(
         Comment.body,
         Comment.proposed_wording,
         Comment.reference,
+        Comment.author_id,
+        Comment.group_id,
         CommentResponse.id.label("response_id"),
         CommentResponse.disposition,
         CommentResponse.rationale,
@@ -231,27 +231,22 @@ def iter_comments(
         ResponseGroup.rationale.label("group_rationale"),
         ResponseGroup.revision_ref.label("group_revision_ref"),
         ResponseGroup.content_version_id.label("group_content_version_id"),
-        Author.id.label("user_id"),
-        Author.name,
-        Author.organisation,
-        Author.email,
-        Group.name.label("group_name"),
     )
 
     def joined(query):
-        return (
-            query.outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id)
-            .outerjoin(ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id)
-            .outerjoin(Author, Comment.author_id == Author.id)
-            .outerjoin(Group, Comment.group_id == Group.id)
+        return query.outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id).outerjoin(
+            ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id
         )
 
     links: dict[tuple[int | None, int], str] = {}
 
-    def row(comment, place: dict[str, Any], section_id: int) -> dict:
-        name, organisation, email = identities.person(
-            comment.user_id, comment.name, comment.organisation, comment.email, comment.group_name
-        )
+    def row(comment, place: dict[str, Any], section_id: int, authors: dict) -> dict:
+        group_name = group_names.get(comment.group_id)
+        author = authors.get(comment.author_id)
+        if author is None:
+            name, organisation, email = identities.person(None, None, None, None, group_name)
+        else:
+            name, organisation, email = identities.person(*author, group_name)
         link = links.get((comment.strategy_id, section_id))
         if link is None:
             link = _link(base, consultation.id, comment.strategy_id, section_id)
@@ -277,7 +272,7 @@ def iter_comments(
             "status": comment.status.value,
             "phase": comment.phase.value if comment.phase else "",
             "source": comment.source.value,
-            "group": comment.group_name or "",
+            "group": group_name or "",
             "author": name,
             "organisation": organisation,
             "email": email,
@@ -326,10 +321,22 @@ def iter_comments(
                 reply_query = reply_query.where(Comment.status == filters.status)
             for reply in db.session.execute(reply_query):
                 replies[reply.parent_id].append(reply)
+            # Authors by their ids, not joined: PostgreSQL would hash every user for each query.
+            author_ids = {parent.author_id for parent in partition}
+            author_ids.update(r.author_id for thread in replies.values() for r in thread)
+            author_ids.discard(None)
+            authors = {
+                user_id: (user_id, name, organisation, email)
+                for user_id, name, organisation, email in db.session.execute(
+                    select(User.id, User.name, User.organisation, User.email).where(
+                        User.id.in_(author_ids)
+                    )
+                )
+            }
             for parent in partition:
-                yield row(parent, place, section.id)
+                yield row(parent, place, section.id, authors)
                 for reply in replies.get(parent.id, ()):
-                    yield row(reply, place, section.id)
+                    yield row(reply, place, section.id, authors)
 
 
 @dataclass
