@@ -20,6 +20,7 @@ from consult.auth.models import Role
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, Rating
 from consult.plans.models import Chapter, Criterion, Phase, Section, Strategy
+from consult.reports import exports
 from consult.reports.exports import (
     ExportFilters,
     Identities,
@@ -540,3 +541,13 @@ def test_comments_export_queries_grow_with_the_plan_not_with_the_comments(plan, 
         db.session.add(Strategy(section_id=section.id, position=5 + n, code="X", title="Baru"))
     db.session.commit()
     assert export_comments() == (queries + 3, more_rows)
+
+
+def test_comments_read_a_few_at_a_time_come_out_the_same(plan, monkeypatch):
+    """Chunks smaller than a section's comments: replies and authors still find their rows."""
+    consultation, organiser, people, targets = plan
+    whole = json.loads(_export("json", consultation, organiser))["comments"]
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    assert json.loads(_export("json", consultation, organiser))["comments"] == whole
+    assert [c["id"] for c in whole] == [e[0] for e in thread_order(consultation, ExportFilters())]
+    assert {c["author"] for c in whole} == {p.name for p in people}

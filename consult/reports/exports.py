@@ -168,6 +168,18 @@ def _link(base: str, consultation_id: int, strategy_id, section_id) -> str:
     return f"{base.rstrip('/')}{path}"
 
 
+def _authors(user_ids: set[int]) -> dict[int, tuple]:
+    """(id, name, organisation, email) of these users, read by id CHUNK at a time."""
+    ids = sorted(user_ids)
+    found = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(User.id, User.name, User.organisation, User.email).where(
+            User.id.in_(ids[start : start + CHUNK])
+        )
+        found.update((row[0], tuple(row)) for row in db.session.execute(query))
+    return found
+
+
 COMMENT_COLUMNS = [
     ("id", _l("ID")),
     ("parent_id", _l("Reply to")),
@@ -325,14 +337,7 @@ def iter_comments(
             author_ids = {parent.author_id for parent in partition}
             author_ids.update(r.author_id for thread in replies.values() for r in thread)
             author_ids.discard(None)
-            authors = {
-                user_id: (user_id, name, organisation, email)
-                for user_id, name, organisation, email in db.session.execute(
-                    select(User.id, User.name, User.organisation, User.email).where(
-                        User.id.in_(author_ids)
-                    )
-                )
-            }
+            authors = _authors(author_ids)
             for parent in partition:
                 yield row(parent, place, section.id, authors)
                 for reply in replies.get(parent.id, ()):
