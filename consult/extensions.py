@@ -30,6 +30,16 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+# Execution options of a bulk statement that only keeps books (a login's two-step counter):
+# caches of what pages show need not count it as a change. See consult/feedback/thread_cache.py
+# and consult/reports/cache.py.
+BOOKKEEPING = {"rembuk_bookkeeping": True}
+
+
+def is_bookkeeping(execute_state) -> bool:
+    return bool(execute_state.execution_options.get("rembuk_bookkeeping"))
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()

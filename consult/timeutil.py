@@ -25,7 +25,7 @@ def utc_to_local(value: datetime) -> datetime:
 
 
 def _readable(format: str | None, locale) -> str | None:
-    """"medium" and "full" as the language's own date formats, with hours and minutes only
+    """ "medium" and "full" as the language's own date formats, with hours and minutes only
     ("full" also names the time zone): seconds mean nothing to people reading when a comment
     was written, a window closes or the FGD starts."""
     if format in (None, "medium", "full") and locale is not None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from consult import page_cache
 from consult.auth.models import StakeholderGroup, User
+from consult.extensions import is_bookkeeping
 from consult.feedback import queries
 from consult.feedback.models import Attachment, Comment, CommentStatus
 from consult.permissions import can_edit_comment, can_flag_comment, can_manage
@@ -91,7 +92,7 @@ _SHOWN_IN_THREADS = (Comment, Attachment, StakeholderGroup, User)
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state) -> None:
     # A bulk statement does not say which rows it changes: every thread counts as changed.
-    if state.is_insert or state.is_update or state.is_delete:
+    if (state.is_insert or state.is_update or state.is_delete) and not is_bookkeeping(state):
         mapper = state.bind_mapper
         if mapper is None or issubclass(mapper.class_, _SHOWN_IN_THREADS):
             _touched(state.session).everything = True

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from consult import page_cache
 from consult.auth.models import StakeholderGroup, User
-from consult.extensions import db
+from consult.extensions import db, is_bookkeeping
 from consult.feedback.models import Comment, Rating
 from consult.plans.models import Chapter, Criterion, Membership, Section, Strategy
 from consult.reports.models import DataVersion
@@ -55,7 +55,7 @@ def _note_flushed_input(session: Session, _context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_input(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    if (state.is_insert or state.is_update or state.is_delete) and not is_bookkeeping(state):
         mapper = state.bind_mapper
         if mapper is None or issubclass(mapper.class_, _WATCHED):
             state.session.info[_PENDING] = True
