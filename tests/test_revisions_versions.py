@@ -193,6 +193,34 @@ def test_comment_of_another_item_cannot_be_linked(setup, make_consultation, make
     assert db.session.scalar(select(CommentResponse)) is None
 
 
+def test_only_published_comments_are_offered_as_reasons(client, login, setup):
+    consultation, organiser, participant, strategy = setup
+    shown = _comment(consultation, strategy, participant, body="Masukan terbuka")
+    kept_back = [
+        _comment(consultation, strategy, participant, body=f"Masukan {status}", status=status)
+        for status in (
+            CommentStatus.HIDDEN,
+            CommentStatus.WITHDRAWN,
+            CommentStatus.REJECTED,
+            CommentStatus.PENDING,
+        )
+    ]
+    login(organiser)
+    form = client.get(_revise_url(consultation, strategy)).get_data(as_text=True)
+    assert f'value="{shown.id}"' in form
+    for comment in kept_back:
+        assert f'value="{comment.id}"' not in form
+    # Nor linked when the id is posted anyway.
+    version = services.publish_revision(
+        strategy, organiser, {**REVISED, "comment_ids": [c.id for c in (shown, *kept_back)]}
+    )
+    db.session.commit()
+    linked = db.session.scalars(
+        select(CommentResponse.comment_id).where(CommentResponse.content_version_id == version.id)
+    )
+    assert list(linked) == [shown.id]
+
+
 def test_old_versions_and_their_comments_stay_readable(client, login, setup):
     consultation, organiser, participant, strategy = setup
     _comment(consultation, strategy, participant, body="Komentar pada versi satu", paragraph=1)

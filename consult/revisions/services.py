@@ -19,7 +19,7 @@ from consult.audit import AuditEvent, changes, record
 from consult.auth.models import User
 from consult.extensions import db
 from consult.feedback import queries as feedback_queries
-from consult.feedback.models import Comment
+from consult.feedback.models import Comment, CommentStatus
 from consult.markdown import split_paragraphs
 from consult.plans import services as plans_services
 from consult.plans.importer import ChapterNode, Outline, SectionNode, StrategyNode
@@ -113,6 +113,16 @@ def _item_condition(item: Item):
     if isinstance(item, Section):
         return Comment.section_id == item.id
     return Comment.strategy_id == item.id
+
+
+def _citable_conditions(item: Item) -> tuple:
+    # Published comments only: one hidden, rejected, withdrawn or not yet approved is no
+    # public reason for a change.
+    return (
+        _item_condition(item),
+        Comment.parent_id.is_(None),
+        Comment.status == CommentStatus.PUBLISHED,
+    )
 
 
 def comments_on_version(
@@ -226,9 +236,7 @@ def _link_comments(
         return []
     comments = list(
         db.session.scalars(
-            select(Comment).where(
-                Comment.id.in_(comment_ids), _item_condition(item), Comment.parent_id.is_(None)
-            )
+            select(Comment).where(Comment.id.in_(comment_ids), *_citable_conditions(item))
         )
     )
     responses = {
@@ -322,7 +330,7 @@ def comment_choices(item: Item, consultation: Consultation) -> list[Comment]:
     return list(
         db.session.scalars(
             select(Comment)
-            .where(_item_condition(item), Comment.parent_id.is_(None))
+            .where(*_citable_conditions(item))
             .order_by(Comment.created_at, Comment.id)
             .options(selectinload(Comment.author), selectinload(Comment.group))
         )
