@@ -52,15 +52,15 @@ NOTES = [
 
 def _page_table(pages: dict) -> list[str]:
     lines = [
-        "| page | status | SQL queries | req/s | ratio to ceiling "
+        "| page | status | SQL queries | req/s | ceiling req/s just before | ratio to ceiling "
         "| p50 ms | p95 ms | p99 ms | non-2xx |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, row in pages.items():
         lines.append(
             f"| {name} | {row.get('status')} | {row.get('queries', '')} | {row.get('rps', '')} | "
-            f"{row.get('ratio', '')} | {row.get('p50', '')} | {row.get('p95', '')} | "
-            f"{row.get('p99', '')} | {row.get('non_2xx', '')} |"
+            f"{row.get('ceiling_rps', '')} | {row.get('ratio', '')} | {row.get('p50', '')} | "
+            f"{row.get('p95', '')} | {row.get('p99', '')} | {row.get('non_2xx', '')} |"
         )
     return lines
 

@@ -1,5 +1,6 @@
 """Pages and access: visibility, moderation, on-behalf input, overview, my input, query count."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from consult import page_cache
 from consult.audit import AuditEvent
 from consult.auth.models import Role
 from consult.extensions import db
-from consult.feedback import services, thread_cache
+from consult.feedback import queries, services, thread_cache
 from consult.feedback.models import (
     Attachment,
     Comment,
@@ -290,6 +291,32 @@ def test_strategy_page_runs_the_same_number_of_queries_for_10_and_500_comments(
         assert response.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_cached_strategy_page_runs_four_queries_and_shows_the_readers_ratings(
+    make_consultation, people, client, login, count_queries
+):
+    consultation, strategy = make(make_consultation, people)
+    say(strategy, people["bayu"], "Pendapat Bayu")
+    criteria = queries.criteria_of(consultation)
+    login(people["ani"])
+    client.post(
+        f"/c/{consultation.id}/strategies/{strategy.id}/ratings",
+        data={f"criterion_{c.id}": str(2 + i) for i, c in enumerate(criteria)},
+    )
+    page_of(client, consultation, strategy)  # fills the caches
+    with count_queries() as counter:
+        page = page_of(client, consultation, strategy)
+    # The user; the consultation with the membership and the strategy; the criteria with the
+    # reader's ratings; the unread notifications.
+    assert counter.count == 4, counter.statements
+    assert "Pendapat Bayu" in page
+    checked = re.findall(r"<input[^>]*checked[^>]*>", page)
+    for i, criterion in enumerate(criteria):
+        assert any(
+            f'name="criterion_{criterion.id}"' in box and f'value="{2 + i}"' in box
+            for box in checked
+        )
 
 
 def test_my_input_lists_every_status_with_reason(make_consultation, people, client, login):

@@ -23,6 +23,7 @@ from consult.plans.models import (
     CommentVisibility,
     Consultation,
     ConsultationDocument,
+    Criterion,
     MemberRole,
     Membership,
     Phase,
@@ -32,6 +33,7 @@ from consult.plans.models import (
 from consult.plans.services import (  # noqa: F401 - one loader for every feature
     criteria_of,
     get_consultation,
+    get_consultation_and_strategy,
     get_section,
     get_strategy,
 )
@@ -194,14 +196,32 @@ def paragraph_counts(target: Section | Strategy, visible) -> dict[int, int]:
     return {index: count for index, count in rows}
 
 
-def user_ratings(strategy: Strategy, user: User) -> dict[tuple[Phase, int], Rating]:
-    """The user's ratings of a strategy, by (phase, criterion id)."""
-    return {
-        (r.phase, r.criterion_id): r
-        for r in db.session.scalars(
-            select(Rating).where(Rating.strategy_id == strategy.id, Rating.user_id == user.id)
+def criteria_and_ratings(
+    consultation: Consultation, strategy: Strategy, user: User
+) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:
+    """The consultation's criteria in order, and the user's ratings of the strategy by (phase,
+    criterion id), in one query: a row per criterion and phase rated."""
+    rows = db.session.execute(
+        select(Criterion, Rating)
+        .outerjoin(
+            Rating,
+            and_(
+                Rating.criterion_id == Criterion.id,
+                Rating.strategy_id == strategy.id,
+                Rating.user_id == user.id,
+            ),
         )
-    }
+        .where(Criterion.consultation_id == consultation.id)
+        .order_by(Criterion.position, Criterion.id)
+    )
+    criteria: list[Criterion] = []
+    ratings = {}
+    for criterion, rating in rows:
+        if not criteria or criteria[-1] is not criterion:
+            criteria.append(criterion)
+        if rating is not None:
+            ratings[(rating.phase, criterion.id)] = rating
+    return criteria, ratings
 
 
 def progress_phase(consultation: Consultation) -> Phase:

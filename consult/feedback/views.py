@@ -173,8 +173,7 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
         "reply_to": reply_to,
     }
     if isinstance(target, Strategy):
-        criteria = queries.criteria_of(consultation)
-        my_ratings = queries.user_ratings(target, current_user)
+        criteria, my_ratings = queries.criteria_and_ratings(consultation, target, current_user)
         values = _rating_values(criteria, my_ratings, phase)
         context.update(
             criteria=criteria,
@@ -233,8 +232,10 @@ def show_section(consultation_id: int, section_id: int):
 @bp.route("/c/<int:consultation_id>/strategies/<int:strategy_id>")
 @login_required
 def show_strategy(consultation_id: int, strategy_id: int):
-    consultation = queries.get_consultation(consultation_id, current_user)
-    return _render_target(consultation, queries.get_strategy(consultation, strategy_id))
+    consultation, strategy = queries.get_consultation_and_strategy(
+        consultation_id, strategy_id, current_user
+    )
+    return _render_target(consultation, strategy)
 
 
 @bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")

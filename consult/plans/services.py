@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, join, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from consult.audit import changes, record
@@ -65,28 +65,64 @@ class PlanRuleError(Exception):
 # --- loading ----------------------------------------------------------------------------------
 
 
+def _with_membership(consultation_id: int, user: User) -> Select:
+    # The user's membership comes with it: every permission check on the page needs it.
+    return (
+        select(Consultation, Membership)
+        .outerjoin(
+            Membership,
+            and_(Membership.consultation_id == Consultation.id, Membership.user_id == user.id),
+        )
+        .where(Consultation.id == consultation_id)
+    )
+
+
+def _admitted(row, user: User) -> Consultation:
+    """The consultation of a row loaded with the user's membership; 404 unless visible."""
+    if row is None:
+        abort(404)
+    consultation, membership = row[0], row[1]
+    remember_membership(user, consultation, membership)
+    require_view(user, consultation)
+    return consultation
+
+
 def get_consultation(consultation_id: int, user: User) -> Consultation:
     """The consultation, or 404 when it does not exist or the user may not see it."""
     if getattr(user, "is_authenticated", False):
-        # The user's membership comes with it: every permission check on the page needs it.
-        row = db.session.execute(
-            select(Consultation, Membership)
-            .outerjoin(
-                Membership,
-                and_(Membership.consultation_id == Consultation.id, Membership.user_id == user.id),
-            )
-            .where(Consultation.id == consultation_id)
-        ).first()
-        if row is None:
-            abort(404)
-        consultation, membership = row
-        remember_membership(user, consultation, membership)
-    else:
-        consultation = db.session.get(Consultation, consultation_id)
-        if consultation is None:
-            abort(404)
+        return _admitted(db.session.execute(_with_membership(consultation_id, user)).first(), user)
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        abort(404)
     require_view(user, consultation)
     return consultation
+
+
+def get_consultation_and_strategy(
+    consultation_id: int, strategy_id: int, user: User
+) -> tuple[Consultation, Strategy]:
+    """get_consultation and get_strategy in one query, for the busiest page."""
+    if not getattr(user, "is_authenticated", False):
+        consultation = get_consultation(consultation_id, user)
+        return consultation, get_strategy(consultation, strategy_id)
+    # Joined as a whole, so a strategy of another consultation comes back as no strategy.
+    strategy_path = join(Strategy, Section, Section.id == Strategy.section_id).join(
+        Chapter, Chapter.id == Section.chapter_id
+    )
+    row = db.session.execute(
+        _with_membership(consultation_id, user)
+        .add_columns(Strategy)
+        .outerjoin(
+            strategy_path,
+            and_(Strategy.id == strategy_id, Chapter.consultation_id == Consultation.id),
+        )
+        .options(contains_eager(Strategy.section).contains_eager(Section.chapter))
+    ).first()
+    consultation = _admitted(row, user)
+    strategy = row[2]
+    if strategy is None:
+        abort(404)
+    return consultation, strategy
 
 
 def visible_consultations_query(user: User) -> Select:
