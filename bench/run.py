@@ -6,6 +6,7 @@ Everything runs on 127.0.0.1 only and is bounded in time.
 
 import argparse
 import http.client
+import http.cookies
 import json
 import os
 import platform
@@ -16,10 +17,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy import select
 
 from bench.common import bench_app, fresh_schema
 from bench.generate import generate
@@ -27,6 +27,8 @@ from bench.generate import generate
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-secret-not-for-production"  # noqa: S105 - local benchmark server only
+# Sent by our client and by wrk alike: the session-protection id depends on it.
+USER_AGENT = "rembuk-bench"
 EXPORT_FORMATS = ["xlsx", "csv", "json", "docx"]
 
 
@@ -34,17 +36,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def session_cookie(app, email: str) -> str:
-    """A signed session cookie for an account, as the login view would set it."""
-    from consult.auth.models import User
-    from consult.extensions import db
-
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
-        serializer = app.session_interface.get_signing_serializer(app)
-        return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
 
 
 class Server:
@@ -77,14 +68,37 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
-    def get(self, path: str, cookie: str) -> tuple[int, int | None, int]:
+    def request(self, method: str, path: str, cookie: str = "", **form: str):
+        """One request as the benchmark client; returns the response and its body."""
+        headers = {"User-Agent": USER_AGENT, "Cookie": f"session={cookie}"}
+        body = None
+        if form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = urllib.parse.urlencode(form)
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        connection.request("GET", path, headers={"Cookie": f"session={cookie}"})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        body = response.read()
-        count = response.getheader("X-Query-Count")
+        content = response.read()
         connection.close()
+        return response, content
+
+    def get(self, path: str, cookie: str) -> tuple[int, int | None, int]:
+        response, body = self.request("GET", path, cookie)
+        count = response.getheader("X-Query-Count")
         return response.status, int(count) if count else None, len(body)
+
+    def login(self, email: str, password: str) -> str:
+        """The session cookie of a real sign-in, as a browser holds it afterwards (with its
+        CSRF token and session-protection id, so pages do not rewrite it on every request)."""
+        response, body = self.request("GET", "/login")
+        cookie = _session_from(response)
+        token = CSRF_FIELD.search(body.decode()).group(1)
+        response, _body = self.request(
+            "POST", "/login", cookie, email=email, password=password, csrf_token=token
+        )
+        if response.status != 302:
+            raise RuntimeError(f"bench login failed for {email}: {response.status}")
+        return _session_from(response)
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -94,6 +108,14 @@ class Server:
             self.process.kill()
 
 
+def _session_from(response) -> str:
+    cookie = http.cookies.SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookie.load(header)
+    return cookie["session"].value
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 WRK_LINE = re.compile(r"^\s+(50|95|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$")
 
 
@@ -124,6 +146,8 @@ def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -
             str(script),
             "-H",
             f"Cookie: session={cookie}",
+            "-H",
+            f"User-Agent: {USER_AGENT}",
             f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
@@ -144,33 +168,35 @@ def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -
 
 
 def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> dict:
-    # Same secret as the server, so the forged session cookies are accepted.
     app = bench_app(database_url, SECRET_KEY=SECRET)
     with app.app_context():
         fresh_schema()
         info = generate(1.0)
-    participant = session_cookie(app, info["participant_email"])
-    organiser = session_cookie(app, info["organiser_email"])
     cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
     pages = [
-        ("consultation overview", f"/c/{cid}", participant),
-        ("strategy page (500 comments)", f"/c/{cid}/strategies/{heavy}", participant),
-        ("moderation queue", f"/moderation?consultation={cid}", organiser),
-        ("analysis dashboard", f"/c/{cid}/analysis", organiser),
+        ("consultation overview", f"/c/{cid}", "participant"),
+        ("strategy page (500 comments)", f"/c/{cid}/strategies/{heavy}", "participant"),
+        ("moderation queue", f"/moderation?consultation={cid}", "organiser"),
+        ("analysis dashboard", f"/c/{cid}/analysis", "organiser"),
     ]
     results = {"data": info, "pages": {}}
     # The strategy page again with no thread cache: what the first reader after new input pays.
-    uncached = [("strategy page, thread not cached", f"/c/{cid}/strategies/{heavy}", participant)]
+    uncached = [("strategy page, thread not cached", f"/c/{cid}/strategies/{heavy}", "participant")]
     ceiling_path = "/bench/ceiling"
-    ceiling_row, ceiling_runs = None, []
+    ceiling_row, ceiling_runs, cookies = None, [], {}
     for server_pages, extra_env in ((pages, {}), (uncached, {"THREAD_CACHE_ENTRIES": "0"})):
         server = Server(database_url, workers, **extra_env)
         try:
-            if ceiling_row is None:
+            if not cookies:
+                # Signed in once; the same secret makes the sessions good on every server.
+                for role in ("participant", "organiser"):
+                    cookies[role] = server.login(info[f"{role}_email"], info["password"])
+                participant = cookies["participant"]
                 status, queries, size = server.get(ceiling_path, participant)
                 ceiling_row = {"path": ceiling_path, "status": status, "queries": queries}
                 ceiling_row["bytes"] = size
-            for name, path, cookie in server_pages:
+            for name, path, role in server_pages:
+                cookie = cookies[role]
                 status, queries, size = server.get(path, cookie)  # also warms caches
                 row = {"path": path, "status": status, "queries": queries, "bytes": size}
                 if status == 200:

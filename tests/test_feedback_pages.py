@@ -257,6 +257,25 @@ def test_strategy_of_another_consultation_is_404(make_consultation, people, clie
     )
 
 
+def test_each_strategy_page_loads_its_own_consultation_strategy_and_reader(
+    make_consultation, people, client, login
+):
+    # The loader's statement is built once and reused with new ids: none may stick.
+    first, first_strategy_ = make(make_consultation, people)
+    second, second_strategy = make(make_consultation, people)
+    second_strategy.title = "Strategi kedua"
+    db.session.commit()
+    outsider = people["outsider"]
+    login(people["ani"])
+    assert first_strategy_.title in page_of(client, first, first_strategy_)
+    assert "Strategi kedua" in page_of(client, second, second_strategy)
+    assert client.get(f"/c/{first.id}/strategies/{second_strategy.id}").status_code == 404
+    login(outsider)
+    assert client.get(f"/c/{first.id}/strategies/{first_strategy_.id}").status_code == 404
+    login(people["bayu"])
+    assert client.get(f"/c/{second.id}/strategies/{second_strategy.id}").status_code == 200
+
+
 def _fill(strategy, people, count):
     for number in range(count):
         author = people["ani"] if number % 2 else people["bayu"]

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, lambda_stmt, or_, select, true
 from sqlalchemy.orm import aliased, load_only, selectinload
 
 from consult.auth.models import Role, StakeholderGroup, User
@@ -201,18 +201,24 @@ def criteria_and_ratings(
 ) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:
     """The consultation's criteria in order, and the user's ratings of the strategy by (phase,
     criterion id), in one query: a row per criterion and phase rated."""
+    consultation_id, strategy_id, user_id = consultation.id, strategy.id, user.id
+    # Built once, then only the ids change (see get_consultation_and_strategy).
     rows = db.session.execute(
-        select(Criterion, Rating)
-        .outerjoin(
-            Rating,
-            and_(
-                Rating.criterion_id == Criterion.id,
-                Rating.strategy_id == strategy.id,
-                Rating.user_id == user.id,
-            ),
+        lambda_stmt(
+            lambda: (
+                select(Criterion, Rating)
+                .outerjoin(
+                    Rating,
+                    and_(
+                        Rating.criterion_id == Criterion.id,
+                        Rating.strategy_id == strategy_id,
+                        Rating.user_id == user_id,
+                    ),
+                )
+                .where(Criterion.consultation_id == consultation_id)
+                .order_by(Criterion.position, Criterion.id)
+            )
         )
-        .where(Criterion.consultation_id == consultation.id)
-        .order_by(Criterion.position, Criterion.id)
     )
     criteria: list[Criterion] = []
     ratings = {}

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, and_, func, join, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, and_, func, join, lambda_stmt, or_, select
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from consult.audit import changes, record
 from consult.auth.models import Role, User
@@ -66,7 +66,8 @@ class PlanRuleError(Exception):
 
 
 def _with_membership(consultation_id: int, user: User) -> Select:
-    # The user's membership comes with it: every permission check on the page needs it.
+    # The user's membership comes with it: every permission check on the page needs it. Its
+    # user is the one already loaded, found in the session when asked for, not joined again.
     return (
         select(Consultation, Membership)
         .outerjoin(
@@ -74,6 +75,7 @@ def _with_membership(consultation_id: int, user: User) -> Select:
             and_(Membership.consultation_id == Consultation.id, Membership.user_id == user.id),
         )
         .where(Consultation.id == consultation_id)
+        .options(lazyload(Membership.user))
     )
 
 
@@ -101,22 +103,35 @@ def get_consultation(consultation_id: int, user: User) -> Consultation:
 def get_consultation_and_strategy(
     consultation_id: int, strategy_id: int, user: User
 ) -> tuple[Consultation, Strategy]:
-    """get_consultation and get_strategy in one query, for the busiest page."""
+    """get_consultation and get_strategy (with its section) in one query, for the busiest
+    page."""
     if not getattr(user, "is_authenticated", False):
         consultation = get_consultation(consultation_id, user)
         return consultation, get_strategy(consultation, strategy_id)
-    # Joined as a whole, so a strategy of another consultation comes back as no strategy.
-    strategy_path = join(Strategy, Section, Section.id == Strategy.section_id).join(
-        Chapter, Chapter.id == Section.chapter_id
-    )
+    user_id = user.id
+    # A lambda statement is built once and then only takes the ids: this page is the busiest.
+    # The strategy is joined as a whole, so one of another consultation comes back as None.
     row = db.session.execute(
-        _with_membership(consultation_id, user)
-        .add_columns(Strategy)
-        .outerjoin(
-            strategy_path,
-            and_(Strategy.id == strategy_id, Chapter.consultation_id == Consultation.id),
+        lambda_stmt(
+            lambda: (
+                select(Consultation, Membership, Strategy)
+                .select_from(Consultation)
+                .outerjoin(
+                    Membership,
+                    and_(
+                        Membership.consultation_id == Consultation.id, Membership.user_id == user_id
+                    ),
+                )
+                .outerjoin(
+                    join(Strategy, Section, Section.id == Strategy.section_id).join(
+                        Chapter, Chapter.id == Section.chapter_id
+                    ),
+                    and_(Strategy.id == strategy_id, Chapter.consultation_id == Consultation.id),
+                )
+                .where(Consultation.id == consultation_id)
+                .options(lazyload(Membership.user), contains_eager(Strategy.section))
+            )
         )
-        .options(contains_eager(Strategy.section).contains_eager(Section.chapter))
     ).first()
     consultation = _admitted(row, user)
     strategy = row[2]
