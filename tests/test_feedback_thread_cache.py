@@ -5,6 +5,7 @@ come from the cache if nothing raised the discussion version.
 """
 
 import re
+from datetime import timedelta
 
 import flask_babel
 import pytest
@@ -20,6 +21,7 @@ from consult.feedback import queries, services, thread_cache
 from consult.feedback.models import Attachment, Comment, CommentStatus
 from consult.moderation import services as moderation
 from consult.plans.models import ModerationMode, Phase, Strategy
+from consult.timeutil import utcnow
 
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SUBMISSION_KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
@@ -262,6 +264,33 @@ def test_each_language_has_its_own_cards(setting, people, client, login):
     indonesian = read(client, login, people["bayu"], consultation, strategy)
     assert "Withdrawn by the author." in english
     assert "Withdrawn by the author." not in indonesian
+
+
+def test_the_cached_text_follows_edits_counts_windows_and_languages(
+    setting, people, client, login
+):
+    consultation, strategy = setting
+    read(client, login, people["bayu"], consultation, strategy)
+    strategy.description = "Paragraf pertama yang baru.\n\nParagraf kedua yang baru."
+    db.session.commit()
+    page = read(client, login, people["bayu"], consultation, strategy)
+    assert "Paragraf kedua yang baru." in page
+    assert "Comment on this paragraph" in page
+
+    say(strategy, people["ani"], "Tentang paragraf kedua", paragraph_index=1)
+    page = read(client, login, people["bayu"], consultation, strategy)
+    counts = re.findall(r'class="badge text-bg-light paragraph-count"[^>]*>([^<]+)<', page)
+    assert counts == ["0 comments", "1 comment"]
+
+    consultation.pre_closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = read(client, login, people["bayu"], consultation, strategy)
+    assert "Paragraf kedua yang baru." in page
+    assert "Comment on this paragraph" not in page
+
+    client.post("/language", data={"lang": "id"})
+    page = read(client, login, people["bayu"], consultation, strategy)
+    assert "1 comment<" not in page and "Paragraf kedua yang baru." in page
 
 
 def test_pages_of_a_long_thread_are_cached_apart_and_keep_their_links(

@@ -1,6 +1,7 @@
 """Participant pages: overview, sections, strategies (comments and ratings), my input."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -143,6 +144,36 @@ def _rating_form_html(consultation, strategy, criteria, values, form=None) -> Ma
     )
 
 
+def _plan_text_html(consultation, target, paragraph_counts, may_post: bool) -> Markup:
+    """The text paragraph by paragraph with comment counts, cached under everything it shows
+    (the same for every reader who may, or may not, post)."""
+    text = services.target_text(target)
+    key = (
+        consultation.id,
+        type(target).__name__,
+        target.id,
+        text,
+        tuple(sorted(paragraph_counts.items())),
+        may_post,
+        str(get_locale()),
+    )
+    return page_cache.cached(
+        "plan-texts",
+        key,
+        lambda: Markup(  # nosec B704 - rendered by our autoescaping template
+            render_template(
+                "feedback/_plan_text.html",
+                consultation=consultation,
+                target=target,
+                paragraphs=split_paragraphs(text),
+                paragraph_counts=paragraph_counts,
+                may_post=may_post,
+            )
+        ),
+        current_app.config["THREAD_CACHE_ENTRIES"],
+    )
+
+
 def _render_target(consultation, target, comment_form=None, rating_form=None, status=200):
     """The section or strategy page: text with paragraph counts, ratings, thread, form."""
     phase = services.current_phase(consultation)
@@ -158,8 +189,9 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
     context = {
         "consultation": consultation,
         "target": target,
-        "paragraphs": split_paragraphs(services.target_text(target)),
-        "paragraph_counts": thread.paragraph_counts,
+        "plan_text_html": _plan_text_html(
+            consultation, target, thread.paragraph_counts, bool(may_post)
+        ),
         "thread": thread,
         "phase": phase,
         "may_post": may_post,
