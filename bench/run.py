@@ -29,6 +29,7 @@ RESULTS = ROOT / "bench" / "results"
 SECRET = "bench-secret-not-for-production"  # noqa: S105 - local benchmark server only
 # Sent by our client and by wrk alike: the session-protection id depends on it.
 USER_AGENT = "rembuk-bench"
+WARM_UP_SECONDS = 2
 EXPORT_FORMATS = ["xlsx", "csv", "json", "docx"]
 
 
@@ -200,6 +201,9 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
                 status, queries, size = server.get(path, cookie)  # also warms caches
                 row = {"path": path, "status": status, "queries": queries, "bytes": size}
                 if status == 200:
+                    # Steady use: every worker has compiled the templates and filled its caches
+                    # (the first request above reached only one of them).
+                    run_wrk(server.port, path, cookie, WARM_UP_SECONDS, workers * 2)
                     # The ceiling right before each page: whatever else the machine is doing
                     # then weighs on both, and the ratio is taken within the pair.
                     ceiling = run_wrk(server.port, ceiling_path, participant, seconds, workers * 2)
