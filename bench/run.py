@@ -195,7 +195,7 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
                 participant = cookies["participant"]
                 status, queries, size = server.get(ceiling_path, participant)
                 ceiling_row = {"path": ceiling_path, "status": status, "queries": queries}
-                ceiling_row["bytes"] = size
+                ceiling_row.update(bytes=size, warm_queries=queries)
             for name, path, role in server_pages:
                 cookie = cookies[role]
                 status, queries, size = server.get(path, cookie)  # also warms caches
@@ -204,6 +204,7 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
                     # Steady use: every worker has compiled the templates and filled its caches
                     # (the first request above reached only one of them).
                     run_wrk(server.port, path, cookie, WARM_UP_SECONDS, workers * 2)
+                    row["warm_queries"] = server.get(path, cookie)[1]
                     # The ceiling right before each page: whatever else the machine is doing
                     # then weighs on both, and the ratio is taken within the pair.
                     ceiling = run_wrk(server.port, ceiling_path, participant, seconds, workers * 2)

@@ -266,9 +266,7 @@ def test_each_language_has_its_own_cards(setting, people, client, login):
     assert "Withdrawn by the author." not in indonesian
 
 
-def test_the_cached_text_follows_edits_counts_windows_and_languages(
-    setting, people, client, login
-):
+def test_the_cached_text_follows_edits_counts_windows_and_languages(setting, people, client, login):
     consultation, strategy = setting
     read(client, login, people["bayu"], consultation, strategy)
     strategy.description = "Paragraf pertama yang baru.\n\nParagraf kedua yang baru."

@@ -1,0 +1,45 @@
+"""docs/benchmarks.md as bench/report.py writes it: verdicts, their reasons, query counts."""
+
+from bench.report import MISS_REASONS, render
+
+
+def results(strategy_ratio: float) -> dict:
+    page = {"status": 200, "queries": 15, "warm_queries": 4, "rps": 400.0, "p50": 9.0}
+    return {
+        "date": "2026-11-28 02:00 UTC",
+        "machine": "2 cores",
+        "workers": 2,
+        "seconds": 6,
+        "pages": {
+            "SQLite": {
+                "data": {"participants": 5000, "comments": 50000, "ratings": 250000, "seconds": 9},
+                "pages": {
+                    "ceiling": {"status": 200, "queries": 2, "warm_queries": 2, "ratio": 1.0},
+                    "strategy page (500 comments)": {
+                        **page,
+                        "ceiling_rps": 800.0,
+                        "ratio": strategy_ratio,
+                    },
+                    "analysis dashboard": {**page, "ceiling_rps": 800.0, "ratio": 0.25},
+                },
+            }
+        },
+        "exports": [],
+    }
+
+
+def test_a_met_target_is_said_to_be_met():
+    report = render(results(0.52))
+    assert "- strategy page (500 comments): 0.52 of the ceiling, target ≥ 0.5: met." in report
+    assert "- analysis dashboard: 0.25 of the ceiling, target ≥ 0.2: met." in report
+
+
+def test_a_missed_target_is_said_to_be_missed_with_its_reason():
+    report = render(results(0.47))
+    reason = MISS_REASONS["strategy page (500 comments)"]
+    assert f"target ≥ 0.5: **missed**: {reason}." in report
+
+
+def test_the_table_shows_first_and_warm_query_counts_and_the_paired_ceiling():
+    report = render(results(0.5))
+    assert "| strategy page (500 comments) | 200 | 15 / 4 | 400.0 | 800.0 | 0.5 |" in report
