@@ -43,3 +43,14 @@ def test_a_missed_target_is_said_to_be_missed_with_its_reason():
 def test_the_table_shows_first_and_warm_query_counts_and_the_paired_ceiling():
     report = render(results(0.5))
     assert "| strategy page (500 comments) | 200 | 15 / 4 | 400.0 | 800.0 | 0.5 |" in report
+
+
+def test_export_growth_is_stated_relative_to_base_size():
+    data = results(0.5)
+    data["exports"] = [
+        {"scale": scale, "format": "csv", "seconds": seconds, "peak_mb": mb, "size_mb": 1.0}
+        | {"comments": 50000 * scale, "ratings": 250000 * scale}
+        for scale, seconds, mb in ((1.0, 5.0, 105), (16.0, 55.0, 108))
+    ]
+    report = render(data)
+    assert "- csv: 16× data: 11.0× the time; peak memory 105-108 MB." in report
