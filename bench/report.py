@@ -46,8 +46,8 @@ NOTES = [
     "- Exports at 16× base size take about 10 minutes with their data generation, more than "
     "the 10-minute budget of `make bench` allows besides the pages: they are measured by a "
     "separate run, `.venv/bin/python -m bench.run --skip-postgres --export-scales 16`, and "
-    "kept in `bench/results/exports.json`, so `make bench` shows them beside its own 1× and "
-    "4× rows with the date each was measured.",
+    "kept in `bench/exports.json` (in the repository), so `make bench` shows them beside "
+    "its own 1× and 4× rows with the date each was measured.",
     "- Each gunicorn worker keeps its own dashboard and thread caches, so each worker's first "
     "request after new input recomputes (1-2 s for the dashboard) while other connections "
     "queue behind it; the warm-up keeps that out of the measured run.",
