@@ -232,3 +232,43 @@ def test_response_matrix_filters_by_moderation_status(client, login, setting):
     assert f'id="response-{shown.id}"' not in html
     everything = login(organiser).get(f"/c/{consultation.id}/responses").get_data(as_text=True)
     assert f'id="response-{hidden.id}"' in everything and f'id="response-{shown.id}"' in everything
+
+
+def test_you_said_we_did_links_to_the_version_that_took_the_input_in(client, login, setting):
+    from consult.revisions import services as revisions
+    from consult.timeutil import utcnow
+
+    consultation, strategy, organiser, alice, bob = setting
+    taken = comment(consultation, strategy, alice, "Tambahkan target impor.")
+    grouped = comment(consultation, strategy, bob, "Sebutkan bahan baku lokal.")
+    untouched = comment(consultation, strategy, bob, "Pendapat lain.")
+    group = ResponseGroup(consultation_id=consultation.id, disposition=Disposition.ACCEPTED)
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(
+        CommentResponse(
+            comment_id=grouped.id, consultation_id=consultation.id, response_group_id=group.id
+        )
+    )
+    revisions.publish_revision(
+        strategy,
+        organiser,
+        {
+            "code": strategy.code,
+            "title": strategy.title,
+            "body": "Teks baru dengan target impor dan bahan baku lokal.",
+            "note": "Masukan KADIN",
+            "comment_ids": [taken.id, grouped.id],
+        },
+    )
+    consultation.response_published_at = utcnow()
+    db.session.commit()
+
+    html = login(bob).get(f"/c/{consultation.id}/you-said-we-did").get_data(as_text=True)
+    version_url = f"/c/{consultation.id}/strategies/{strategy.id}/versions/2"
+    for item in (taken, grouped):
+        card = html[html.index(f'id="ysd-{item.id}"') :].split("</article>")[0]
+        assert f'href="{version_url}"' in card
+    card = html[html.index(f'id="ysd-{untouched.id}"') :].split("</article>")[0]
+    assert "versions/" not in card
+    assert client.get(version_url).status_code == 200

@@ -590,3 +590,14 @@ def you_said_we_did_query(consultation: Consultation) -> Select:
         .where(Comment.status == CommentStatus.PUBLISHED)
         .options(*_comment_loads())
     )
+
+
+def versions_taking_in(responses: Sequence[CommentResponse | None]) -> dict[int, ContentVersion]:
+    """The published versions these responses (or their groups) say took the input in, by id
+    (one query). Only versions of the consultation's own plan are ever linked: see
+    content_version_belongs and revisions.services.publish_revision."""
+    ids = {r.effective_content_version_id for r in responses if r is not None} - {None}
+    if not ids:
+        return {}
+    query = select(ContentVersion).where(ContentVersion.id.in_(sorted(ids)))
+    return {version.id: version for version in db.session.scalars(query)}

@@ -241,6 +241,7 @@ def you_said_we_did(consultation_id: int):
         "reports/you_said_we_did.html",
         consultation=consultation,
         page=page,
+        versions=services.versions_taking_in([response for _c, response, *_ in page.rows]),
         manager=manager,
         confidential=consultation.comment_visibility == CommentVisibility.ORGANISERS,
         form=ConfirmForm(),
