@@ -235,6 +235,28 @@ def test_queue_is_oldest_first_and_paginated(setup, client, login, app):
     assert [int(i) for i in first + second] == [c.id for c in comments]
 
 
+def test_each_card_decides_on_its_own_comment(setup, client, login):
+    import re
+
+    comments = [make_comment(setup["consultation"], setup["alice"]) for _ in range(2)]
+    login(setup["organiser"])
+    page = client.get("/moderation").text
+    for comment in comments:
+        card = page[page.index(f'id="queue-{comment.id}"') :].split("</article>")[0]
+        assert f'action="/moderation/comments/{comment.id}/decide"' in card
+        assert f'<label class="form-label small" for="reason-{comment.id}">' in card
+        assert re.search(rf'<select[^>]*id="reason-{comment.id}"', card)
+        assert re.search(rf'<(input|textarea)[^>]*id="note-{comment.id}"', card)
+        assert "918273645" not in card
+    # The form as the card sends it decides on that comment only.
+    client.post(
+        f"/moderation/comments/{comments[1].id}/decide",
+        data={"action": "reject", "reason": "off_topic", "note": ""},
+    )
+    db.session.expire_all()
+    assert [c.status for c in comments] == [CommentStatus.PENDING, CommentStatus.REJECTED]
+
+
 def fresh_request_state():
     """Forget loaded objects and the cached login, as a new request in production would."""
     from flask import g
