@@ -3,7 +3,8 @@
 Base size: 20 chapters, 400 strategies, 5,000 participants, 50,000 comments, 250,000
 ratings; --scale multiplies participants, comments and ratings (the plan stays 400
 strategies, as a real plan does). One strategy (the first) gets 500 comments, so the strategy
-page benchmark has a heavy page to render.
+page benchmark has a heavy page to render. Of the other top-level comments 2% await approval
+and 1% are flagged, so the moderation queue holds about 1,200 comments at base size.
 
     python -m bench.generate --database-url sqlite:///bench/bench.sqlite --scale 1
 """
@@ -19,6 +20,7 @@ from werkzeug.security import generate_password_hash
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType, Rating
+from consult.moderation.models import Flag, ModerationReason
 from consult.plans.models import (
     Chapter,
     Consultation,
@@ -39,6 +41,8 @@ BASE_PARTICIPANTS = 5_000
 BASE_COMMENTS = 50_000
 BASE_RATINGS = 250_000
 HEAVY_STRATEGY_COMMENTS = 500
+PENDING_EVERY = 50  # 2% of top-level comments await approval
+FLAGGED_EVERY = 100  # 1% are flagged once
 BATCH = 5_000
 BENCH_PASSWORD = "bench-password-2042"  # noqa: S105 - a throwaway benchmark account
 GROUPS = ["KADIN", "Pelaku industri", "Akademisi", "Instansi pemerintah", "Asosiasi"]
@@ -226,6 +230,10 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
     for i in range(int(comment_total * 0.8)):
         strategy_id = heavy if i < HEAVY_STRATEGY_COMMENTS else rng.choice(strategy_ids)
         author = user_ids[i % len(user_ids)]
+        # A moderation queue as a busy consultation has one: some comments await approval,
+        # some were flagged (none on the heavy strategy, whose page shows all 500).
+        queued = i >= HEAVY_STRATEGY_COMMENTS and i % PENDING_EVERY == 0
+        flagged = i >= HEAVY_STRATEGY_COMMENTS and i % FLAGGED_EVERY == 1
         top_level.append(
             {
                 "consultation_id": cid,
@@ -237,7 +245,7 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
                 "body": f"Masukan nomor {i}. " + PARAGRAPH,
                 "proposed_wording": "",
                 "reference": "",
-                "status": CommentStatus.PUBLISHED,
+                "status": CommentStatus.PENDING if queued else CommentStatus.PUBLISHED,
                 "phase": Phase.PRE,
                 "source": "online",
                 "revision": 1,
@@ -245,11 +253,27 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
                 "created_at": now - timedelta(seconds=i),
                 "updated_at": now - timedelta(seconds=i),
                 "moderation_reason": "",
-                "flag_count": 0,
+                "flag_count": 1 if flagged else 0,
                 "paragraph_index": rng.choice([None, 0, 1]),
             }
         )
     _bulk(Comment, top_level)
+    flagged_ids = db.session.scalars(
+        select(Comment.id).where(Comment.consultation_id == cid, Comment.flag_count > 0)
+    )
+    _bulk(
+        Flag,
+        [
+            {
+                "comment_id": comment_id,
+                "user_id": user_ids[(n * 11 + 3) % len(user_ids)],
+                "reason": ModerationReason.OFF_TOPIC,
+                "note": "",
+                "created_at": now,
+            }
+            for n, comment_id in enumerate(flagged_ids)
+        ],
+    )
     parents = db.session.execute(
         select(Comment.id, Comment.strategy_id).where(Comment.consultation_id == cid)
     ).all()
@@ -312,6 +336,11 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
             ratings.clear()
     _bulk(Rating, ratings)
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum does within a minute of a bulk load; the benchmark starts at once,
+        # and without statistics the planner picks the wrong indexes.
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     return {
         "consultation_id": cid,
         "heavy_strategy_id": heavy,

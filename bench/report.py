@@ -20,9 +20,12 @@ NOTES = [
     "- The ceiling is `/bench/ceiling` (only with `BENCH_MODE`): the base template for a "
     "logged-in participant, through the same middleware and session, with no data.",
     "- How each page is measured: a 2-second warm-up (so every worker has compiled its "
-    "templates and filled its caches, as in steady use), then the ceiling for the same time, "
-    "then the page; the ratio is taken within that pair, so whatever else the machine is "
-    "doing weighs on both. The ceiling's own row is its median run. The sessions come from a "
+    "templates and filled its caches, as in steady use), then three rounds of the ceiling "
+    "and the page in turn, 2 seconds each. A page's ratio is the median of its three "
+    "rounds' ratios, so whatever else the machine is doing weighs on both sides; its req/s "
+    "is the mean of its rounds, p50 their median, p95 and p99 their worst. The ceiling's own "
+    "row is its median measurement, and *ceiling req/s alongside* is the mean of the "
+    "ceiling rounds beside that page. The sessions come from a "
     "real sign-in, as a browser holds them (with their CSRF token and session-protection "
     "id). *SQL queries* counts the first request to a page (the one that fills the caches) "
     "and, after the slash, a request once warm.",
@@ -67,7 +70,7 @@ def _queries(row: dict) -> str:
 
 def _page_table(pages: dict) -> list[str]:
     lines = [
-        "| page | status | SQL queries | req/s | ceiling req/s just before | ratio to ceiling "
+        "| page | status | SQL queries | req/s | ceiling req/s alongside | ratio to ceiling "
         "| p50 ms | p95 ms | p99 ms | non-2xx |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
