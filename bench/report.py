@@ -3,10 +3,10 @@
 TARGETS = {"strategy page (500 comments)": 0.5, "analysis dashboard": 0.2}
 # Why a target can be missed, stated beside the verdict when it is.
 MISS_REASONS = {
-    "strategy page (500 comments)": "beyond the ceiling's work the page runs two more queries "
-    "(on PostgreSQL each is a round trip to a server process that shares the same two cores) "
-    "and renders its own template around the cached pieces; from run to run the ratio moves "
-    "by about ±0.05 on this shared machine",
+    "strategy page (500 comments)": "beyond the ceiling's work the page runs one more query "
+    "(on PostgreSQL a round trip to a server process that shares the same two cores) and "
+    "renders its own template around the cached pieces; from run to run the ratio moves by "
+    "about ±0.05 on this shared machine",
     "analysis dashboard": "its cached body is large (about 600 kB of tables and charts) and "
     "the first request after new input recomputes it in each worker",
 }
@@ -41,9 +41,9 @@ NOTES = [
     "participants, or one participant with pending comments of their own); each reader's "
     "reply/edit/flag controls and CSRF token are put in per request. The fresh comment and "
     "rating forms, and the text with its paragraph counts, are cached under everything they "
-    "show. A warm page runs 4 queries: the user; the consultation with the reader's "
-    "membership and the strategy with its section (one statement); the criteria with the "
-    "reader's ratings; the unread notifications. The ceiling runs the first and the last. "
+    "show. A warm page runs 3 queries: the user; one statement for the consultation with "
+    "the reader's membership, the strategy with its section, the criteria and the reader's "
+    "ratings; the unread notifications. The ceiling runs the first and the last. "
     "The row *thread not cached* is the same page with these caches switched off: what the "
     "first reader after new input pays, once per worker.",
     "- Exports at 16× base size take about 10 minutes with their data generation, more than "

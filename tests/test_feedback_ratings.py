@@ -146,6 +146,33 @@ def test_pre_and_post_ratings_are_separate_rows(setup, client):
     assert rows == [(Phase.PRE, 2), (Phase.POST, 4)]
 
 
+def test_closed_page_shows_each_phases_own_ratings_of_each_criterion(setup, client):
+    # The page loads the criteria and the reader's ratings with the strategy: a row per
+    # criterion and phase rated, which must come back as one criterion each.
+    consultation, strategy, criteria, _ = setup
+    with at(2022, 11, 2, 3):
+        rate(client, consultation, strategy, criteria, ["2", "3"])
+    with at(2022, 12, 2, 3):
+        rate(client, consultation, strategy, criteria, ["4"])
+    with at(2022, 12, 20, 3):
+        page = client.get(strategy_url(consultation, strategy)).get_data(as_text=True)
+    table = page[page.index('id="ratings"') :]
+    rows = re.findall(r"<tr><td>([^<]+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td></tr>", table)
+    assert rows[:2] == [(criteria[0].label, "2", "4"), (criteria[1].label, "3", "—")]
+    assert len(rows) == len(criteria)
+
+
+def test_a_consultation_without_criteria_shows_its_strategies(setup, client):
+    consultation, strategy, criteria, _ = setup
+    for criterion in criteria:
+        db.session.delete(criterion)
+    db.session.commit()
+    with at(2022, 11, 2, 3):
+        response = client.get(strategy_url(consultation, strategy))
+    assert response.status_code == 200
+    assert 'name="criterion_' not in response.get_data(as_text=True)
+
+
 def test_out_of_scale_rating_is_refused(setup, client):
     consultation, strategy, criteria, _ = setup
     with at(2022, 11, 2, 3):

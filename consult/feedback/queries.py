@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import and_, func, lambda_stmt, or_, select, true
-from sqlalchemy.orm import aliased, load_only, selectinload
+from sqlalchemy import and_, func, join, lambda_stmt, or_, select, true
+from sqlalchemy.orm import aliased, contains_eager, lazyload, load_only, selectinload
 
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.extensions import db
@@ -31,9 +31,9 @@ from consult.plans.models import (
     Strategy,
 )
 from consult.plans.services import (  # noqa: F401 - one loader for every feature
+    admitted,
     criteria_of,
     get_consultation,
-    get_consultation_and_strategy,
     get_section,
     get_strategy,
 )
@@ -196,38 +196,101 @@ def paragraph_counts(target: Section | Strategy, visible) -> dict[int, int]:
     return {index: count for index, count in rows}
 
 
-def criteria_and_ratings(
-    consultation: Consultation, strategy: Strategy, user: User
-) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:
-    """The consultation's criteria in order, and the user's ratings of the strategy by (phase,
-    criterion id), in one query: a row per criterion and phase rated."""
-    consultation_id, strategy_id, user_id = consultation.id, strategy.id, user.id
-    # Built once, then only the ids change (see get_consultation_and_strategy).
-    rows = db.session.execute(
-        lambda_stmt(
-            lambda: (
-                select(Criterion, Rating)
-                .outerjoin(
-                    Rating,
-                    and_(
-                        Rating.criterion_id == Criterion.id,
-                        Rating.strategy_id == strategy_id,
-                        Rating.user_id == user_id,
-                    ),
-                )
-                .where(Criterion.consultation_id == consultation_id)
-                .order_by(Criterion.position, Criterion.id)
-            )
-        )
-    )
+def _criteria_and_ratings_of(rows) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:
+    """Criteria in row order (each once) and ratings by (phase, criterion id), from rows that
+    end with (Criterion, Rating), a row per criterion and phase rated."""
     criteria: list[Criterion] = []
     ratings = {}
-    for criterion, rating in rows:
+    for *_rest, criterion, rating in rows:
+        if criterion is None:
+            continue
         if not criteria or criteria[-1] is not criterion:
             criteria.append(criterion)
         if rating is not None:
             ratings[(rating.phase, criterion.id)] = rating
     return criteria, ratings
+
+
+def criteria_and_ratings(
+    consultation: Consultation, strategy: Strategy, user: User
+) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:
+    """The consultation's criteria in order, and the user's ratings of the strategy by (phase,
+    criterion id), in one query."""
+    rows = db.session.execute(
+        select(Criterion, Rating)
+        .outerjoin(
+            Rating,
+            and_(
+                Rating.criterion_id == Criterion.id,
+                Rating.strategy_id == strategy.id,
+                Rating.user_id == user.id,
+            ),
+        )
+        .where(Criterion.consultation_id == consultation.id)
+        .order_by(Criterion.position, Criterion.id)
+    )
+    return _criteria_and_ratings_of(rows)
+
+
+@dataclass
+class StrategyPage:
+    consultation: Consultation
+    strategy: Strategy
+    criteria: list[Criterion]
+    my_ratings: dict[tuple[Phase, int], Rating]
+
+
+def load_strategy_page(consultation_id: int, strategy_id: int, user: User) -> StrategyPage:
+    """What the strategy page reads before its thread, in one statement: the consultation
+    with the reader's membership (404 unless visible), the strategy with its section (404
+    unless of this consultation), the criteria and the reader's ratings of the strategy."""
+    if not getattr(user, "is_authenticated", False):
+        consultation = get_consultation(consultation_id, user)
+        strategy = get_strategy(consultation, strategy_id)
+        return StrategyPage(
+            consultation, strategy, *criteria_and_ratings(consultation, strategy, user)
+        )
+    user_id = user.id
+    # A lambda statement is built once per worker and then only takes the ids: this is the
+    # busiest page. The strategy is joined as a whole, so one of another consultation comes
+    # back as None; a row per criterion and phase the reader rated.
+    rows = db.session.execute(
+        lambda_stmt(
+            lambda: (
+                select(Consultation, Membership, Strategy, Criterion, Rating)
+                .select_from(Consultation)
+                .outerjoin(
+                    Membership,
+                    and_(
+                        Membership.consultation_id == Consultation.id, Membership.user_id == user_id
+                    ),
+                )
+                .outerjoin(
+                    join(Strategy, Section, Section.id == Strategy.section_id).join(
+                        Chapter, Chapter.id == Section.chapter_id
+                    ),
+                    and_(Strategy.id == strategy_id, Chapter.consultation_id == Consultation.id),
+                )
+                .outerjoin(Criterion, Criterion.consultation_id == Consultation.id)
+                .outerjoin(
+                    Rating,
+                    and_(
+                        Rating.criterion_id == Criterion.id,
+                        Rating.strategy_id == Strategy.id,
+                        Rating.user_id == user_id,
+                    ),
+                )
+                .where(Consultation.id == consultation_id)
+                .order_by(Criterion.position, Criterion.id)
+                .options(lazyload(Membership.user), contains_eager(Strategy.section))
+            )
+        )
+    ).all()
+    consultation = admitted(rows[0] if rows else None, user)
+    strategy = rows[0][2]
+    if strategy is None:
+        abort(404)
+    return StrategyPage(consultation, strategy, *_criteria_and_ratings_of(rows))
 
 
 def progress_phase(consultation: Consultation) -> Phase:

@@ -174,8 +174,12 @@ def _plan_text_html(consultation, target, paragraph_counts, may_post: bool) -> M
     )
 
 
-def _render_target(consultation, target, comment_form=None, rating_form=None, status=200):
-    """The section or strategy page: text with paragraph counts, ratings, thread, form."""
+def _render_target(
+    consultation, target, comment_form=None, rating_form=None, status=200, rated=None
+):
+    """The section or strategy page: text with paragraph counts, ratings, thread, form.
+
+    rated: a strategy's criteria and the reader's ratings, when already loaded with it."""
     phase = services.current_phase(consultation)
     may_post = _may_post(consultation)
     reader = current_user._get_current_object()  # once, not through the proxy for every card
@@ -205,7 +209,9 @@ def _render_target(consultation, target, comment_form=None, rating_form=None, st
         "reply_to": reply_to,
     }
     if isinstance(target, Strategy):
-        criteria, my_ratings = queries.criteria_and_ratings(consultation, target, current_user)
+        criteria, my_ratings = rated or queries.criteria_and_ratings(
+            consultation, target, current_user
+        )
         values = _rating_values(criteria, my_ratings, phase)
         context.update(
             criteria=criteria,
@@ -264,10 +270,8 @@ def show_section(consultation_id: int, section_id: int):
 @bp.route("/c/<int:consultation_id>/strategies/<int:strategy_id>")
 @login_required
 def show_strategy(consultation_id: int, strategy_id: int):
-    consultation, strategy = queries.get_consultation_and_strategy(
-        consultation_id, strategy_id, current_user
-    )
-    return _render_target(consultation, strategy)
+    page = queries.load_strategy_page(consultation_id, strategy_id, current_user)
+    return _render_target(page.consultation, page.strategy, rated=(page.criteria, page.my_ratings))
 
 
 @bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")

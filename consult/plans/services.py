@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, and_, func, join, lambda_stmt, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from consult.audit import changes, record
@@ -79,7 +79,7 @@ def _with_membership(consultation_id: int, user: User) -> Select:
     )
 
 
-def _admitted(row, user: User) -> Consultation:
+def admitted(row, user: User) -> Consultation:
     """The consultation of a row loaded with the user's membership; 404 unless visible."""
     if row is None:
         abort(404)
@@ -92,52 +92,12 @@ def _admitted(row, user: User) -> Consultation:
 def get_consultation(consultation_id: int, user: User) -> Consultation:
     """The consultation, or 404 when it does not exist or the user may not see it."""
     if getattr(user, "is_authenticated", False):
-        return _admitted(db.session.execute(_with_membership(consultation_id, user)).first(), user)
+        return admitted(db.session.execute(_with_membership(consultation_id, user)).first(), user)
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         abort(404)
     require_view(user, consultation)
     return consultation
-
-
-def get_consultation_and_strategy(
-    consultation_id: int, strategy_id: int, user: User
-) -> tuple[Consultation, Strategy]:
-    """get_consultation and get_strategy (with its section) in one query, for the busiest
-    page."""
-    if not getattr(user, "is_authenticated", False):
-        consultation = get_consultation(consultation_id, user)
-        return consultation, get_strategy(consultation, strategy_id)
-    user_id = user.id
-    # A lambda statement is built once and then only takes the ids: this page is the busiest.
-    # The strategy is joined as a whole, so one of another consultation comes back as None.
-    row = db.session.execute(
-        lambda_stmt(
-            lambda: (
-                select(Consultation, Membership, Strategy)
-                .select_from(Consultation)
-                .outerjoin(
-                    Membership,
-                    and_(
-                        Membership.consultation_id == Consultation.id, Membership.user_id == user_id
-                    ),
-                )
-                .outerjoin(
-                    join(Strategy, Section, Section.id == Strategy.section_id).join(
-                        Chapter, Chapter.id == Section.chapter_id
-                    ),
-                    and_(Strategy.id == strategy_id, Chapter.consultation_id == Consultation.id),
-                )
-                .where(Consultation.id == consultation_id)
-                .options(lazyload(Membership.user), contains_eager(Strategy.section))
-            )
-        )
-    ).first()
-    consultation = _admitted(row, user)
-    strategy = row[2]
-    if strategy is None:
-        abort(404)
-    return consultation, strategy
 
 
 def visible_consultations_query(user: User) -> Select:
