@@ -220,10 +220,14 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
                 # Signed in once; the same secret makes the sessions good on every server.
                 for role in ("participant", "organiser"):
                     cookies[role] = server.login(info[f"{role}_email"], info["password"])
-                participant = cookies["participant"]
-                status, queries, size = server.get(ceiling_path, participant)
-                ceiling_row = {"path": ceiling_path, "status": status, "queries": queries}
-                ceiling_row.update(bytes=size, warm_queries=queries)
+                status, queries, size = server.get(ceiling_path, cookies["participant"])
+                ceiling_row = {
+                    "path": ceiling_path,
+                    "status": status,
+                    "queries": queries,
+                    "warm_queries": queries,
+                    "bytes": size,
+                }
             for name, path, role in server_pages:
                 cookie = cookies[role]
                 status, queries, size = server.get(path, cookie)  # also warms caches
@@ -236,7 +240,7 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
                     page, ceiling, ratio = measure_against_ceiling(
                         server.port,
                         (path, cookie),
-                        (ceiling_path, participant),
+                        (ceiling_path, cookies["participant"]),
                         seconds,
                         workers * 2,
                     )
@@ -246,7 +250,7 @@ def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> di
                 print(label, name, row, flush=True)
         finally:
             server.stop()
-    # The ceiling's own row: its median run of those measured before each page.
+    # The ceiling's own row: the median of its measurements alongside each page.
     median = sorted(ceiling_runs, key=lambda run: run["rps"])[len(ceiling_runs) // 2]
     results["pages"] = {"ceiling": {**ceiling_row, **median, "ratio": 1.0}, **results["pages"]}
     return results

@@ -241,15 +241,10 @@ class StrategyPage:
 
 
 def load_strategy_page(consultation_id: int, strategy_id: int, user: User) -> StrategyPage:
-    """What the strategy page reads before its thread, in one statement: the consultation
-    with the reader's membership (404 unless visible), the strategy with its section (404
-    unless of this consultation), the criteria and the reader's ratings of the strategy."""
-    if not getattr(user, "is_authenticated", False):
-        consultation = get_consultation(consultation_id, user)
-        strategy = get_strategy(consultation, strategy_id)
-        return StrategyPage(
-            consultation, strategy, *criteria_and_ratings(consultation, strategy, user)
-        )
+    """What the strategy page reads before its thread, for a signed-in reader, in one
+    statement: the consultation with the reader's membership (404 unless visible), the
+    strategy with its section (404 unless of this consultation), the criteria and the
+    reader's ratings of the strategy."""
     user_id = user.id
     # A lambda statement is built once per worker and then only takes the ids: this is the
     # busiest page. The strategy is joined as a whole, so one of another consultation comes
