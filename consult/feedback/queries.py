@@ -80,6 +80,23 @@ def get_comment(consultation: Consultation, comment_id: int, user: User) -> Comm
     return comment
 
 
+def get_reply_target(consultation: Consultation, comment_id: int, user: User) -> Comment:
+    """The comment a reply form answers, with the author and group its heading names, in one
+    query; 404 unless the user may see it."""
+    comment = db.session.scalar(
+        select(Comment)
+        .where(
+            Comment.id == comment_id,
+            Comment.consultation_id == consultation.id,
+            visible_condition(user, consultation),
+        )
+        .options(joinedload(Comment.author), joinedload(Comment.group))
+    )
+    if comment is None:
+        abort(404)
+    return comment
+
+
 # --- visibility ----------------------------------------------------------------------
 
 
@@ -156,6 +173,15 @@ class Thread:
     @property
     def comments(self) -> list[Comment]:
         return list(self.pagination.items)
+
+    @property
+    def cards(self) -> list[tuple[Comment, bool]]:
+        """(comment, is_reply) in the order the page shows them: each reply under its comment."""
+        return [
+            (card, card is not comment)
+            for comment in self.pagination.items
+            for card in (comment, *self.replies.get(comment.id, ()))
+        ]
 
 
 def _thread_counts(target: Section | Strategy, visible) -> tuple[int, dict[int, int]]:

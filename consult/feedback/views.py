@@ -40,6 +40,15 @@ bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
 
 
+def translated(labels: dict) -> dict:
+    """Lazily translated labels as plain strings in the reader's language: looked up once,
+    not each time a page shows one (a thread shows a comment type on every card)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
+bp.add_app_template_filter(translated)
+
+
 @bp.app_context_processor
 def feedback_helpers():
     return {
@@ -142,7 +151,7 @@ def _render_target(
         "comment_form": _comment_form((paragraph_index, reply_id), comment_form)
         if may_post
         else None,
-        "reply_to": queries.get_comment(consultation, reply_id, reader) if reply_id else None,
+        "reply_to": queries.get_reply_target(consultation, reply_id, reader) if reply_id else None,
     }
     if isinstance(target, Strategy):
         return _render_strategy(context, rated, rating_form), status

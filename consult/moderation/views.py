@@ -1,6 +1,7 @@
 """Moderation queue, flags, suspensions, notifications and the audit trail browser."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -82,7 +84,7 @@ def moderation_helpers():
 
 @dataclass(frozen=True)
 class FlagChoices:
-    """What the flag form on each comment card shows (templates/moderation/_flag_form.html)."""
+    """What the flag form on each comment card shows (templates/feedback/_thread.html)."""
 
     summary: str
     reason_label: str
@@ -92,13 +94,19 @@ class FlagChoices:
 
 
 def flag_choices() -> FlagChoices:
-    """The flag form's labels and reason options, rendered by WTForms once per request."""
-    # Never bound to the page's own POST data (another form may share field names).
-    form = FlagForm(formdata=None)
+    """The flag form's labels and reason options in the reader's language."""
+    return _flag_choices(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _flag_choices(_locale: str) -> FlagChoices:
+    # A pure function of the language (the catalogue does not change while the app runs):
+    # rendered by WTForms once per language, not once per request or card.
+    form = FlagForm(formdata=None, meta={"csrf": False})
     return FlagChoices(
         summary=_("Flag for moderators"),
-        reason_label=form.reason.label.text,
-        note_label=form.note.label.text,
+        reason_label=str(form.reason.label.text),
+        note_label=str(form.note.label.text),
         send=_("Send flag"),
         options=Markup("").join(
             Select.render_option(choice) for choice in form.reason.iter_choices()
