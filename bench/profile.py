@@ -17,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from bench.common import bench_app, fresh_schema
 from bench.generate import BENCH_PASSWORD, generate
@@ -28,17 +28,12 @@ INFO = Path(__file__).resolve().parent / "results" / "profile-data.json"
 
 def pages(info: dict) -> dict[str, tuple[str, str]]:
     """Page name: (path, role)."""
-    cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
-    return {
-        "static": ("/static/css/rembuk.css", "participant"),
-        "ceiling": ("/bench/ceiling", "participant"),
-        "overview": (f"/c/{cid}", "participant"),
-        "strategy": (f"/c/{cid}/strategies/{heavy}", "participant"),
-        "reply": (f"/c/{cid}/strategies/{heavy}?reply_to={info['reply_to']}", "participant"),
-        "my-input": ("/my-input", "participant"),
-        "queue": (f"/moderation?consultation={cid}", "organiser"),
-        "analysis": (f"/c/{cid}/analysis", "organiser"),
-    }
+    from bench.run import bench_pages_of
+
+    names = ["static", "base", "overview", "strategy", "reply", "my-input", "queue", "analysis"]
+    return dict(
+        zip(names, [(path, role) for _name, path, role in bench_pages_of(info)], strict=True)
+    )
 
 
 def prepare(database_url: str) -> dict:
@@ -46,20 +41,9 @@ def prepare(database_url: str) -> dict:
     with app.app_context():
         fresh_schema()
         info = generate(1.0)
-        info["reply_to"] = first_comment(info)
     INFO.parent.mkdir(parents=True, exist_ok=True)
     INFO.write_text(json.dumps(info, default=str))
     return info
-
-
-def first_comment(info: dict) -> int:
-    from consult.feedback.models import Comment
-
-    return db.session.scalar(
-        select(Comment.id)
-        .where(Comment.strategy_id == info["heavy_strategy_id"], Comment.parent_id.is_(None))
-        .order_by(Comment.created_at, Comment.id)
-    )
 
 
 def signed_in_client(app, email: str):
