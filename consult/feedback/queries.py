@@ -6,13 +6,12 @@ from datetime import datetime
 
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, func, join, lambda_stmt, or_, select, true
+from sqlalchemy import Row, and_, func, join, lambda_stmt, or_, select, true
 from sqlalchemy.orm import (
     aliased,
     contains_eager,
     joinedload,
     lazyload,
-    load_only,
     selectinload,
 )
 
@@ -396,31 +395,25 @@ def commented_sections(consultation: Consultation, user: User) -> set[int]:
     )
 
 
-def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
-    """[(chapter, [(section, [strategies])])] in order, in three queries: codes and titles
-    only (the texts are not needed for an outline, and would be most of what is read)."""
-    chapters = list(
-        db.session.scalars(
-            select(Chapter)
-            .where(Chapter.consultation_id == consultation.id)
-            .order_by(Chapter.position, Chapter.id)
-            .options(load_only(Chapter.code, Chapter.title, raiseload=True))
-        )
-    )
-    sections = list(
-        db.session.scalars(
-            select(Section)
-            .where(Section.chapter_id.in_([c.id for c in chapters]))
-            .order_by(Section.position, Section.id)
-            .options(load_only(Section.chapter_id, Section.code, Section.title, raiseload=True))
-        )
-    )
+def plan_structure(consultation: Consultation) -> list[tuple[Row, list]]:
+    """[(chapter, [(section, [strategies])])] in order, in three queries, as rows of id, code
+    and title: an outline of hundreds of strategies needs neither their texts nor ORM objects
+    (building those cost more than the rest of the page)."""
+    chapters = db.session.execute(
+        select(Chapter.id, Chapter.code, Chapter.title)
+        .where(Chapter.consultation_id == consultation.id)
+        .order_by(Chapter.position, Chapter.id)
+    ).all()
+    sections = db.session.execute(
+        select(Section.id, Section.chapter_id, Section.code, Section.title)
+        .where(Section.chapter_id.in_([c.id for c in chapters]))
+        .order_by(Section.position, Section.id)
+    ).all()
     strategies = defaultdict(list)
-    for strategy in db.session.scalars(
-        select(Strategy)
+    for strategy in db.session.execute(
+        select(Strategy.id, Strategy.section_id, Strategy.code, Strategy.title)
         .where(Strategy.section_id.in_([s.id for s in sections]))
         .order_by(Strategy.position, Strategy.id)
-        .options(load_only(Strategy.section_id, Strategy.code, Strategy.title, raiseload=True))
     ):
         strategies[strategy.section_id].append(strategy)
     by_chapter = defaultdict(list)
@@ -477,20 +470,16 @@ def changes_since(consultation: Consultation, user: User, since: datetime | None
             .order_by(Comment.created_at.desc(), Comment.id.desc())
             .limit(10)
             .options(
-                *comment_options(), selectinload(Comment.strategy), selectinload(Comment.section)
+                joinedload(Comment.author),
+                joinedload(Comment.group),
+                joinedload(Comment.entered_by),
+                joinedload(Comment.strategy).load_only(Strategy.code, Strategy.title),
+                joinedload(Comment.section).load_only(Section.code, Section.title),
             )
             .execution_options(populate_existing=True)
         )
     )
     return changes
-
-
-def membership(consultation: Consultation, user: User) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.consultation_id == consultation.id, Membership.user_id == user.id
-        )
-    )
 
 
 # --- recording on behalf, documents, history -----------------------------------------

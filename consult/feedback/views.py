@@ -29,6 +29,7 @@ from consult.permissions import (
     can_manage,
     can_participate,
     can_record_input,
+    membership_of,
     require,
     require_manage,
 )
@@ -191,28 +192,30 @@ def _render_section(context: dict) -> str:
 @login_required
 def consultation_overview(consultation_id: int):
     """The plan with the participant's progress and what changed since the last visit."""
-    consultation = queries.get_consultation(consultation_id, current_user)
-    membership = queries.membership(consultation, current_user)
+    reader = current_user._get_current_object()
+    consultation = queries.get_consultation(consultation_id, reader)
+    membership = membership_of(reader, consultation)  # loaded with the consultation
     since = membership.last_visit_at if membership else None
-    if membership is not None:
-        # Committed before loading the page: a commit expires what is loaded.
-        services.note_visit(membership)
-        db.session.commit()
     chapters = queries.plan_structure(consultation)
     strategy_ids = [s.id for _ch, sections in chapters for _sec, items in sections for s in items]
     criteria_count = len(queries.criteria_of(consultation))
-    changes = queries.changes_since(consultation, current_user, since)
-    return render_template(
+    page = render_template(
         "feedback/overview.html",
         consultation=consultation,
         chapters=chapters,
-        progress=queries.user_progress(consultation, current_user, strategy_ids, criteria_count),
-        commented_sections=queries.commented_sections(consultation, current_user),
-        changes=changes,
+        progress=queries.user_progress(consultation, reader, strategy_ids, criteria_count),
+        commented_sections=queries.commented_sections(consultation, reader),
+        changes=queries.changes_since(consultation, reader, since),
         phase=services.current_phase(consultation),
         may_post=_may_post(consultation),
         documents=queries.documents_of(consultation),
     )
+    if membership is not None:
+        # Recorded once the page is rendered: a commit expires what is loaded, which the page
+        # would otherwise load again.
+        services.note_visit(membership)
+        db.session.commit()
+    return page
 
 
 @bp.route("/c/<int:consultation_id>/sections/<int:section_id>")
