@@ -5,6 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_datetime, get_locale
+from jinja2 import pass_context
 
 LOCAL_TZ = ZoneInfo("Asia/Jakarta")
 
@@ -44,10 +45,19 @@ def _formatted_datetime(value: datetime, format: str | None, locale) -> str:
     return format_datetime(value, _readable(format, locale))
 
 
-def format_datetime_remembered(value: datetime | None, format: str | None = None) -> str:
-    """The datetimeformat filter: a naive UTC datetime in WIB and the reader's language,
-    without seconds (see _readable), remembered: pages show the same dates over and over."""
-    locale = get_locale()
+def format_datetime_remembered(
+    value: datetime | None, format: str | None = None, locale=None
+) -> str:
+    """A naive UTC datetime in WIB and the reader's language (or the given locale), without
+    seconds (see _readable), remembered: pages show the same dates over and over."""
+    locale = locale or get_locale()
     if value is None:
         return format_datetime(value, _readable(format, locale))
     return _formatted_datetime(value, format, locale)
+
+
+@pass_context
+def datetimeformat(context, value: datetime | None, format: str | None = None) -> str:
+    """The datetimeformat filter: format_datetime_remembered in the locale the template is
+    rendered in (looked up once per render, see consult/translations)."""
+    return format_datetime_remembered(value, format, context.get("rembuk_locale"))

@@ -565,7 +565,10 @@ def my_comments(user: User, page: int, per_page: int):
         select(Comment)
         .where(Comment.author_id == user.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .options(selectinload(Comment.strategy), selectinload(Comment.section))
+        .options(
+            joinedload(Comment.strategy).load_only(Strategy.code, Strategy.title),
+            joinedload(Comment.section).load_only(Section.code, Section.title),
+        )
         .execution_options(populate_existing=True),
         page=page,
         per_page=per_page,
@@ -579,7 +582,7 @@ def my_ratings(user: User, page: int, per_page: int):
         select(Rating)
         .where(Rating.user_id == user.id)
         .order_by(Rating.updated_at.desc(), Rating.id.desc())
-        .options(selectinload(Rating.criterion)),
+        .options(joinedload(Rating.criterion).load_only(Criterion.label)),
         page=page,
         per_page=per_page,
         error_out=False,

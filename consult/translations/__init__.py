@@ -7,7 +7,7 @@ are listed below only so that `make extract-messages` puts them into messages.po
 """
 
 from flask import Flask, request
-from flask_babel import get_translations, lazy_ngettext
+from flask_babel import get_locale, get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 
@@ -126,10 +126,10 @@ def _npgettext(context, msgctxt: str, singular: str, plural: str, n: int) -> str
 
 
 def init_template_translations(app: Flask) -> None:
-    """Templates translate with the catalogue of the locale they are rendered in, found once
-    per template rather than on each _() (Flask-Babel's own lookup costs more than the rest of
-    a page's text). Inside force_locale (mail in the recipient's language) the catalogue is
-    that locale's, as the context processor runs there."""
+    """Templates translate with the catalogue of the locale they are rendered in, and format
+    dates in that locale, found once per template rather than on each _() (Flask-Babel's own
+    lookup costs more than the rest of a page's text). Inside force_locale (mail in the
+    recipient's language) they are that locale's, as the context processor runs there."""
     app.jinja_env.install_gettext_callables(
         gettext=_gettext,
         ngettext=_ngettext,
@@ -140,4 +140,4 @@ def init_template_translations(app: Flask) -> None:
 
     @app.context_processor
     def template_translations():
-        return {_TRANSLATIONS: get_translations()}
+        return {_TRANSLATIONS: get_translations(), "rembuk_locale": get_locale()}
