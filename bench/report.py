@@ -12,10 +12,22 @@ TARGETS = {
 # Why a target can be missed, stated beside the verdict when it is (profile numbers from
 # `python -m bench.profile`, in process on the same data).
 MISS_REASONS = {
-    "consultation overview": "PLACEHOLDER",
-    "strategy page (500 comments)": "PLACEHOLDER",
-    "strategy page with a reply form": "PLACEHOLDER",
-    "my input": "PLACEHOLDER",
+    "consultation overview": "it lists all 400 strategies with the reader's progress, and "
+    "records the visit (a write per request); in process one request costs about 42,000 "
+    "Python calls (the static file 2,500, the base page 5,700): the 460 outline links about "
+    "17,000 (each an escaped URL, code and title), what changed since the last visit 5,000, "
+    "the outline's three queries 3,000. 0.25 would need about 11,000",
+    "strategy page (500 comments)": "with no HTML cache every request renders its page of "
+    "about 40 comment cards with the reader's own controls: in process about 37,600 Python "
+    "calls (the static file 2,500, the base page 5,700): the cards 10,000 (about 250 each: "
+    "escaping, attribute look-ups, the edit and flag checks), the comment form 4,400, the "
+    "rating form 2,400, the thread's two queries and their ORM objects 4,200. 0.25 would need "
+    "about 11,000, less than twice the base page",
+    "strategy page with a reply form": "as the strategy page, plus the comment answered "
+    "(one more query, about 1,200 calls)",
+    "my input": "in process about 19,700 Python calls (the static file 2,500, the base page "
+    "5,700): the template 7,300 (20 ratings and the reader's comments, each with its links "
+    "and labels), the eight queries (two pages with their counts) 5,300",
     "analysis dashboard": "its cached body is large (about 600 kB of tables and charts) and "
     "the first request after new input recomputes it in each worker",
 }
@@ -43,8 +55,8 @@ NOTES = [
     "- No page caches HTML. The participant pages are fast at their source: a fixed number of "
     "queries whatever the number of comments (the strategy page: the user; one statement for "
     "the consultation with the reader's membership, the strategy, the criteria and the "
-    "reader's ratings; the thread's counts; its comments and replies with their people; "
-    "their attachments; the unread notifications), URLs built once per page, the reader's "
+    "reader's ratings; the thread's counts; its comments and replies with their people and "
+    "attachments; the unread notifications), URLs built once per page, the reader's "
     "controls decided per card without a form object each, templates translated with a "
     "catalogue found once per render. `python -m bench.profile` times and profiles them in "
     "process.",
@@ -61,6 +73,12 @@ NOTES = [
     "separate run, `.venv/bin/python -m bench.run --skip-postgres --export-scales 16`, and "
     "kept in `bench/exports.json` (in the repository), so `make bench` shows them beside "
     "its own 1× and 4× rows with the date each was measured.",
+    "- Where a page's time goes: `.venv/bin/python -m bench.profile --database-url "
+    "sqlite:///bench/results/profile.sqlite --generate` (then `--page strategy --cprofile`) "
+    "times the pages in process on the same data and counts the Python calls of one request, "
+    "which a busy machine does not disturb. The reasons beside a missed target quote it. For "
+    "scale: the strategy page as it was with an HTML cache ran about 10,500 calls and reached "
+    "0.26 of the static file, so 0.25 needs about 11,000.",
     "- A subset: `.venv/bin/python -m bench.run --skip-postgres --skip-exports --pages "
     "strategy,input --output /tmp/bench.md`.",
     "- XLSX is the slowest format: XlsxWriter writes cell by cell in pure Python. Its time "

@@ -202,7 +202,7 @@ def _thread_counts(target: Section | Strategy, visible) -> tuple[int, dict[int, 
 def comment_thread(target: Section | Strategy, visible, page: int, per_page: int) -> Thread:
     """One page of top-level comments on a target with their replies, authors, groups and
     attachments, as far as visible (a condition from visible_condition) lets them be seen, and
-    the paragraph counts: three queries, however long the thread."""
+    the paragraph counts: two queries, however long the thread."""
     total, paragraph_counts = _thread_counts(target, visible)
     page = max(page, 1)
     page_ids = (
@@ -212,19 +212,23 @@ def comment_thread(target: Section | Strategy, visible, page: int, per_page: int
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    # The page's comments and their visible replies in one statement, with the people and
-    # groups they show joined (the attachments, rare, in a second one).
-    loaded = db.session.scalars(
-        select(Comment)
-        .where(or_(Comment.id.in_(page_ids), and_(Comment.parent_id.in_(page_ids), visible)))
-        .order_by(Comment.created_at, Comment.id)
-        .options(
-            joinedload(Comment.author),
-            joinedload(Comment.group),
-            joinedload(Comment.entered_by),
-            selectinload(Comment.attachments),
+    # The page's comments and their visible replies in one statement, with the people, groups
+    # and attachments they show joined.
+    loaded = (
+        db.session.scalars(
+            select(Comment)
+            .where(or_(Comment.id.in_(page_ids), and_(Comment.parent_id.in_(page_ids), visible)))
+            .order_by(Comment.created_at, Comment.id)
+            .options(
+                joinedload(Comment.author),
+                joinedload(Comment.group),
+                joinedload(Comment.entered_by),
+                joinedload(Comment.attachments),
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     comments = [c for c in loaded if c.parent_id is None]
     replies: dict[int, list[Comment]] = defaultdict(list)
     for reply in loaded:
