@@ -129,22 +129,29 @@ def _render_target(
 
     rated: a strategy's criteria and the reader's ratings, when already loaded with it."""
     reader = current_user._get_current_object()  # once, not through the proxy for every card
+    context = _discussion(consultation, target, reader, comment_form)
+    if isinstance(target, Strategy):
+        return _render_strategy(context, rated, rating_form), status
+    return _render_section(context), status
+
+
+def _discussion(consultation, target, reader, comment_form) -> dict:
+    """What a section and a strategy page both show: the text, the thread, the comment form."""
     phase = services.current_phase(consultation)
     may_post = bool(phase) and can_participate(reader, consultation)
     visible = queries.visible_condition(reader, consultation)
-    thread = queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"])
     if comment_form is None:
         paragraph_index = request.args.get("paragraph", type=int)
         reply_id = request.args.get("reply_to", type=int)
     else:
         paragraph_index, reply_id = comment_form.paragraph_index.data, comment_form.parent_id.data
-    context = {
+    return {
         "consultation": consultation,
         "target": target,
         "reader": reader,
         "manager": can_manage(reader, consultation),
         "paragraphs": split_paragraphs(services.target_text(target)),
-        "thread": thread,
+        "thread": queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"]),
         "phase": phase,
         "may_post": may_post,
         "may_record": can_record_input(reader, consultation),
@@ -154,9 +161,6 @@ def _render_target(
         else None,
         "reply_to": queries.get_reply_target(consultation, reply_id, reader) if reply_id else None,
     }
-    if isinstance(target, Strategy):
-        return _render_strategy(context, rated, rating_form), status
-    return _render_section(context), status
 
 
 def _render_strategy(context: dict, rated, rating_form) -> str:
@@ -242,20 +246,8 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_target(consultation, target, comment_form=form, status=422)
-    data = form.comment_data()
-    if form.parent_id.data:
-        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
     try:
-        comment = services.add_comment(
-            target,
-            current_user,
-            data,
-            phase=services.current_phase(consultation),
-            consultation=consultation,
-        )
-        # A repeated submission returns the comment already made: attach the file only once.
-        if form.uploaded_file() and not queries.has_attachment(comment):
-            services.add_attachment(comment, form.uploaded_file(), current_user)
+        comment = _post_comment(consultation, target, form)
     except UploadStorageError as error:
         # No room for the file: keep nothing of this comment, give the text back to resend.
         db.session.rollback()
@@ -267,6 +259,24 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     else:
         flash(_("Thank you, your comment has been posted."), "success")
     return redirect(_comment_url(consultation, comment))
+
+
+def _post_comment(consultation, target, form: CommentForm) -> Comment:
+    """The comment or reply (or the one a repeated submission already made), with its file."""
+    data = form.comment_data()
+    if form.parent_id.data:
+        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
+    comment = services.add_comment(
+        target,
+        current_user,
+        data,
+        phase=services.current_phase(consultation),
+        consultation=consultation,
+    )
+    # A repeated submission returns the comment already made: attach the file only once.
+    if form.uploaded_file() and not queries.has_attachment(comment):
+        services.add_attachment(comment, form.uploaded_file(), current_user)
+    return comment
 
 
 @bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/ratings")

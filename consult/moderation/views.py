@@ -134,7 +134,10 @@ def _require_moderator(consultation: Consultation) -> None:
 # --- the queue --------------------------------------------------------------------------
 
 
-def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> None:
+def _queue_filters(
+    form: QueueFilterForm, consultations: list[Consultation]
+) -> services.QueueFilters:
+    """The filter form's choices for this moderator, and the filters it asks for."""
     form.consultation.choices = choices(
         [("", _("All my consultations"))] + [(c.id, c.title) for c in consultations]
     )
@@ -152,6 +155,13 @@ def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> 
     )
     groups = db.session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position))
     form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
+    return services.QueueFilters(
+        consultation_id=form.consultation.data,
+        section_id=form.section.data if form.consultation.data else None,
+        group_id=form.group.data,
+        type=form.type.data or None,
+        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
+    )
 
 
 @bp.route("/moderation")
@@ -164,14 +174,7 @@ def queue():
     ids = {c.id for c in consultations}
     if form.consultation.data is not None and form.consultation.data not in ids:
         _require_moderator(_get_consultation(form.consultation.data))
-    _queue_filters(form, consultations)
-    filters = services.QueueFilters(
-        consultation_id=form.consultation.data,
-        section_id=form.section.data if form.consultation.data else None,
-        group_id=form.group.data,
-        type=form.type.data or None,
-        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
-    )
+    filters = _queue_filters(form, consultations)
     page = db.paginate(
         services.queue_query(ids, filters),
         page=_page(),
