@@ -1,6 +1,7 @@
 """Moderation queue, flags, suspensions, notifications and the audit trail browser."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -82,7 +84,7 @@ def moderation_helpers():
 
 @dataclass(frozen=True)
 class FlagChoices:
-    """What the flag form on each comment card shows (templates/moderation/_flag_form.html)."""
+    """What the flag form on each comment card shows (templates/feedback/_thread.html)."""
 
     summary: str
     reason_label: str
@@ -92,13 +94,19 @@ class FlagChoices:
 
 
 def flag_choices() -> FlagChoices:
-    """The flag form's labels and reason options, rendered by WTForms once per request."""
-    # Never bound to the page's own POST data (another form may share field names).
-    form = FlagForm(formdata=None)
+    """The flag form's labels and reason options in the reader's language."""
+    return _flag_choices(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _flag_choices(_locale: str) -> FlagChoices:
+    # A pure function of the language (the catalogue does not change while the app runs):
+    # rendered by WTForms once per language, not once per request or card.
+    form = FlagForm(formdata=None, meta={"csrf": False})
     return FlagChoices(
         summary=_("Flag for moderators"),
-        reason_label=form.reason.label.text,
-        note_label=form.note.label.text,
+        reason_label=str(form.reason.label.text),
+        note_label=str(form.note.label.text),
         send=_("Send flag"),
         options=Markup("").join(
             Select.render_option(choice) for choice in form.reason.iter_choices()
@@ -126,7 +134,10 @@ def _require_moderator(consultation: Consultation) -> None:
 # --- the queue --------------------------------------------------------------------------
 
 
-def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> None:
+def _queue_filters(
+    form: QueueFilterForm, consultations: list[Consultation]
+) -> services.QueueFilters:
+    """The filter form's choices for this moderator, and the filters it asks for."""
     form.consultation.choices = choices(
         [("", _("All my consultations"))] + [(c.id, c.title) for c in consultations]
     )
@@ -144,6 +155,13 @@ def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> 
     )
     groups = db.session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position))
     form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
+    return services.QueueFilters(
+        consultation_id=form.consultation.data,
+        section_id=form.section.data if form.consultation.data else None,
+        group_id=form.group.data,
+        type=form.type.data or None,
+        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
+    )
 
 
 @bp.route("/moderation")
@@ -156,14 +174,7 @@ def queue():
     ids = {c.id for c in consultations}
     if form.consultation.data is not None and form.consultation.data not in ids:
         _require_moderator(_get_consultation(form.consultation.data))
-    _queue_filters(form, consultations)
-    filters = services.QueueFilters(
-        consultation_id=form.consultation.data,
-        section_id=form.section.data if form.consultation.data else None,
-        group_id=form.group.data,
-        type=form.type.data or None,
-        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
-    )
+    filters = _queue_filters(form, consultations)
     page = db.paginate(
         services.queue_query(ids, filters),
         page=_page(),
