@@ -5,10 +5,10 @@ import hmac
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from consult.extensions import db
-from consult.plans.models import Consultation, MemberRole, Membership
+from consult.permissions import manager_ids
+from consult.plans.models import Consultation
 
 
 class Identities:
@@ -18,14 +18,8 @@ class Identities:
         self.consultation = consultation
         self.anonymise = anonymise
         self._key = str(current_app.config["SECRET_KEY"]).encode()
-        self.organiser_ids = set(
-            db.session.scalars(
-                select(Membership.user_id).where(
-                    Membership.consultation_id == consultation.id,
-                    Membership.role == MemberRole.ORGANISER,
-                )
-            )
-        )
+        # Those who run the consultation (organisers and admins) are shown as organisers.
+        self.organiser_ids = set(db.session.scalars(manager_ids(consultation)))
 
     def code(self, user_id: int) -> str:
         message = f"{self.consultation.id}:{user_id}".encode()
