@@ -75,6 +75,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
     PAGE_SIZE = 20
+    # Anonymised exports suppress every figure computed from fewer people than this
+    # (consult/reports/anonymity.py).
+    ANONYMITY_MIN_GROUP_SIZE = _env_int("ANONYMITY_MIN_GROUP_SIZE", 3)
     # Rendered comment threads kept per worker (consult/feedback/thread_cache.py); a page of
     # 20 cards with replies is roughly 20-60 KB.
     THREAD_CACHE_ENTRIES = _env_int("THREAD_CACHE_ENTRIES", 256)
