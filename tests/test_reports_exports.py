@@ -323,11 +323,17 @@ def test_anonymised_exports_leak_no_name_or_email(setting):
 def test_anonymised_breakdowns_suppress_small_groups(setting, app):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     document = json.loads(_export("json", consultation, organiser, anonymise=True))
-    rows = {r["group"]: r for r in document["ratings_by_group"] if r["criterion"] == "priority"}
+    rows = {
+        r["group"]: r
+        for r in document["ratings_by_group"]
+        if r["criterion"] == "priority" and r["phase"] == "pre"
+    }
     assert rows["Akademisi"]["suppressed"] is True and "mean" not in rows["Akademisi"]
     # KADIN alone would give Akademisi back as the total minus KADIN: suppressed too.
     assert rows["KADIN"]["suppressed"] is True and "raters" not in rows["KADIN"]
-    total = [s for s in document["summary"] if s["criterion"] == "priority"][0]
+    total = [
+        s for s in document["summary"] if s["criterion"] == "priority" and s["phase"] == "pre"
+    ][0]
     assert total["suppressed"] is False and total["raters"] == 4
     sheets = xlsx_texts(_export("xlsx", consultation, organiser, anonymise=True))
     academic_rows = [r for r in sheets["Penilaian"][1:] if r[4] == "Akademisi"]

@@ -15,7 +15,7 @@ The rules, applied wherever an anonymised export shows a figure:
    person (comments, pseudonyms, participants): its members show no group.
 """
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from consult.auth.models import User
 from consult.extensions import db
-from consult.plans.models import Consultation, Membership
+from consult.plans.models import Consultation, MemberRole, Membership
 
 # What a suppressed cell shows instead of its figure.
 SUPPRESSED = _l("(suppressed)")
@@ -52,35 +52,39 @@ class Suppression:
         return group in self.groups
 
 
-def suppress_breakdown(sizes: Mapping[Hashable, int], k: int) -> Suppression:
+def suppress_breakdown(
+    sizes: Mapping[Hashable, int], k: int, small_groups: Collection[Hashable] = ()
+) -> Suppression:
     """Primary and complementary suppression of one breakdown: people per group -> hidden.
 
-    Groups of nobody are left out; ties between equally small groups are broken by the order
-    of their keys (None, the people without a group, first), so the result is repeatable.
+    `small_groups` have fewer than k members and are hidden whatever their count. Ties between
+    equally small groups are broken by their keys (None, those without a group, first), so
+    the result is repeatable.
     """
-    present = {group: people for group, people in sizes.items() if people > 0}
-    total = sum(present.values())
+    total = sum(sizes.values())
     if too_few(total, k):
-        return Suppression(frozenset(present), True)
-    hidden = {group for group, people in present.items() if people < k}
-    shown = sorted(
-        (people, group is not None, group)
-        for group, people in present.items()
-        if group not in hidden
+        return Suppression(frozenset(sizes), True)
+    hidden = {g for g, people in sizes.items() if g in small_groups or too_few(people, k)}
+    # Hiding a group of nobody adds nobody to the hidden ones: only groups with people help.
+    candidates = sorted(
+        (people, g is not None, g) for g, people in sizes.items() if g not in hidden and people
     )
-    while hidden and sum(present[group] for group in hidden) < k:
-        if not shown:
+    while hidden and sum(sizes[g] for g in hidden) < k:
+        if not candidates:
             return Suppression(frozenset(hidden), True)
-        hidden.add(shown.pop(0)[2])
+        hidden.add(candidates.pop(0)[2])
     return Suppression(frozenset(hidden), False)
 
 
 def group_member_counts(consultation: Consultation) -> dict[int | None, int]:
-    """Members of the consultation per stakeholder group (None: those without a group)."""
+    """Participants of the consultation per stakeholder group (None: those without a group)."""
     query = (
         select(User.group_id, func.count(Membership.id))
         .join(User, Membership.user_id == User.id)
-        .where(Membership.consultation_id == consultation.id)
+        .where(
+            Membership.consultation_id == consultation.id,
+            Membership.role == MemberRole.PARTICIPANT,
+        )
         .group_by(User.group_id)
     )
     return dict(db.session.execute(query).all())
@@ -109,8 +113,8 @@ def notes(k: int) -> list[str]:
         ),
         _(
             "Filtering to one stakeholder group shows its figures only where the whole "
-            "breakdown shows them; the comments of a group with fewer than %(k)d members "
-            "are not exported filtered by that group.",
+            "breakdown shows them; the comments and participants of a group with fewer than "
+            "%(k)d members are not exported filtered by that group.",
             k=k,
         ),
         _(

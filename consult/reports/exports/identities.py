@@ -31,8 +31,10 @@ class Identities:
         # Those who run the consultation (organisers and admins) are shown as organisers.
         self.organiser_ids = set(db.session.scalars(manager_ids(consultation)))
         self._named: set[int | None] | None = None
+        self.member_counts: dict[int | None, int] | None = None
         if anonymise:
-            self._named = named_groups(group_member_counts(consultation), min_group_size())
+            self.member_counts = group_member_counts(consultation)
+            self._named = named_groups(self.member_counts, min_group_size())
 
     def code(self, user_id: int) -> str:
         """This export's code for a person: random-keyed, unique within the export."""

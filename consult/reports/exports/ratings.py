@@ -16,7 +16,13 @@ from consult.auth.models import StakeholderGroup
 from consult.extensions import db
 from consult.feedback.models import Comment, Rating
 from consult.plans.models import Chapter, Consultation, Criterion, Phase, Section, Strategy
-from consult.reports.anonymity import SUPPRESSED, Suppression, min_group_size, suppress_breakdown
+from consult.reports.anonymity import (
+    SUPPRESSED,
+    Suppression,
+    group_member_counts,
+    min_group_size,
+    suppress_breakdown,
+)
 from consult.reports.exports.options import ExportFilters, rounded
 from consult.reports.services import criteria_of, rating_counts_query, strategies_in_order
 from consult.reports.statistics import Summary, groups_disagree, shift
@@ -90,17 +96,23 @@ def _merged(summaries, scale_max: int) -> Summary:
 
 
 def rating_tables(
-    consultation: Consultation, filters: ExportFilters, withheld: bool = False
+    consultation: Consultation,
+    filters: ExportFilters,
+    withheld: bool = False,
+    member_counts: dict[int | None, int] | None = None,
 ) -> RatingTables:
     """Summary cells, cells by group and comment counts per strategy, suppressed as the
     anonymity rules say when the export is anonymised; `withheld`: the filtered group is
-    too small to be named, so its comments are not counted either."""
+    too small to be named, so its comments are not counted either; `member_counts`:
+    participants per group (group_member_counts), read here when not given."""
     criteria = {c.id: c for c in criteria_of(consultation)}
     groups = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
     by_group = _ratings_by_group(consultation, filters, criteria)
     comment_counts = None if withheld else _comment_counts(consultation, filters)
     k = min_group_size()
     chosen = filters.group_id
+    if filters.anonymise and member_counts is None:
+        member_counts = group_member_counts(consultation)
 
     summary_cells, group_cells = [], []
     phases = [filters.phase] if filters.phase is not None else list(Phase)
@@ -113,8 +125,14 @@ def rating_tables(
                 breakdown = by_group.get((strategy.id, criterion.id, phase), {})
                 hidden = Suppression(frozenset(), False)
                 if filters.anonymise:
+                    # Every group of the consultation, so that a row's presence says nothing.
+                    breakdown = {
+                        **{g: Summary(criterion.scale_max) for g in member_counts},
+                        **breakdown,
+                    }
+                    small = {g for g in breakdown if member_counts.get(g, 0) < k}
                     hidden = suppress_breakdown(
-                        {group: s.answers for group, s in breakdown.items()}, k
+                        {group: s.answers for group, s in breakdown.items()}, k, small
                     )
                     if chosen is not None:
                         breakdown = {g: s for g, s in breakdown.items() if g == chosen}

@@ -405,7 +405,10 @@ class ExportRows:
     def ratings(self) -> RatingTables:
         """Summary cells, cells by group and comment counts per strategy, as shown."""
         return rating_tables(
-            self.consultation, self.filters, withheld(self.filters, self.identities)
+            self.consultation,
+            self.filters,
+            withheld(self.filters, self.identities),
+            self.identities.member_counts,
         )
 
     def notes(self) -> list[str]:
