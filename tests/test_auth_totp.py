@@ -6,7 +6,6 @@ import pyotp
 import pytest
 import time_machine
 from conftest import first_strategy
-from flask import g, request_started
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -19,16 +18,6 @@ from consult.reports.cache import data_version
 
 PASSWORD = "kopi-susu-pagi-hari"
 START = datetime(2026, 3, 2, 3, 0, 5, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture
