@@ -74,6 +74,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_SECONDS", 8 * 3600)
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
+    # A role change needs the password entered within this many seconds (auth.reauth).
+    REAUTH_MAX_AGE_SECONDS = _env_int("REAUTH_MAX_AGE_SECONDS", 600)
+    # Anonymised exports suppress group breakdowns of fewer people than this.
+    EXPORT_MIN_GROUP_SIZE = _env_int("EXPORT_MIN_GROUP_SIZE", 3)
+    # Benchmarks only (bench/wsgi.py): the query counter and the /bench/ceiling page.
+    BENCH_MODE = False
+
     PAGE_SIZE = 20
     # Rendered comment threads kept per worker (consult/feedback/thread_cache.py); a page of
     # 20 cards with replies is roughly 20-60 KB.

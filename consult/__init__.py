@@ -29,7 +29,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_security_headers(app)
     register_cli(app)
     configure_logging(app)
-    if app.config.get("BENCH_MODE"):
+    if app.config["BENCH_MODE"]:
         from consult.instrumentation import register_bench_hooks
 
         register_bench_hooks(app)

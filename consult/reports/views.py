@@ -43,12 +43,6 @@ from consult.reports.forms import (
 bp = Blueprint("reports", __name__)
 
 
-@bp.record_once
-def _defaults(state) -> None:
-    # Anonymised exports suppress group breakdowns of fewer people than this.
-    state.app.config.setdefault("EXPORT_MIN_GROUP_SIZE", 3)
-
-
 @dataclass
 class Page:
     """One page of a multi-entity query (db.paginate only returns the first entity)."""
