@@ -147,9 +147,11 @@ def register_template_helpers(app: Flask) -> None:
     from consult.markdown import render_markdown
     from consult.permissions import TEMPLATE_PERMISSIONS
     from consult.timeutil import format_datetime_remembered
+    from consult.urls import comment_url
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetimeformat"] = format_datetime_remembered
+    app.jinja_env.globals["comment_url"] = comment_url
 
     def nav_items():
         from flask_login import current_user

@@ -25,7 +25,7 @@ from consult.feedback.forms import (
     new_submission_key,
     rating_form_class,
 )
-from consult.feedback.models import Comment, CommentStatus, InputSource
+from consult.feedback.models import CommentStatus, InputSource
 from consult.markdown import split_paragraphs
 from consult.permissions import (
     can_edit_comment,
@@ -38,6 +38,7 @@ from consult.permissions import (
 from consult.plans.models import Phase, Section, Strategy
 from consult.timeutil import utcnow
 from consult.uploads import UploadStorageError, send_stored
+from consult.urls import comment_url
 
 bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
@@ -78,14 +79,6 @@ def _target_url(consultation, target, **kw) -> str:
     return url_for(
         "feedback.show_strategy", consultation_id=consultation.id, strategy_id=target.id, **kw
     )
-
-
-def _comment_url(consultation, comment: Comment) -> str:
-    if comment.strategy_id:
-        endpoint, args = "feedback.show_strategy", {"strategy_id": comment.strategy_id}
-    else:
-        endpoint, args = "feedback.show_section", {"section_id": comment.section_id}
-    return url_for(endpoint, consultation_id=consultation.id, **args) + f"#comment-{comment.id}"
 
 
 def _may_post(consultation) -> bool:
@@ -308,7 +301,7 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
         flash(_("Thank you. Your comment will appear once an organiser has approved it."), "info")
     else:
         flash(_("Thank you, your comment has been posted."), "success")
-    return redirect(_comment_url(consultation, comment))
+    return redirect(comment_url(comment))
 
 
 @bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/ratings")
@@ -343,7 +336,7 @@ def edit_comment(consultation_id: int, comment_id: int):
         services.edit_comment(comment, current_user, form.comment_data())
         db.session.commit()
         flash(_("Your comment has been updated."), "success")
-        return redirect(_comment_url(consultation, comment))
+        return redirect(comment_url(comment))
     return render_template(
         "feedback/edit_comment.html", consultation=consultation, comment=comment, form=form
     )
@@ -359,7 +352,7 @@ def withdraw_comment(consultation_id: int, comment_id: int):
         services.withdraw_comment(comment, current_user)
         db.session.commit()
         flash(_("Your comment has been withdrawn."), "info")
-    return redirect(_comment_url(consultation, comment))
+    return redirect(comment_url(comment))
 
 
 @bp.get("/c/<int:consultation_id>/comments/<int:comment_id>/history")
@@ -377,7 +370,7 @@ def comment_history(consultation_id: int, comment_id: int):
         consultation=consultation,
         comment=comment,
         revisions=queries.revisions_of(comment),
-        back_url=_comment_url(consultation, comment),
+        back_url=comment_url(comment),
     )
 
 
@@ -537,11 +530,5 @@ def my_input():
         ratings=ratings,
         consultation_titles=consultation_titles,
         strategies=strategies,
-        comment_url=lambda c: _comment_url(_Ref(c.consultation_id), c),
         now=utcnow(),
     )
-
-
-class _Ref:
-    def __init__(self, id_: int):
-        self.id = id_
