@@ -400,22 +400,3 @@ def test_comment_types_labelled_on_page(make_consultation, people, client, login
     login(people["bayu"])
     page = page_of(client, consultation, strategy)
     assert "Proposed change" in page and "Kalimat baru" in page
-
-
-def test_demo_example_input_covers_every_type_replies_and_ratings(make_user, make_consultation):
-    from consult.feedback.demo import seed_example_input
-
-    stakeholders = [
-        make_user(email=f"{name}@example.org")
-        for name in ("kadin", "industri", "akademisi", "dinas")
-    ]
-    consultation = make_consultation(participants=stakeholders[:2])
-    seed_example_input(consultation)
-    db.session.commit()
-    comments = db.session.scalars(select(Comment)).all()
-    assert {c.type for c in comments} == set(CommentType)
-    assert any(c.parent_id for c in comments)
-    assert any(c.type == CommentType.CHANGE and c.proposed_wording for c in comments)
-    assert any(c.source == InputSource.FGD and c.entered_by_id for c in comments)
-    raters = set(db.session.scalars(select(Rating.user_id)))
-    assert raters == {u.id for u in stakeholders}
