@@ -25,7 +25,7 @@ from consult.feedback.forms import (
     new_submission_key,
     rating_form_class,
 )
-from consult.feedback.models import CommentStatus, InputSource
+from consult.feedback.models import Comment, CommentStatus, InputSource
 from consult.markdown import split_paragraphs
 from consult.permissions import (
     can_edit_comment,
@@ -267,6 +267,24 @@ def show_strategy(consultation_id: int, strategy_id: int):
     return _render_target(page.consultation, page.strategy, rated=(page.criteria, page.my_ratings))
 
 
+def _post_comment(form: CommentForm, consultation, target) -> Comment:
+    """The comment (a reply when the form names a parent) and its file, from a valid form."""
+    data = form.comment_data()
+    if form.parent_id.data:
+        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
+    comment = services.add_comment(
+        target,
+        current_user,
+        data,
+        phase=services.current_phase(consultation),
+        consultation=consultation,
+    )
+    # A repeated submission returns the comment already made: attach the file only once.
+    if form.uploaded_file() and not queries.has_attachment(comment):
+        services.add_attachment(comment, form.uploaded_file(), current_user)
+    return comment
+
+
 @bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")
 @login_required
 def add_comment(consultation_id: int, kind: str, item_id: int):
@@ -277,20 +295,8 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_target(consultation, target, comment_form=form, status=422)
-    data = form.comment_data()
-    if form.parent_id.data:
-        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
     try:
-        comment = services.add_comment(
-            target,
-            current_user,
-            data,
-            phase=services.current_phase(consultation),
-            consultation=consultation,
-        )
-        # A repeated submission returns the comment already made: attach the file only once.
-        if form.uploaded_file() and not queries.has_attachment(comment):
-            services.add_attachment(comment, form.uploaded_file(), current_user)
+        comment = _post_comment(form, consultation, target)
     except UploadStorageError as error:
         # No room for the file: keep nothing of this comment, give the text back to resend.
         db.session.rollback()

@@ -121,6 +121,16 @@ def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> 
     form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
 
 
+def _chosen_filters(form: QueueFilterForm) -> "services.QueueFilters":
+    return services.QueueFilters(
+        consultation_id=form.consultation.data,
+        section_id=form.section.data if form.consultation.data else None,
+        group_id=form.group.data,
+        type=form.type.data or None,
+        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
+    )
+
+
 @bp.route("/moderation")
 @login_required
 def queue():
@@ -132,15 +142,8 @@ def queue():
     if form.consultation.data is not None and form.consultation.data not in ids:
         _require_moderator(_get_consultation(form.consultation.data))
     _queue_filters(form, consultations)
-    filters = services.QueueFilters(
-        consultation_id=form.consultation.data,
-        section_id=form.section.data if form.consultation.data else None,
-        group_id=form.group.data,
-        type=form.type.data or None,
-        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
-    )
     page = db.paginate(
-        services.queue_query(ids, filters),
+        services.queue_query(ids, _chosen_filters(form)),
         page=_page(),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,

@@ -138,7 +138,10 @@ def publish_revision(consultation_id: int, kind: str, item_id: int):
                     number=version.version,
                 )
             )
-    status = 422 if form.is_submitted() else 200
+    return _revise_item_page(consultation, item, kind, form, comments)
+
+
+def _revise_item_page(consultation, item, kind: str, form: RevisionForm, comments):
     return render_template(
         "revisions/revise_item.html",
         consultation=consultation,
@@ -146,7 +149,7 @@ def publish_revision(consultation_id: int, kind: str, item_id: int):
         kind=kind,
         form=form,
         comments={c.id: c for c in comments},
-    ), status
+    ), 422 if form.is_submitted() else 200
 
 
 # --- a revised document for the whole plan ------------------------------------------------------
