@@ -15,7 +15,7 @@ from sqlalchemy.orm import (
     selectinload,
 )
 
-from consult.auth.models import Role, StakeholderGroup, User
+from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import (
     Attachment,
@@ -24,7 +24,7 @@ from consult.feedback.models import (
     CommentStatus,
     Rating,
 )
-from consult.permissions import can_manage
+from consult.permissions import can_manage, manager_ids
 from consult.plans.models import (
     Chapter,
     CommentVisibility,
@@ -103,19 +103,6 @@ def get_reply_target(consultation: Consultation, comment_id: int, user: User) ->
 SHOWN_TO_ALL_PARTICIPANTS = Comment.status.in_(SHOWN_TO_OTHERS)
 
 
-def organiser_ids(consultation: Consultation):
-    """A subquery of the users who run this consultation (its organisers and admins)."""
-    return (
-        select(Membership.user_id)
-        .where(
-            Membership.consultation_id == consultation.id,
-            Membership.role == MemberRole.ORGANISER,
-        )
-        .union(select(User.id).where(User.role == Role.ADMIN))
-        .scalar_subquery()
-    )
-
-
 def visible_condition(user: User, consultation: Consultation):
     """SQL condition on Comment: what this user may see (perhaps as a placeholder)."""
     if can_manage(user, consultation):
@@ -127,7 +114,7 @@ def visible_condition(user: User, consultation: Consultation):
     my_comment_ids = select(mine.id).where(mine.author_id == user.id).scalar_subquery()
     reply_from_organiser = and_(
         Comment.parent_id.in_(my_comment_ids),
-        Comment.author_id.in_(organiser_ids(consultation)),
+        Comment.author_id.in_(manager_ids(consultation)),
         Comment.status.in_(SHOWN_TO_OTHERS),
     )
     return or_(own, reply_from_organiser)
