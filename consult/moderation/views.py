@@ -21,6 +21,7 @@ from consult.auth.models import StakeholderGroup
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
+from consult.inputs import page_arg
 from consult.moderation import services
 from consult.moderation.forms import (
     AuditFilterForm,
@@ -85,7 +86,7 @@ def _flash_errors(form) -> None:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_arg()
 
 
 def _get_consultation(consultation_id: int) -> Consultation:
@@ -131,12 +132,13 @@ def queue():
     if form.consultation.data is not None and form.consultation.data not in ids:
         _require_moderator(_get_consultation(form.consultation.data))
     _queue_filters(form, consultations)
+    form.validate()  # a refused filter is shown with its error and left off
     filters = services.QueueFilters(
-        consultation_id=form.consultation.data,
-        section_id=form.section.data if form.consultation.data else None,
-        group_id=form.group.data,
-        type=form.type.data or None,
-        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
+        consultation_id=form.value("consultation"),
+        section_id=form.value("section") if form.value("consultation") else None,
+        group_id=form.value("group"),
+        type=form.value("type") or None,
+        view=form.value("view") or "review",
     )
     page = db.paginate(
         services.queue_query(ids, filters),
