@@ -13,9 +13,9 @@ cannot take an integer beyond 64 bits, and both turned such values into 500s. Th
   hints: a value that is not a whole number in range counts as absent.
 - text in the query string (`q`, filters) with control characters is refused with 400, or,
   in a filter form, with a field error that leaves the filter off.
-- text in forms: every form derives from `Form` (below), whose fields refuse control
-  characters with a translated field error; the page shows the text again without them, so
-  nothing typed is lost and the person can send it again.
+- forms: every form derives from `Form` (below), whose fields refuse control characters
+  with a translated field error (the page shows the text again without them, so nothing
+  typed is lost and the person can send it again), and whole numbers beyond MAX_ID.
 """
 
 import re
@@ -99,22 +99,27 @@ def text_arg(name: str, max_length: int = 200) -> str:
     return value[:max_length]
 
 
-def refuse_control_characters(form, field) -> None:
-    """Field validator: control characters are refused; the text is shown again without them."""
+def refuse_unstorable(form, field) -> None:
+    """Field validator, first of every field: what no column can hold is refused.
+
+    Control characters: the text is shown again without them. Whole numbers beyond the
+    range of an id column (no number Rembuk keeps is larger)."""
     raw = [value for value in (field.raw_data or ()) if isinstance(value, str)]
-    if not any(has_control_characters(value) for value in raw):
-        return
-    if isinstance(field.data, str):
-        field.data = without_control_characters(field.data)
-    field.errors[:] = []  # one clear message, not also "not a valid choice" for the same text
-    raise StopValidation(CONTROL_CHARACTER_MESSAGE)
+    if any(has_control_characters(value) for value in raw):
+        if isinstance(field.data, str):
+            field.data = without_control_characters(field.data)
+        field.errors[:] = []  # one clear message, not also "not a valid choice" for the text
+        raise StopValidation(CONTROL_CHARACTER_MESSAGE)
+    number = field.data
+    if isinstance(number, int) and not isinstance(number, bool) and abs(number) > MAX_ID:
+        raise StopValidation(field.gettext("Number must be at most %(max)s.") % {"max": MAX_ID})
 
 
 class _Meta(FlaskForm.Meta):
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
         # First in the chain: no other check (and no query in a validate_<field>) sees the text.
-        field.validators = [refuse_control_characters, *field.validators]
+        field.validators = [refuse_unstorable, *field.validators]
         return field
 
 
