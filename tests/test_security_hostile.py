@@ -408,9 +408,15 @@ def _query_variants(names):
         yield "all=nul", "&".join(f"{quote(n)}=%00" for n in sorted(names))
 
 
-@pytest.mark.parametrize("endpoint", sorted({*GET_ROUTES, *POST_ROUTES}))
-def test_hostile_url_never_gives_a_server_error(app, login, world, endpoint):
-    """Path parameters of every route, query parameters of every page (those it reads)."""
+def _by_blueprint(endpoints) -> list:
+    """Routes grouped by blueprint: one fixture world per group keeps the run short."""
+    groups: dict[str, list[str]] = {}
+    for endpoint in endpoints:
+        groups.setdefault(endpoint.split(".", 1)[0], []).append(endpoint)
+    return [pytest.param(sorted(group), id=name) for name, group in sorted(groups.items())]
+
+
+def _hostile_url_problems(app, login, world, endpoint: str) -> list[str]:
     method = "GET" if endpoint in GET_ROUTES else "POST"
     client = _client(app, login, world, _role_for(endpoint, method))
     problems = []
@@ -427,6 +433,15 @@ def test_hostile_url_never_gives_a_server_error(app, login, world, endpoint):
         for label, query in _query_variants(names):
             joined = f"{url}{'&' if '?' in url else '?'}{query}"
             _check(client, "GET", joined, f"GET {url} ({label})", problems)
+    return problems
+
+
+@pytest.mark.parametrize("endpoints", _by_blueprint({*GET_ROUTES, *POST_ROUTES}))
+def test_hostile_url_never_gives_a_server_error(app, login, world, endpoints):
+    """Path parameters of every route, query parameters of every page (those it reads)."""
+    problems = []
+    for endpoint in endpoints:
+        problems += _hostile_url_problems(app, login, world, endpoint)
     assert not problems, "\n".join(problems)
 
 
@@ -437,11 +452,11 @@ def _field_variants(form: dict):
             continue
         others = [(n, v) for n, v in base if n != name]
         for label, value in KIND_PAYLOADS[kind].items():
-            yield name, kind, label, [*others, (name, value)]
+            yield name, label, [*others, (name, value)]
         if kind != "text":
             # A text payload in a number or choice field, too.
-            yield name, kind, "nul-text", [*others, (name, NUL_TEXT)]
-        yield name, kind, "repeated", [*others, (name, "1"), (name, "2")]
+            yield name, "nul-text", [*others, (name, NUL_TEXT)]
+        yield name, "repeated", [*others, (name, "1"), (name, "2")]
 
 
 def _post(client, url, pairs, what, problems):
@@ -464,27 +479,46 @@ def _typed_text_kept(response, value: str) -> bool:
     return visible.strip() in unescape(response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("endpoint", POST_ROUTES)
-def test_hostile_form_fields_never_give_a_server_error(app, login, world, endpoint):
-    role = _role_for(endpoint, "POST")
+BODIES = {
+    "empty": (b"", "application/x-www-form-urlencoded"),
+    "json": (b'{"body": "x\\u0000", "page": 99999999999999999999}', "application/json"),
+    "text": (b"body=x", "text/plain"),
+    "invalid-utf8": (
+        b"body=\xff\xfe\x00&title=\xc3\x28&email=\xed\xa0\x80",
+        "application/x-www-form-urlencoded",
+    ),
+    "broken-multipart": (b"--x\r\nContent-Disposition: form-data\r\n", "multipart/form-data"),
+}
+
+
+def _forms_to_try(app, login, world, endpoint: str) -> list[dict]:
     forms = _discover_forms(app, login, world, endpoint)
-    data = MATRIX[endpoint].post_data(world)
     default_url = _url(app, world, endpoint)
     if not forms:
         forms = [{"action": default_url, "fields": {}, "values": [], "shown": set()}]
     for form in forms:
-        for name, value in data.items():
-            if not isinstance(value, str):
-                continue
-            form["fields"].setdefault(name, "text")
-            form["values"] = [(n, v) for n, v in form["values"] if n != name] + [(name, value)]
+        form["action"] = form["action"] or default_url
+        for name, value in MATRIX[endpoint].post_data(world).items():
+            if isinstance(value, str):
+                form["fields"].setdefault(name, "text")
+                form["values"] = [(n, v) for n, v in form["values"] if n != name]
+                form["values"].append((name, value))
+    return forms
+
+
+def _hostile_form_problems(app, login, world, endpoint: str) -> list[str]:
+    role = _role_for(endpoint, "POST")
+    forms = _forms_to_try(app, login, world, endpoint)
     client = _client(app, login, world, role)
     problems = []
+    url = _url(app, world, endpoint)
+    for label, (body, content_type) in BODIES.items():
+        what = f"POST {url} ({label} body)"
+        _check(client, "POST", url, what, problems, data=body, content_type=content_type)
     for form in forms:
-        url = form["action"] or default_url
-        for name, _kind, label, pairs in _field_variants(form):
-            what = f"POST {url} {name}={label}"
-            response = _post(client, url, pairs, what, problems)
+        for name, label, pairs in _field_variants(form):
+            what = f"POST {form['action']} {name}={label}"
+            response = _post(client, form["action"], pairs, what, problems)
             if response is None:
                 continue
             if name in form["shown"] and label in ("nul", "control") and _refused(response):
@@ -492,25 +526,15 @@ def test_hostile_form_fields_never_give_a_server_error(app, login, world, endpoi
                     problems.append(f"{what}: refused without keeping the typed text")
             if response.status_code in (301, 302, 303) and "/login" in response.location:
                 client = _client(app, login, world, role)  # the request ended the session
-    assert not problems, "\n".join(problems)
+    return problems
 
 
-@pytest.mark.parametrize("endpoint", POST_ROUTES)
-def test_empty_or_mistyped_bodies_never_give_a_server_error(app, login, world, endpoint):
-    client = _client(app, login, world, _role_for(endpoint, "POST"))
-    url = _url(app, world, endpoint)
+@pytest.mark.parametrize("endpoints", _by_blueprint(POST_ROUTES))
+def test_hostile_forms_and_bodies_never_give_a_server_error(app, login, world, endpoints):
+    """Every field of every form, one at a time; empty, JSON, text and broken bodies."""
     problems = []
-    bodies = {
-        "empty": (b"", "application/x-www-form-urlencoded"),
-        "json": (b'{"body": "x\\u0000", "page": 99999999999999999999}', "application/json"),
-        "text": (b"body=x", "text/plain"),
-        "invalid-utf8": (b"body=\xff\xfe\x00&title=\xc3\x28&email=\xed\xa0\x80", None),
-        "broken-multipart": (b"--x\r\nContent-Disposition: form-data\r\n", "multipart/form-data"),
-    }
-    for label, (body, content_type) in bodies.items():
-        kwargs = {"data": body}
-        kwargs["content_type"] = content_type or "application/x-www-form-urlencoded"
-        _check(client, "POST", url, f"POST {url} ({label} body)", problems, **kwargs)
+    for endpoint in endpoints:
+        problems += _hostile_form_problems(app, login, world, endpoint)
     assert not problems, "\n".join(problems)
 
 
