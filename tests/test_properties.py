@@ -27,6 +27,7 @@ from consult.plans.importer import (
 )
 from consult.reports.statistics import summarise
 from consult.revisions.diff import find_paragraph, tokenize, word_diff
+from consult.spreadsheet import FORMULA_TRIGGERS, neutralise
 from consult.uploads import clean_filename
 
 if os.environ.get("HYPOTHESIS_EXPLORE"):
@@ -284,14 +285,6 @@ def test_summary_does_not_depend_on_the_order_of_ratings(ratings, rnd):
 # --- spreadsheet neutralisation ----------------------------------------------------------------
 
 
-def _neutralise():
-    try:
-        from consult.spreadsheet import FORMULA_TRIGGERS, neutralise
-    except ImportError:  # before the exports package landed
-        from consult.reports.exports import FORMULA_TRIGGERS, neutralise
-    return neutralise, FORMULA_TRIGGERS
-
-
 _CELL = st.text(
     alphabet=st.sampled_from(list("=+-@\t\r\n\x00\x01\x1f\x7f '\"abc1")) | st.characters(),
     max_size=12,
@@ -301,18 +294,16 @@ _CELL = st.text(
 @bounded
 @given(_CELL)
 def test_a_neutralised_cell_never_starts_a_formula(value):
-    neutralise, triggers = _neutralise()
     result = neutralise(value)
     assert result in (value, "'" + value)
     # Whatever a spreadsheet strips before it looks (controls, spaces), no trigger is left.
     controls = "".join(chr(code) for code in range(0x20)) + "\x7f "
-    assert result.startswith("'") or not result.lstrip(controls).startswith(triggers)
+    assert result.startswith("'") or not result.lstrip(controls).startswith(FORMULA_TRIGGERS)
 
 
 @bounded
 @given(_CELL)
 def test_neutralising_twice_changes_nothing_more(value):
-    neutralise, _ = _neutralise()
     once = neutralise(value)
     assert neutralise(once) == once
 
@@ -320,7 +311,6 @@ def test_neutralising_twice_changes_nothing_more(value):
 @bounded
 @given(st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.booleans()))
 def test_values_that_are_not_text_pass_unchanged(value):
-    neutralise, _ = _neutralise()
     assert neutralise(value) == value
 
 
