@@ -99,6 +99,16 @@ def text_arg(name: str, max_length: int = 200) -> str:
     return value[:max_length]
 
 
+def is_local_path(target: str) -> bool:
+    """A path on this site to send the browser back to (no other host, no header splitting)."""
+    return (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not re.search(r"[\x00-\x1f\x7f]", target)
+    )
+
+
 def refuse_unstorable(form, field) -> None:
     """Field validator, first of every field: what no column can hold is refused.
 

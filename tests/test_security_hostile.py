@@ -337,7 +337,7 @@ FORM_PAGES = {
     "feedback.rate_strategy": ["feedback.show_strategy"],
     "feedback.withdraw_comment": ["feedback.show_strategy"],
     "feedback.record_ratings": ["feedback.record_input"],
-    "moderation.decide_comment": ["moderation.queue"],
+    "moderation.decide_comment": ["moderation.queue", "feedback.show_strategy"],
     "moderation.bulk_decide": ["moderation.queue"],
     "moderation.suspend_participant": ["moderation.participants"],
     "moderation.export_audit": ["moderation.audit_log"],

@@ -114,12 +114,15 @@ class QueueFilterForm(FilterForm):
         choices=choices(
             [
                 ("review", _l("Needs a decision")),
+                ("published", _l("Published")),
                 ("hidden", _l("Hidden")),
                 ("rejected", _l("Not approved")),
             ]
         ),
         default="review",
     )
+    text = StringField(_l("Text contains"), validators=[Optional(), Length(max=200)])
+    author = StringField(_l("Author (name or e-mail)"), validators=[Optional(), Length(max=254)])
 
 
 class AuditFilterForm(FilterForm):
