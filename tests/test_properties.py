@@ -346,3 +346,36 @@ def test_cleaning_a_clean_file_name_changes_nothing(name):
 def test_the_last_path_part_and_its_extension_are_kept(stem, extension):
     prefix = random.Random(stem).choice(["", "../", "C:\\Users\\x\\", "/etc/"])
     assert clean_filename(f"{prefix}{stem}.{extension}") == f"{stem}.{extension}"
+
+
+# --- reading ids and page numbers from a request ------------------------------------------------
+
+
+@bounded
+@given(st.one_of(st.text(max_size=30), st.integers(), st.none(), st.booleans()))
+def test_parse_id_gives_an_id_in_range_or_none(value):
+    from consult.inputs import MAX_ID, parse_id
+
+    number = parse_id(value)
+    assert number is None or 1 <= number <= MAX_ID
+    if isinstance(value, str) and number is not None:
+        assert int(value) == number
+
+
+@bounded
+@given(st.integers(1, 2**31 - 1))
+def test_parse_id_reads_every_id_back(number):
+    from consult.inputs import parse_id
+
+    assert parse_id(str(number)) == number == parse_id(number)
+
+
+@bounded
+@given(st.text(max_size=40))
+def test_control_characters_are_found_and_removed(text):
+    from consult.inputs import has_control_characters, without_control_characters
+
+    cleaned = without_control_characters(text)
+    assert not has_control_characters(cleaned)
+    assert has_control_characters(text) == (cleaned != text)
+    assert all(ch in text for ch in cleaned)

@@ -575,3 +575,78 @@ def test_refused_nul_comment_keeps_the_text_and_stores_nothing(app, login, world
     assert 'aria-invalid="true"' in html
     assert "Ini komentar saya" in html
     assert _row_count() == before
+
+
+# --- the 500s reported on PostgreSQL, one by one --------------------------------------------
+
+
+def test_nul_in_the_login_email_is_a_field_error(app, client, world):
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code in (200, 400, 422)
+    assert 'aria-invalid="true"' in response.text
+    assert "a@example.org" in response.text  # what was typed, without the NUL
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "0", "-1", "abc", "2147483648"])
+def test_a_page_number_that_is_no_page_is_404(app, login, world, page):
+    client = _client(app, login, world, "organiser")
+    for url in ("/c/", "/moderation", "/audit", "/my-input", "/notifications", "/outbox"):
+        assert client.get(f"{url}?page={page}").status_code == 404, url
+    assert client.get("/my-input?rpage=" + page).status_code == 404
+
+
+def test_a_page_past_the_last_is_an_empty_list(app, login, world):
+    client = _client(app, login, world, "organiser")
+    assert client.get("/moderation?page=2147483647").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["actor=%00", "action=%00", "actor=a%01b", "consultation=" + HUGE_INT]
+)
+def test_audit_filters_refuse_hostile_values_with_a_field_error(app, login, world, query):
+    client = _client(app, login, world, "organiser")
+    response = client.get(f"/audit?{query}")
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.text
+
+
+@pytest.mark.parametrize(
+    "query", ["type=-1", "type=tidak-ada", "view=%00", "group=" + HUGE_INT, "section=-5"]
+)
+def test_queue_filters_refuse_hostile_values_with_a_field_error(app, login, world, query):
+    client = _client(app, login, world, "organiser")
+    response = client.get(f"/moderation?{query}")
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_huge_ids_in_urls_are_404(app, login, world):
+    client = _client(app, login, world, "organiser")
+    assert client.get(f"/c/{HUGE_INT}").status_code == 404
+    assert client.get("/c/2147483648").status_code == 404
+    assert client.get(f"/c/{world.a.id}/strategies/{HUGE_INT}").status_code == 404
+
+
+def test_every_form_refuses_control_characters(app):
+    """Every form class of the app derives from consult.inputs.Form (and so gets its check)."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import consult
+    from consult.inputs import Form
+
+    for module in pkgutil.walk_packages(consult.__path__, "consult."):
+        if module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [c for c in subclasses(FlaskForm) if c.__module__.startswith("consult.")]
+    assert len(ours) > 20
+    strays = [f"{c.__module__}.{c.__name__}" for c in ours if not issubclass(c, Form)]
+    assert not strays, f"forms not derived from consult.inputs.Form: {strays}"
