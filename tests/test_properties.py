@@ -379,3 +379,18 @@ def test_control_characters_are_found_and_removed(text):
     assert not has_control_characters(cleaned)
     assert has_control_characters(text) == (cleaned != text)
     assert all(ch in text for ch in cleaned)
+
+
+@bounded
+@given(st.one_of(st.text(), _MARKDOWNISH))
+def test_imported_text_never_holds_control_characters(text):
+    from consult.inputs import has_control_characters
+
+    outline = parse_markdown(text).outline
+    for chapter in outline.to_data():
+        texts = [chapter["title"], chapter["body"]]
+        for section in chapter["sections"]:
+            texts += [section["title"], section["body"]]
+            for strategy in section["strategies"]:
+                texts += list(strategy.values())
+        assert not any(has_control_characters(t) for t in texts)

@@ -17,6 +17,7 @@ Payloads are chosen per kind of parameter (text, number, choice) rather than the
 so one run stays within the CI budget on SQLite and on PostgreSQL.
 """
 
+import io
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote, urlencode, urlsplit
@@ -650,3 +651,36 @@ def test_every_form_refuses_control_characters(app):
     assert len(ours) > 20
     strays = [f"{c.__module__}.{c.__name__}" for c in ours if not issubclass(c, Form)]
     assert not strays, f"forms not derived from consult.inputs.Form: {strays}"
+
+
+# --- files whose text reaches the database ---------------------------------------------------
+
+
+def _upload_file(client, url: str, content: bytes, filename: str):
+    return client.post(
+        url, data={"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data"
+    )
+
+
+@pytest.mark.parametrize("cell", [b"Siti\x00 Rahma", b"Siti\x1b[31m Rahma"])
+def test_a_participant_csv_with_control_characters_imports_nobody(app, login, world, cell):
+    client = _client(app, login, world, "organiser")
+    before = _row_count()
+    content = b"name,email,organisation,group\n" + cell + b",siti@example.org,UPR,KADIN\n"
+    response = _upload_file(client, f"/c/{world.a.id}/participants/import", content, "p.csv")
+    assert response.status_code == 400
+    assert "control characters" in response.get_data(as_text=True)
+    assert _row_count() == before
+
+
+def test_an_imported_plan_loses_its_control_characters_and_says_so(app, login, world):
+    from html import unescape
+
+    client = _client(app, login, world, "organiser")
+    content = b"# 9 Bab\x01 baru\n\n## 9.1 Sasaran\x1b baru\n\nIsi\x7f bab.\n"
+    response = _upload_file(client, f"/c/{world.a.id}/import", content, "rencana.md")
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert 'data-problem="control_characters"' in html
+    assert "Bab baru" in html and "Sasaran baru" in html
+    assert "\x01" not in html and "\x1b" not in html
