@@ -49,7 +49,7 @@ def without_control_characters(text: str) -> str:
 class IdConverter(IntegerConverter):
     """`<int:...>` in URLs: a whole number from 1 to MAX_ID, else no route matches (404)."""
 
-    def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False):  # noqa: A002
+    def __init__(self, url_map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -141,11 +141,11 @@ class _RecordingParameters(ImmutableMultiDict):
         self.read.add(key)
         return super().__contains__(key)
 
-    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+    def get(self, key, default=None, type=None):
         self.read.add(key)
         return super().get(key, default, type)
 
-    def getlist(self, key, type=None):  # noqa: A002
+    def getlist(self, key, type=None):
         self.read.add(key)
         return super().getlist(key, type)
 
