@@ -88,6 +88,8 @@ QUERY_PARAMETERS = {
     "next": "text",
     "action": "text",
     "actor": "text",
+    "author": "text",
+    "text": "text",
     "date_from": "date",
     "date_to": "date",
 }
