@@ -30,6 +30,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.from_object(config_class)
+    register_url_converters(app)
     register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
@@ -43,6 +44,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
         register_bench_hooks(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    # Ids in URLs only from 1 to the largest id a row can have: a larger or negative one is
+    # no route (404), never a query the database refuses (see consult/inputs.py).
+    from consult.inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_proxy_fix(app: Flask) -> None:

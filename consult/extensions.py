@@ -31,7 +31,21 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        """As Flask-SQLAlchemy's, with the page number read by consult.inputs.page_arg."""
+        from consult.inputs import MAX_ID, page_arg
+
+        if page is None:
+            page = page_arg()
+        if page > MAX_ID:
+            from flask import abort
+
+            abort(404)
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = Database(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -51,3 +51,19 @@ def test_flag_needs_the_token_from_the_strategy_page(pending, client, login):
     response = client.post(url, data={"reason": "spam", "csrf_token": token_from(form)})
     assert response.status_code == 302
     assert db.session.scalar(select(Flag.comment_id)) == comment.id
+
+
+def test_hiding_from_the_thread_works_with_the_token_of_the_page(pending, client, login):
+    organiser, _, consultation, comment = pending
+    login(organiser)
+    url = f"/moderation/comments/{comment.id}/decide"
+    page = client.get(f"/c/{consultation.id}/strategies/{comment.strategy_id}").text
+    form = re.search(rf'<form method="post" action="{url}".*?</form>', page, re.DOTALL).group(0)
+    data = {"action": "hide", "reason": "spam", "csrf_token": token_from(form)}
+    assert (
+        client.post(url, data={k: v for k, v in data.items() if k != "csrf_token"}).status_code
+        == 400
+    )
+    assert client.post(url, data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Comment, comment.id).status == CommentStatus.HIDDEN

@@ -1,7 +1,6 @@
 """Forms for signing in, passwords, the account page and account administration."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.auth.passwords import password_problems, verify_password
 from consult.extensions import db
+from consult.inputs import Form
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -18,7 +18,7 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()
@@ -39,11 +39,11 @@ class NewPasswordMixin:
             raise ValidationError(" ".join(str(p) for p in problems))
 
 
-class SetPasswordForm(NewPasswordMixin, FlaskForm):
+class SetPasswordForm(NewPasswordMixin, Form):
     """Choosing the first password (invitation) or a new one (reset link)."""
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=1024)]
     )
@@ -57,7 +57,7 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
             raise ValidationError(_l("This is not your current password."))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = StringField(
         _l("Email"),
         validators=[
@@ -68,7 +68,7 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
     position = StringField(_l("Position"), validators=[Length(max=200)])
@@ -89,15 +89,15 @@ class CodeMixin:
     )
 
 
-class TotpLoginForm(CodeMixin, FlaskForm):
+class TotpLoginForm(CodeMixin, Form):
     """The second sign-in step."""
 
 
-class EnableTotpForm(CodeMixin, FlaskForm):
+class EnableTotpForm(CodeMixin, Form):
     """Confirm two-step enrolment with a code the app shows."""
 
 
-class CredentialsForm(FlaskForm):
+class CredentialsForm(Form):
     """The current password, and the code when two-step verification is on."""
 
     current_password = PasswordField(
@@ -148,13 +148,13 @@ class ChangeEmailForm(CredentialsForm):
             raise ValidationError(_l("Another account uses this email address."))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=120)])
 
     def __init__(self, *args, group: StakeholderGroup | None = None, **kwargs):
@@ -171,5 +171,5 @@ class GroupForm(FlaskForm):
             raise ValidationError(_l("A group with this name exists already."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     direction = HiddenField()

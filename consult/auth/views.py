@@ -38,6 +38,7 @@ from consult.auth.forms import (
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.extensions import db, limiter
+from consult.inputs import text_arg
 from consult.mail import OutboxMail
 from consult.permissions import can_manage_accounts, require
 from consult.timeutil import utc_to_local
@@ -446,7 +447,7 @@ def outbox():
 def list_users():
     _require_admin()
     query = select(User).order_by(User.name, User.id)
-    search = request.args.get("q", "").strip()
+    search = text_arg("q")
     if search:
         pattern = f"%{search}%"
         query = query.where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))

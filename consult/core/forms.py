@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from consult.inputs import Form
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(Form):
     lang = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: CSRF protection for POST-only buttons (publish, approve, hide...)."""

@@ -5,13 +5,13 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from consult.feedback.models import CommentType, InputSource
+from consult.inputs import Form
 from consult.plans.models import Phase
 from consult.uploads import UploadError, check_upload
 
@@ -94,7 +94,7 @@ def new_submission_key() -> str:
     return uuid.uuid4().hex
 
 
-class CommentForm(CommentFieldsMixin, FlaskForm):
+class CommentForm(CommentFieldsMixin, Form):
     """A new comment or reply; the submission key makes a repeated POST harmless."""
 
     paragraph_index = HiddenField(filters=[_optional_int])
@@ -124,7 +124,7 @@ class CommentForm(CommentFieldsMixin, FlaskForm):
         return file if file and getattr(file, "filename", "") else None
 
 
-class EditCommentForm(CommentFieldsMixin, FlaskForm):
+class EditCommentForm(CommentFieldsMixin, Form):
     """Change the text of one's own comment; the earlier text is kept."""
 
 
@@ -155,7 +155,7 @@ class OnBehalfCommentForm(CommentForm):
         ]
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     """One radio group per criterion; built per consultation by rating_form_class()."""
 
     def rating_values(self, criteria) -> dict[int, int | None]:
@@ -214,7 +214,7 @@ def _rating_form_class(scales: tuple, base):
     return _Form
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     kind = SelectField(
         _l("Kind"), choices=[SelectChoice(k, label) for k, label in DOCUMENT_KINDS.items()]
     )

@@ -23,6 +23,7 @@ from consult.feedback.forms import (
     rating_form_class,
 )
 from consult.feedback.models import Comment, CommentStatus, InputSource
+from consult.inputs import int_arg, page_arg
 from consult.markdown import split_paragraphs
 from consult.permissions import (
     can_edit_comment,
@@ -69,7 +70,7 @@ bp.add_app_template_global(utcnow, "utcnow")
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_arg()
 
 
 def _load_target(consultation, kind: str, item_id: int):
@@ -134,8 +135,8 @@ def _discussion(consultation, target, reader, comment_form) -> dict:
     may_post = bool(phase) and can_participate(reader, consultation)
     visible = queries.visible_condition(reader, consultation)
     if comment_form is None:
-        paragraph_index = request.args.get("paragraph", type=int)
-        reply_id = request.args.get("reply_to", type=int)
+        paragraph_index = int_arg("paragraph", minimum=0)
+        reply_id = int_arg("reply_to")
     else:
         paragraph_index, reply_id = comment_form.paragraph_index.data, comment_form.parent_id.data
     return {
@@ -487,7 +488,7 @@ def my_input():
     """Everything the user has submitted, with its status, across consultations."""
     per_page = current_app.config["PAGE_SIZE"]
     comments = queries.my_comments(current_user, _page(), per_page)
-    ratings = queries.my_ratings(current_user, request.args.get("rpage", 1, type=int), per_page)
+    ratings = queries.my_ratings(current_user, page_arg("rpage"), per_page)
     consultation_titles, strategies = queries.titles_for(
         {c.consultation_id for c in comments.items} | {r.consultation_id for r in ratings.items},
         {r.strategy_id for r in ratings.items},

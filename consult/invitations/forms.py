@@ -1,16 +1,16 @@
 """Forms for inviting participants to a consultation."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from consult.auth.models import StakeholderGroup
+from consult.inputs import Form, coerce_id
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = StringField(
         _l("Email"),
@@ -24,7 +24,7 @@ class InviteForm(FlaskForm):
     position = StringField(_l("Position"), validators=[Length(max=200)])
     group = SelectField(
         _l("Stakeholder group"),
-        coerce=int,
+        coerce=coerce_id,
         validators=[DataRequired(message=_l("Choose a stakeholder group."))],
     )
 
@@ -43,7 +43,7 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Choose a stakeholder group."))
 
 
-class CsvImportForm(FlaskForm):
+class CsvImportForm(Form):
     file = FileField(
         _l("CSV file"),
         validators=[

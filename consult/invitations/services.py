@@ -24,6 +24,7 @@ from consult.auth.services import (
     send_invitation,
 )
 from consult.extensions import db
+from consult.inputs import has_control_characters
 from consult.mail import queue_mail
 from consult.plans.models import Consultation, Membership
 from consult.urls import public_url
@@ -178,6 +179,10 @@ def _row_messages(values: dict, groups: dict, seen: dict[str, int], number: int)
         messages.append(_("Unknown stakeholder group “%(group)s”.", group=values["group"]))
     else:
         values["group"] = groups[values["group"].lower()]
+    if any(has_control_characters(value) for value in values.values() if isinstance(value, str)):
+        messages.append(
+            _l("A value contains invisible control characters (such as NUL): remove them.")
+        )
     for key in ("name", "organisation", "position"):
         if len(values[key]) > MAX_FIELD_LENGTH:
             messages.append(_l("A value is longer than %(max)d characters.", max=MAX_FIELD_LENGTH))

@@ -1,7 +1,6 @@
 """Forms for moderation decisions, flags, suspensions, notification settings, the audit log."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from consult.feedback.forms import COMMENT_TYPE_LABELS
+from consult.inputs import FilterForm, Form, coerce_id
 from consult.moderation.models import ModerationReason
 from consult.moderation.services import ACTION_LABELS, DECISIONS, REASON_LABELS
 from consult.notifications import KIND_LABELS, OPTIONAL_KINDS
@@ -29,13 +29,11 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def _optional_int(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """An id, or None for "all"; a value that is no id is refused (not a valid choice)."""
+    return None if value in (None, "") else coerce_id(value)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """One decision (approve, reject, hide, restore) on one comment, with a reason."""
 
     action = HiddenField(validators=[InputRequired()])
@@ -66,20 +64,19 @@ class BulkDecisionForm(DecisionForm):
     )
     comment_ids = SelectMultipleField(
         _l("Selected comments"),
-        coerce=int,
+        coerce=coerce_id,
         validate_choice=False,
         validators=[DataRequired(message=_l("Select at least one comment."))],
     )
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     """A participant reports a comment: why, and optionally more."""
 
     reason = SelectField(
         _l("Why should a moderator look at this comment?"),
         choices=NO_REASON + REASON_CHOICES,
         default="",
-        validate_choice=False,
     )
     note = TextAreaField(
         _l("More detail (optional)"),
@@ -92,18 +89,15 @@ class FlagForm(FlaskForm):
             raise ValidationError(_l("Please choose a reason."))
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = StringField(
         _l("Reason for the suspension"),
         validators=[DataRequired(message=_l("Please give a reason.")), Length(max=500)],
     )
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(FilterForm):
     """GET filters of the moderation queue (no CSRF: it changes nothing)."""
-
-    class Meta:
-        csrf = False
 
     consultation = SelectField(_l("Consultation"), coerce=_optional_int, validate_choice=False)
     section = SelectField(_l("Section"), coerce=_optional_int, validate_choice=False)
@@ -114,27 +108,25 @@ class QueueFilterForm(FlaskForm):
             [("", _l("All types"))] + [(t.value, label) for t, label in COMMENT_TYPE_LABELS.items()]
         ),
         default="",
-        validate_choice=False,
     )
     view = SelectField(
         _l("Show"),
         choices=choices(
             [
                 ("review", _l("Needs a decision")),
+                ("published", _l("Published")),
                 ("hidden", _l("Hidden")),
                 ("rejected", _l("Not approved")),
             ]
         ),
         default="review",
-        validate_choice=False,
     )
+    text = StringField(_l("Text contains"), validators=[Optional(), Length(max=200)])
+    author = StringField(_l("Author (name or e-mail)"), validators=[Optional(), Length(max=254)])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(FilterForm):
     """GET filters of the audit log (no CSRF: it changes nothing)."""
-
-    class Meta:
-        csrf = False
 
     consultation = SelectField(_l("Consultation"), coerce=_optional_int, validate_choice=False)
     action = StringField(_l("Action"), validators=[Optional(), Length(max=80)])
@@ -150,7 +142,7 @@ class AuditFilterForm(FlaskForm):
 def notification_settings_form_class():
     """A form with one checkbox per optional notification kind."""
 
-    class NotificationSettingsForm(FlaskForm):
+    class NotificationSettingsForm(Form):
         pass
 
     for kind in OPTIONAL_KINDS:

@@ -377,7 +377,7 @@ def moderated_consultations(user: User) -> list[Consultation]:
     return list(db.session.scalars(query))
 
 
-QUEUE_VIEWS = ("review", "hidden", "rejected")
+QUEUE_VIEWS = ("review", "published", "hidden", "rejected")
 
 
 @dataclass
@@ -387,15 +387,26 @@ class QueueFilters:
     group_id: int | None = None
     type: str | None = None
     view: str = "review"
+    text: str = ""  # words in the comment
+    author: str = ""  # part of the author's name or e-mail
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching the text anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def queue_query(consultation_ids: Iterable[int], filters: QueueFilters) -> Select:
-    """Comments awaiting a decision (pending or flagged), oldest first, with what a row shows."""
+    """The queue's comments (awaiting a decision, published, hidden or rejected) with what a
+    row shows; searched by words in the text and by the author's name or e-mail."""
     ids = list(consultation_ids)
     if filters.consultation_id is not None:
         ids = [i for i in ids if i == filters.consultation_id]
     query = select(Comment).where(Comment.consultation_id.in_(ids))
-    if filters.view == "hidden":
+    if filters.view == "published":
+        query = query.where(Comment.status == CommentStatus.PUBLISHED)
+    elif filters.view == "hidden":
         query = query.where(Comment.status == CommentStatus.HIDDEN)
     elif filters.view == "rejected":
         query = query.where(Comment.status == CommentStatus.REJECTED)
@@ -423,12 +434,33 @@ def queue_query(consultation_ids: Iterable[int], filters: QueueFilters) -> Selec
         query = query.where(Comment.group_id == filters.group_id)
     if filters.type:
         query = query.where(Comment.type == CommentType(filters.type))
+    if filters.text:
+        query = query.where(Comment.body.ilike(_like(filters.text), escape="\\"))
+    if filters.author:
+        pattern = _like(filters.author)
+        query = query.where(
+            Comment.author_id.in_(
+                select(User.id).where(
+                    or_(
+                        User.name.ilike(pattern, escape="\\"),
+                        User.email.ilike(pattern, escape="\\"),
+                    )
+                )
+            )
+        )
+    # Decisions oldest first; published comments, searched rather than worked through, newest.
+    newest = filters.view == "published"
+    order = (
+        (Comment.created_at.desc(), Comment.id.desc())
+        if newest
+        else (Comment.created_at, Comment.id)
+    )
     return query.options(
         selectinload(Comment.author),
         selectinload(Comment.group),
         selectinload(Comment.strategy),
         selectinload(Comment.section),
-    ).order_by(Comment.created_at, Comment.id)
+    ).order_by(*order)
 
 
 def open_flags(comment_ids: Sequence[int]) -> dict[int, list[Flag]]:

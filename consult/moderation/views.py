@@ -28,6 +28,7 @@ from consult.auth.models import StakeholderGroup
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
+from consult.inputs import is_local_path, page_arg
 from consult.moderation import services
 from consult.moderation.forms import (
     AuditFilterForm,
@@ -78,6 +79,7 @@ def moderation_helpers():
     return {
         "unread_notification_count": unread_notification_count,
         "flag_choices": flag_choices,
+        "moderate_choices": moderate_choices,
         "moderation_status_labels": services.STATUS_LABELS,
     }
 
@@ -91,6 +93,38 @@ class FlagChoices:
     note_label: str
     send: str
     options: Markup
+
+
+@dataclass(frozen=True)
+class ModerateChoices:
+    """What the moderation form on a thread's cards shows (templates/moderation/_moderate_form)."""
+
+    summary: str
+    reason_label: str
+    note_label: str
+    options: Markup
+
+    @staticmethod
+    def actions_for(status) -> list[tuple[str, str]]:
+        """The decisions a comment in this status can take, with their labels."""
+        return [
+            (key, str(label))
+            for key, label in services.ACTION_LABELS.items()
+            if status in services.DECISIONS[key].allowed_from
+        ]
+
+
+def moderate_choices() -> ModerateChoices:
+    """The thread's moderation form: the queue's reasons, rendered by WTForms once per request."""
+    form = DecisionForm(formdata=None)
+    return ModerateChoices(
+        summary=_("Moderate"),
+        reason_label=form.reason.label.text,
+        note_label=form.note.label.text,
+        options=Markup("").join(
+            Select.render_option(choice) for choice in form.reason.iter_choices()
+        ),
+    )
 
 
 def flag_choices() -> FlagChoices:
@@ -119,7 +153,7 @@ def _flash_errors(form) -> None:
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_arg()
 
 
 def _moderated(consultation_id: int) -> Consultation:
@@ -150,12 +184,15 @@ def _queue_filters(
     form.section.choices = choices([("", _("All sections"))] + [(s.id, s.label) for s in sections])
     groups = db.session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position))
     form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
+    form.validate()  # a refused filter is shown with its error and left off
     return services.QueueFilters(
-        consultation_id=form.consultation.data,
-        section_id=form.section.data if form.consultation.data else None,
-        group_id=form.group.data,
-        type=form.type.data or None,
-        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
+        consultation_id=form.value("consultation"),
+        section_id=form.value("section") if form.value("consultation") else None,
+        group_id=form.value("group"),
+        type=form.value("type") or None,
+        view=form.value("view") or "review",
+        text=(form.value("text") or "").strip(),
+        author=(form.value("author") or "").strip(),
     )
 
 
@@ -191,8 +228,9 @@ def queue():
 
 
 def _back_to_queue():
+    """Back where the decision was taken (the queue, or a thread): a local path only."""
     target = request.form.get("next", "")
-    if target.startswith("/moderation") and not target.startswith("//"):
+    if is_local_path(target):
         return redirect(target)
     return redirect(url_for("moderation.queue"))
 

@@ -3,7 +3,6 @@
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from consult.inputs import Form
 from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
 from consult.plans.models import CommentVisibility, ModerationMode
 from consult.timeutil import local_to_utc, utc_to_local
@@ -33,7 +33,7 @@ def _when(label):
     )
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(Form):
     """Create or edit a consultation; times are typed in WIB and stored as UTC."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -143,7 +143,7 @@ class ConsultationForm(FlaskForm):
         return data
 
 
-class ChapterForm(FlaskForm):
+class ChapterForm(Form):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(
@@ -155,7 +155,7 @@ class SectionForm(ChapterForm):
     """Same fields as a chapter: code, title, body."""
 
 
-class StrategyForm(FlaskForm):
+class StrategyForm(Form):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     description = TextAreaField(
@@ -171,7 +171,7 @@ class StrategyForm(FlaskForm):
     time_horizon = StringField(_l("Time horizon"), validators=[Optional(), Length(max=120)])
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     label = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
@@ -190,14 +190,14 @@ class CriterionForm(FlaskForm):
             raise ValidationError(_l("Each label may have at most 60 characters."))
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(
         _l("Outline file (Markdown .md or Word .docx)"),
         validators=[FileRequired(_l("Choose a file."))],
     )
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     """Carries the previewed outline, signed, so exactly that is saved."""
 
     outline = HiddenField(validators=[DataRequired()])

@@ -20,6 +20,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from consult.inputs import has_control_characters, without_control_characters
+
 TITLE_MAX = 300
 CODE_MAX = 20
 HORIZON_MAX = 120
@@ -58,6 +60,9 @@ PROBLEM_MESSAGES = {
     "table_skipped": _l("Tables in the document were not imported."),
     "no_headings": _l("No headings were found: nothing to import."),
     "not_utf8": _l("The file is not UTF-8 text."),
+    "control_characters": _l(
+        "Invisible control characters (such as NUL) were removed: they cannot be saved."
+    ),
     "not_docx": _l("The file is not a valid Word (.docx) document."),
 }
 
@@ -192,7 +197,16 @@ class _Builder:
         self.preamble_line: int | None = None
         self.in_targets = False
 
+    def _clean(self, value: str, line: int | None) -> str:
+        """The text without control characters (which no column or export can hold), noted."""
+        if not has_control_characters(value):
+            return value
+        cleaned = without_control_characters(value)
+        self.problems.append(Problem("control_characters", line, cleaned.strip()[:80]))
+        return cleaned
+
     def heading(self, level: int, text: str, line: int | None) -> None:
+        text = self._clean(text, line)
         self._close()
         self.skipping = False
         code, title = split_code(text or "")
@@ -232,6 +246,7 @@ class _Builder:
         self.current = node
 
     def text(self, value: str, line: int | None) -> None:
+        value = self._clean(value, line)
         if self.skipping:
             return
         if self.current is None:

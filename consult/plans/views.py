@@ -7,7 +7,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from flask_login import current_user, login_required
 
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
+from consult.inputs import page_arg
 from consult.permissions import can_create_consultation, require
 from consult.plans import services
 from consult.plans.forms import (
@@ -54,7 +54,7 @@ def list_consultations():
     """The consultations the user takes part in (organisers: also their drafts)."""
     page = db.paginate(
         services.visible_consultations_query(current_user),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

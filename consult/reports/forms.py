@@ -1,7 +1,6 @@
 """Forms of the consolidation pages: dispositions, publication, exports."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -15,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from consult.feedback.models import CommentStatus
+from consult.inputs import FilterForm, Form, coerce_id
 from consult.plans.models import Phase
 from consult.reports.models import Disposition
 
@@ -78,7 +78,7 @@ class DispositionFieldsMixin:
         }
 
 
-class DispositionForm(DispositionFieldsMixin, FlaskForm):
+class DispositionForm(DispositionFieldsMixin, Form):
     """The response to one comment."""
 
     def __init__(self, consultation, *args, **kwargs):
@@ -91,10 +91,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class BulkResponseForm(DispositionFieldsMixin, FlaskForm):
+class BulkResponseForm(DispositionFieldsMixin, Form):
     """One response for several selected comments (answered together)."""
 
-    comment_ids = MultiCheckboxField(_l("Selected comments"), coerce=int)
+    comment_ids = MultiCheckboxField(_l("Selected comments"), coerce=coerce_id)
 
     def __init__(self, consultation, comment_ids=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,11 +106,11 @@ class BulkResponseForm(DispositionFieldsMixin, FlaskForm):
             raise ValidationError(_l("Select at least one comment to answer together."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST-only button (publish, unpublish)."""
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     format = SelectField(
         _l("Format"),
         choices=[SelectChoice(value, label) for value, label in EXPORT_FORMATS.items()],
@@ -137,11 +137,8 @@ class ExportForm(FlaskForm):
         self.section.choices = everything + [SelectChoice(str(s.id), s.label) for s in sections]
 
 
-class ResponseFilterForm(FlaskForm):
+class ResponseFilterForm(FilterForm):
     """The GET filter of the response matrix (no CSRF: it changes nothing)."""
-
-    class Meta:
-        csrf = False
 
     status = SelectField(_l("Moderation status"), choices=[], validators=[Optional()])
     undecided = BooleanField(_l("Only comments without a response"))

@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from consult.auth.models import StakeholderGroup
 from consult.extensions import db
 from consult.feedback.models import CommentStatus
+from consult.inputs import int_arg, page_arg, parse_id
 from consult.permissions import can_manage, require_view
 from consult.plans.models import Chapter, CommentVisibility, Consultation, Phase, Section
 from consult.plans.services import get_managed_consultation
@@ -65,7 +66,7 @@ class Page:
 
 
 def _paginate(query: Select, per_page: int) -> Page:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(rows, page, per_page, total or 0)
@@ -100,7 +101,7 @@ def _template_labels() -> dict:
 def analysis(consultation_id: int):
     """The dashboard; its body is cached until the next input (consult/reports/analysis_cache)."""
     consultation = _managed(consultation_id)
-    chapter_id = request.args.get("chapter", type=int)
+    chapter_id = int_arg("chapter")
     body = analysis_cache.cached_body(
         consultation.id, chapter_id, lambda: _analysis_body(consultation, chapter_id)
     )
@@ -196,8 +197,8 @@ def record_response(consultation_id: int, comment_id: int):
 @login_required
 def answer_together(consultation_id: int):
     consultation = _managed(consultation_id)
-    submitted = request.form.getlist("bulk-comment_ids", type=int)
-    comments = services.comments_by_ids(consultation, submitted)
+    submitted = [parse_id(value) for value in request.form.getlist("bulk-comment_ids")]
+    comments = services.comments_by_ids(consultation, [i for i in submitted if i])
     form = BulkResponseForm(consultation, [c.id for c in comments], prefix="bulk")
     if len(comments) != len(set(submitted)) or not form.validate_on_submit():
         return _render_responses(consultation, bulk_form=form, status=422)

@@ -1,7 +1,6 @@
 """Forms of the revisions feature: one per action."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from consult.inputs import Form, coerce_id
 from consult.plans.models import Section
 
 
@@ -22,7 +22,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class RevisionForm(FlaskForm):
+class RevisionForm(Form):
     """Publish a revised text of one section or strategy as its next version."""
 
     code = StringField(_l("Code"), validators=[Optional(), Length(max=20)])
@@ -44,7 +44,7 @@ class RevisionForm(FlaskForm):
         ],
         render_kw={"rows": 3},
     )
-    comment_ids = MultiCheckboxField(_l("Comments that led to this change"), coerce=int)
+    comment_ids = MultiCheckboxField(_l("Comments that led to this change"), coerce=coerce_id)
 
     def __init__(self, item, comments, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,7 +58,7 @@ class RevisionForm(FlaskForm):
         return {name: self[name].data for name in names if name in self}
 
 
-class ReviseUploadForm(FlaskForm):
+class ReviseUploadForm(Form):
     """Upload a revised plan document to preview it as the next version."""
 
     file = FileField(
@@ -75,20 +75,20 @@ class ReviseUploadForm(FlaskForm):
     )
 
 
-class ReviseConfirmForm(FlaskForm):
+class ReviseConfirmForm(Form):
     """Carries the previewed document, signed, so exactly that is saved."""
 
     payload = HiddenField(validators=[DataRequired()])
 
 
-class CompareForm(FlaskForm):
+class CompareForm(Form):
     """Choose two versions to compare (GET; changes nothing, so no CSRF)."""
 
     class Meta:
         csrf = False
 
-    from_ = SelectField(_l("From version"), coerce=int, validators=[Optional()], name="from")
-    to = SelectField(_l("To version"), coerce=int, validators=[Optional()])
+    from_ = SelectField(_l("From version"), coerce=coerce_id, validators=[Optional()], name="from")
+    to = SelectField(_l("To version"), coerce=coerce_id, validators=[Optional()])
 
     def __init__(self, numbers, *args, **kwargs):
         super().__init__(*args, **kwargs)

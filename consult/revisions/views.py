@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from consult.extensions import db
 from consult.feedback import queries as feedback_queries
+from consult.inputs import int_arg, page_arg
 from consult.permissions import can_revise_plan, require, require_manage
 from consult.plans.forms import parse_uploaded_outline
 from consult.plans.preview import OutlinePreview
@@ -54,7 +55,7 @@ def _load(consultation_id: int, kind: str, item_id: int):
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_arg()
 
 
 @bp.get(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/versions")
@@ -64,8 +65,8 @@ def list_versions(consultation_id: int, kind: str, item_id: int):
     consultation, item = _load(consultation_id, kind, item_id)
     versions = services.versions_of(item)
     form = CompareForm([v.version for v in versions], request.args)
-    older = services.find_version(versions, request.args.get("from", type=int))
-    newer = services.find_version(versions, request.args.get("to", type=int))
+    older = services.find_version(versions, int_arg("from"))
+    newer = services.find_version(versions, int_arg("to"))
     if older is None or newer is None:
         older = newer = None
     return render_template(
