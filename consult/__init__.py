@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.invitations.views import bp as invitations_bp
     from consult.moderation.views import bp as moderation_bp
     from consult.plans.views import bp as plans_bp
+    from consult.privacy.views import bp as privacy_bp
     from consult.reports.views import bp as reports_bp
     from consult.revisions.views import bp as revisions_bp
 
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
         moderation_bp,
         reports_bp,
         revisions_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -58,6 +58,10 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The version of the privacy notice this person last accepted (consult/privacy).
+    notice_version: Mapped[int | None]
+    # Set when the account was erased: its personal data are gone, its input is kept.
+    erased_at: Mapped[datetime | None]
 
     group: Mapped[StakeholderGroup | None] = relationship(lazy="joined")
 
