@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import first_strategy
 from flask import g, request_started
+from flask_babel import refresh
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -25,7 +26,12 @@ from consult.uploads import stored_path
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PASSWORD = "kata-sandi-siti-panjang"
-IDENTITY = ("Siti Rahma", "siti@example.org", "Universitas Palangka Raya", "Dosen Senior")
+IDENTITY = (
+    "Sri Wahyuni",
+    "sri.wahyuni@example.org",
+    "Universitas Muhammadiyah Palangkaraya",
+    "Peneliti Utama",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -58,15 +64,16 @@ def world(make_user, make_group, make_consultation):
     make_consultation(organiser=other_organiser, title="Konsultasi lain")
     strategy = first_strategy(consultation)
     comment = add_comment(strategy, siti, {"body": "Usulan Siti tetap tercatat."}, phase=Phase.PRE)
-    attachment = add_attachment(comment, FileStorage(io.BytesIO(PDF), "CV Siti Rahma.pdf"), siti)
+    attachment = add_attachment(comment, FileStorage(io.BytesIO(PDF), "CV Sri Wahyuni.pdf"), siti)
     reply = add_comment(
         strategy, budi, {"body": "Balasan Budi."}, phase=Phase.PRE, consultation=None
     )
     reply.parent_id = comment.id
     notify(siti, NotificationKind.REPLY, link="/", author="Budi Santoso", target="1.1.1")
     notify(budi, NotificationKind.REPLY, link="/", author=IDENTITY[0], target="1.1.1")
-    queue_mail(siti, "test", "Halo", "mail/notification_reply.txt", recipient=siti,
-               message="Halo Siti Rahma", link="/")
+    queue_mail(siti, "test", "Halo", "mail/notification_reply.txt", message="Untuk Siti", link="/")
+    queue_mail(budi, "test", "Balasan", "mail/notification_reply.txt",
+               message="Sri Wahyuni membalas komentar Anda.", link="/")
     # Earlier audit entries naming her, as an invitation records them.
     record("invitation.sent", organiser, siti, consultation_id=consultation.id,
            email=IDENTITY[1], name=IDENTITY[0])
@@ -132,7 +139,7 @@ def test_only_organisers_of_the_persons_consultation_or_admins_confirm(
     stranger = app.test_client()
     login(world[who], stranger)
     assert stranger.post(f"/privacy/erasure-requests/{erasure.id}/confirm").status_code == status
-    assert "Siti Rahma" not in stranger.get("/privacy/erasure-requests").get_data(as_text=True)
+    assert "Sri Wahyuni" not in stranger.get("/privacy/erasure-requests").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ErasureRequest, erasure.id).status == ErasureStatus.PENDING
     assert db.session.get(User, world["siti"].id).erased_at is None
@@ -142,7 +149,7 @@ def test_organiser_sees_the_request_and_admin_may_confirm(app, client, login, wo
     erasure = _request(client, login, world["siti"])
     organiser = app.test_client()
     login(world["organiser"], organiser)
-    assert "Siti Rahma" in organiser.get("/privacy/erasure-requests").get_data(as_text=True)
+    assert "Sri Wahyuni" in organiser.get("/privacy/erasure-requests").get_data(as_text=True)
     admin = app.test_client()
     login(world["admin"], admin)
     assert admin.post(f"/privacy/erasure-requests/{erasure.id}/confirm").status_code == 302
@@ -182,11 +189,12 @@ def test_attachments_their_files_and_names_are_removed(app, client, login, world
 def test_notifications_and_mails_lose_the_persons_data(app, client, login, world):
     siti_id, budi_id = world["siti"].id, world["budi"].id
     _erase(app, client, login, world)
-    assert db.session.scalars(select(Notification).where(Notification.user_id == siti_id)).all() == []
+    own = select(Notification).where(Notification.user_id == siti_id)
+    assert db.session.scalars(own).all() == []
     budi_note = db.session.scalar(select(Notification).where(Notification.user_id == budi_id))
     assert budi_note.params["author"] == "Peserta dihapus (KADIN)"
     for mail in db.session.scalars(select(OutboxMail)):
-        assert IDENTITY[0] not in mail.body and IDENTITY[1] != mail.recipient
+        assert IDENTITY[0] not in mail.body + mail.subject and IDENTITY[1] != mail.recipient
 
 
 def _pages(world, other):
@@ -208,11 +216,10 @@ def test_pages_show_the_pseudonym_and_no_identity(app, client, login, world):
     admin = app.test_client()
     login(world["admin"], admin)
     pages = _pages(world, admin)
-    assert "Deleted participant (KADIN)" in pages[
-        f"/c/{world['consultation'].id}/strategies/{world['strategy'].id}"
-    ] or "Peserta dihapus (KADIN)" in pages[
-        f"/c/{world['consultation'].id}/strategies/{world['strategy'].id}"
-    ]
+    strategy_page = pages[f"/c/{world['consultation'].id}/strategies/{world['strategy'].id}"]
+    assert "Deleted participant (KADIN)" in strategy_page
+    assert "Usulan Siti tetap tercatat." in strategy_page
+    assert "Deleted participant (KADIN)" in pages[f"/c/{world['consultation'].id}/participants"]
     for url, html in pages.items():
         for text in IDENTITY:
             assert text not in html, f"{text!r} still on {url}"
@@ -264,3 +271,15 @@ def test_erased_account_cannot_be_reactivated(app, client, login, world):
     admin.post(f"/admin/users/{world['siti'].id}/reactivate")
     db.session.expire_all()
     assert not db.session.get(User, world["siti"].id).is_active_account
+
+
+def test_pseudonym_is_shown_in_indonesian_to_indonesian_readers(app, client, login, world):
+    _erase(app, client, login, world)
+    organiser = app.test_client()
+    login(world["organiser"], organiser)
+    organiser.post("/language", data={"lang": "id"})
+    refresh()  # the test's app context outlives requests: forget the cached locale
+    html = organiser.get(
+        f"/c/{world['consultation'].id}/strategies/{world['strategy'].id}"
+    ).get_data(as_text=True)
+    assert "Peserta dihapus (KADIN)" in html

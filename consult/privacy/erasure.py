@@ -190,9 +190,14 @@ def _forget_messages(user: User, old: dict[str, str]) -> None:
         )
     ):
         mail.recipient, mail.subject, mail.body = erased_email(user), "", ""
-    mentions = [OutboxMail.body.contains(text, autoescape=True) for text in old if text]
+    mentions = [
+        column.contains(text, autoescape=True)
+        for text in old
+        if text
+        for column in (OutboxMail.body, OutboxMail.subject)
+    ]
     for mail in db.session.scalars(select(OutboxMail).where(or_(*mentions))):
-        mail.body = _replace(mail.body, patterns)
+        mail.subject, mail.body = _replace(mail.subject, patterns), _replace(mail.body, patterns)
     for notification in db.session.scalars(
         select(Notification).where(Notification.kind == NotificationKind.REPLY)
     ):
