@@ -101,13 +101,21 @@ def _sqlite_begin_before_savepoint(connection, _name) -> None:
 def load_user(user_id: str):
     """Resolve "<id>:<session token>"; a rotated token ends that session everywhere."""
     from consult.auth.models import User
+    from consult.privacy.notices import latest_version_column
 
     user_pk, _, token = user_id.partition(":")
     if not user_pk.isdigit() or not token:
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_pk)))
-    if user is None or user.session_token != token or not user.is_active_account:
+    # The current privacy notice's version comes along, so the notice gate costs no query.
+    row = db.session.execute(
+        select(User, latest_version_column()).where(User.id == int(user_pk))
+    ).first()
+    if row is None:
         return None
+    user, notice_version = row
+    if user.session_token != token or not user.is_active_account:
+        return None
+    user.current_notice_version = notice_version
     return user
 
 

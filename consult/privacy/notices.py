@@ -1,8 +1,5 @@
 """The versioned privacy notice: publish, read the current one, record acceptances."""
 
-import time
-
-from flask import current_app
 from sqlalchemy import func, select
 
 from consult.audit import record
@@ -10,10 +7,7 @@ from consult.auth.models import User
 from consult.extensions import db
 from consult.privacy.models import NoticeAcceptance, PrivacyNotice
 
-# Workers re-read the current version at most this often, so the gate costs no query on most
-# requests; a newly published version reaches every worker within this time.
-VERSION_CACHE_SECONDS = 30
-_CACHE = "rembuk_notice_version"
+_NOT_LOADED = object()
 
 
 def current_notice() -> PrivacyNotice | None:
@@ -21,27 +15,16 @@ def current_notice() -> PrivacyNotice | None:
     return db.session.scalar(select(PrivacyNotice).order_by(PrivacyNotice.version.desc()))
 
 
-def notice_version(version: int) -> PrivacyNotice | None:
-    return db.session.scalar(select(PrivacyNotice).where(PrivacyNotice.version == version))
-
-
-def current_version() -> int | None:
-    """The current notice's version number, from a short per-worker cache."""
-    cached = current_app.extensions.get(_CACHE)
-    now = time.monotonic()
-    if cached is None or now - cached[1] > VERSION_CACHE_SECONDS:
-        version = db.session.scalar(select(func.max(PrivacyNotice.version)))
-        cached = current_app.extensions[_CACHE] = (version, now)
-    return cached[0]
-
-
-def forget_current_version() -> None:
-    current_app.extensions.pop(_CACHE, None)
+def latest_version_column():
+    """The current notice's version as a column, to load with the signed-in user."""
+    return select(func.max(PrivacyNotice.version)).scalar_subquery()
 
 
 def needs_acceptance(user: User) -> bool:
     """Whether a signed-in person must accept the current notice before going on."""
-    version = current_version()
+    version = getattr(user, "current_notice_version", _NOT_LOADED)
+    if version is _NOT_LOADED:  # not loaded with the user (e.g. outside a request)
+        version = db.session.scalar(select(func.max(PrivacyNotice.version)))
     return version is not None and (user.notice_version or 0) < version
 
 
@@ -58,7 +41,6 @@ def publish_notice(actor: User, body_id: str, body_en: str, note: str = "") -> P
     db.session.add(notice)
     db.session.flush()
     record("privacy.notice_published", actor, notice, version=notice.version)
-    forget_current_version()
     return notice
 
 

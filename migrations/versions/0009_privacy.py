@@ -1,7 +1,7 @@
 """privacy: the versioned privacy notice and its acceptances, erasure requests, retention
 
 Revision ID: 0009_privacy
-Revises: 0008_comment_flags_index
+Revises: 0009_drop_discussion_version
 Create Date: 2026-11-29 16:50:00
 
 The first version of the notice is published here, so that no account is ever made without
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_privacy'
-down_revision = '0008_comment_flags_index'
+down_revision = '0009_drop_discussion_version'
 branch_labels = None
 depends_on = None
 
