@@ -570,6 +570,7 @@ def seed() -> Consultation:
     """Create the demo groups, accounts and consultation (the caller commits)."""
     groups = _groups()
     users = _accounts(groups)
+    _accept_privacy_notice(users.values())
     existing = db.session.scalar(select(Consultation).where(Consultation.title == DEMO_TITLE))
     if existing is not None:
         return existing
@@ -583,6 +584,16 @@ def seed() -> Consultation:
     db.session.flush()
     _seed_example_input(consultation)
     return consultation
+
+
+def _accept_privacy_notice(users) -> None:
+    """Demo accounts start with the current privacy notice accepted (recorded as such)."""
+    from consult.privacy.notices import accept_notice, current_notice
+
+    notice = current_notice()
+    for user in users if notice is not None else ():
+        if (user.notice_version or 0) < notice.version:
+            accept_notice(user, notice, "demo")
 
 
 # --- hook: example comments and ratings, provided by the feedback feature ------------------------
