@@ -157,3 +157,14 @@ def test_publishing_an_empty_notice_keeps_what_was_typed(client, login, admin, n
     assert "Draft." in response.get_data(as_text=True)
     assert db.session.scalar(select(PrivacyNotice.version).order_by(
         PrivacyNotice.version.desc())) == 1
+
+
+def test_a_nul_character_in_the_notice_is_refused_at_the_field(client, login, admin, notice):
+    login(admin)
+    response = client.post(
+        "/admin/privacy/notices", data={"body_id": "Teks\x00baru.", "body_en": "New text."}
+    )
+    assert response.status_code == 200
+    assert "cannot be stored" in response.get_data(as_text=True)
+    assert db.session.scalar(select(PrivacyNotice.version).order_by(
+        PrivacyNotice.version.desc())) == 1

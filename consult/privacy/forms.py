@@ -3,9 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 NOTICE_MAX_LENGTH = 50000
+
+
+def storable(form, field) -> None:
+    """Refuse text PostgreSQL cannot store (NUL), at the field, the same on every database."""
+    if field.data and "\x00" in field.data:
+        raise ValidationError(_l("The text contains a character (NUL) that cannot be stored."))
 
 
 def accept_field() -> BooleanField:
@@ -25,17 +31,17 @@ class PublishNoticeForm(FlaskForm):
 
     body_id = TextAreaField(
         _l("Notice in Indonesian (Markdown)"),
-        validators=[DataRequired(), Length(max=NOTICE_MAX_LENGTH)],
+        validators=[DataRequired(), Length(max=NOTICE_MAX_LENGTH), storable],
         render_kw={"rows": 14},
     )
     body_en = TextAreaField(
         _l("Notice in English (Markdown)"),
-        validators=[DataRequired(), Length(max=NOTICE_MAX_LENGTH)],
+        validators=[DataRequired(), Length(max=NOTICE_MAX_LENGTH), storable],
         render_kw={"rows": 14},
     )
     note = TextAreaField(
         _l("What changed (shown to people asked to accept again)"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), Length(max=2000), storable],
         render_kw={"rows": 3},
     )
 
