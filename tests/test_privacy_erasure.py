@@ -6,8 +6,10 @@ import time
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import first_strategy
+from docx import Document
 from flask import g, request_started
 from flask_babel import refresh
 from sqlalchemy import select
@@ -233,10 +235,30 @@ def _export_text(client, consultation, fmt):
     if fmt == "csv":
         archive = zipfile.ZipFile(io.BytesIO(content))
         return "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
+    if fmt == "xlsx":
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return " ".join(
+            str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+            for cell in row if cell is not None
+        )
+    if fmt == "docx":
+        document = Document(io.BytesIO(content))
+        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+        return " ".join([p.text for p in document.paragraphs] + cells)
     return content.decode("utf-8")
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_audit_export_names_no_one(app, client, login, world):
+    _erase(app, client, login, world)
+    admin = app.test_client()
+    login(world["admin"], admin)
+    text = admin.post("/audit/export").get_data(as_text=True)
+    assert "privacy.account_erased" in text
+    for identity in IDENTITY:
+        assert identity not in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "docx"])
 def test_exports_show_the_pseudonym_and_no_identity(app, client, login, world, fmt):
     _erase(app, client, login, world)
     organiser = app.test_client()
