@@ -36,8 +36,12 @@ def fresh_user_per_request(app):
 @pytest.fixture
 def world(make_user, make_group, make_consultation):
     group = make_group("KADIN")
-    siti = make_user(name="Siti Rahma", email="siti@example.org", group=group,
-                     organisation="Universitas Palangka Raya")
+    siti = make_user(
+        name="Siti Rahma",
+        email="siti@example.org",
+        group=group,
+        organisation="Universitas Palangka Raya",
+    )
     budi = make_user(name="Budi Santoso", email="budi@example.org", group=group)
     consultation = make_consultation(participants=[siti, budi])
     strategy = first_strategy(consultation)

@@ -74,15 +74,33 @@ def world(make_user, make_group, make_consultation):
     notify(siti, NotificationKind.REPLY, link="/", author="Budi Santoso", target="1.1.1")
     notify(budi, NotificationKind.REPLY, link="/", author=IDENTITY[0], target="1.1.1")
     queue_mail(siti, "test", "Halo", "mail/notification_reply.txt", message="Untuk Siti", link="/")
-    queue_mail(budi, "test", "Balasan", "mail/notification_reply.txt",
-               message="Sri Wahyuni membalas komentar Anda.", link="/")
+    queue_mail(
+        budi,
+        "test",
+        "Balasan",
+        "mail/notification_reply.txt",
+        message="Sri Wahyuni membalas komentar Anda.",
+        link="/",
+    )
     # Earlier audit entries naming her, as an invitation records them.
-    record("invitation.sent", organiser, siti, consultation_id=consultation.id,
-           email=IDENTITY[1], name=IDENTITY[0])
+    record(
+        "invitation.sent",
+        organiser,
+        siti,
+        consultation_id=consultation.id,
+        email=IDENTITY[1],
+        name=IDENTITY[0],
+    )
     db.session.commit()
     return dict(
-        siti=siti, budi=budi, organiser=organiser, other_organiser=other_organiser,
-        admin=admin, consultation=consultation, strategy=strategy, comment=comment,
+        siti=siti,
+        budi=budi,
+        organiser=organiser,
+        other_organiser=other_organiser,
+        admin=admin,
+        consultation=consultation,
+        strategy=strategy,
+        comment=comment,
         attachment=attachment,
     )
 
@@ -124,9 +142,9 @@ def test_request_needs_the_consequences_understood(client, login, world):
 def test_request_waits_for_confirmation_and_can_be_withdrawn(client, login, world):
     erasure = _request(client, login, world["siti"])
     assert erasure.status == ErasureStatus.PENDING
-    assert "You asked for your account to be erased" in client.get(
-        "/account/erasure"
-    ).get_data(as_text=True)
+    assert "You asked for your account to be erased" in client.get("/account/erasure").get_data(
+        as_text=True
+    )
     client.post("/account/erasure/cancel")
     db.session.expire_all()
     assert db.session.get(ErasureRequest, erasure.id).status == ErasureStatus.CANCELLED
@@ -238,8 +256,11 @@ def _export_text(client, consultation, fmt):
     if fmt == "xlsx":
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
         return " ".join(
-            str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True)
-            for cell in row if cell is not None
+            str(cell)
+            for sheet in workbook
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
         )
     if fmt == "docx":
         document = Document(io.BytesIO(content))

@@ -86,9 +86,7 @@ def test_accepting_an_invitation_records_the_notice_version_and_time(
     assert client.get("/c/").status_code == 200
 
 
-def test_a_new_version_is_accepted_again_before_going_on(
-    client, login, admin, notice, make_user
-):
+def test_a_new_version_is_accepted_again_before_going_on(client, login, admin, notice, make_user):
     person = make_user(notice_version=notice.version)
     login(person)
     assert client.get("/c/").status_code == 200
@@ -155,8 +153,9 @@ def test_publishing_an_empty_notice_keeps_what_was_typed(client, login, admin, n
     response = client.post("/admin/privacy/notices", data={"body_id": "", "body_en": "Draft."})
     assert response.status_code == 200
     assert "Draft." in response.get_data(as_text=True)
-    assert db.session.scalar(select(PrivacyNotice.version).order_by(
-        PrivacyNotice.version.desc())) == 1
+    assert (
+        db.session.scalar(select(PrivacyNotice.version).order_by(PrivacyNotice.version.desc())) == 1
+    )
 
 
 def test_a_nul_character_in_the_notice_is_refused_at_the_field(client, login, admin, notice):
@@ -166,5 +165,6 @@ def test_a_nul_character_in_the_notice_is_refused_at_the_field(client, login, ad
     )
     assert response.status_code == 200
     assert "cannot be stored" in response.get_data(as_text=True)
-    assert db.session.scalar(select(PrivacyNotice.version).order_by(
-        PrivacyNotice.version.desc())) == 1
+    assert (
+        db.session.scalar(select(PrivacyNotice.version).order_by(PrivacyNotice.version.desc())) == 1
+    )

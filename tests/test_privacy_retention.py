@@ -35,8 +35,9 @@ def world(make_user, make_group, make_consultation):
     archived([also_kept], None, "Disimpan")
     archived([not_yet], 12, "Belum")
     db.session.commit()
-    return dict(due=due, only_due=only_due, also_open=also_open, also_kept=also_kept,
-                not_yet=not_yet)
+    return dict(
+        due=due, only_due=only_due, also_open=also_open, also_kept=also_kept, not_yet=not_yet
+    )
 
 
 def _names():
@@ -52,9 +53,10 @@ def test_dry_run_is_the_default_lists_and_changes_nothing(app, world):
     assert f"keep user {world['also_open'].id}" in result.output
     assert "Dry run: 1 account(s) would be pseudonymised" in result.output
     assert _names() == before
-    assert db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "privacy.account_erased")
-    ) is None
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "privacy.account_erased"))
+        is None
+    )
 
 
 def test_apply_pseudonymises_only_people_with_no_other_active_consultation(app, world):
@@ -102,8 +104,12 @@ def test_edit_form_saves_the_retention_months(client, login, make_user, make_con
     login(organiser)
     response = client.post(
         f"/c/{consultation.id}/edit",
-        data={"title": consultation.title, "comment_visibility": "all",
-              "moderation_mode": "post", "retention_months": "24"},
+        data={
+            "title": consultation.title,
+            "comment_visibility": "all",
+            "moderation_mode": "post",
+            "retention_months": "24",
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     db.session.expire_all()

@@ -33,8 +33,10 @@ def retention_command(apply_changes: bool) -> None:
         click.echo(f"  pseudonymise user {person.id}")
     if not apply_changes:
         db.session.rollback()
-        click.echo(f"Dry run: {len(plan.erase)} account(s) would be pseudonymised. "
-                   "Run with --apply to do it.")
+        click.echo(
+            f"Dry run: {len(plan.erase)} account(s) would be pseudonymised. "
+            "Run with --apply to do it."
+        )
         return
     erased = apply_retention(plan)
     db.session.commit()

@@ -201,9 +201,7 @@ def _consents(user: User) -> dict:
 
 def _flags_and_requests(user: User) -> dict:
     flags = db.session.scalars(select(Flag).where(Flag.user_id == user.id).order_by(Flag.id))
-    requests = db.session.scalars(
-        select(ErasureRequest).where(ErasureRequest.user_id == user.id)
-    )
+    requests = db.session.scalars(select(ErasureRequest).where(ErasureRequest.user_id == user.id))
     return {
         "flags": [
             {
@@ -224,9 +222,7 @@ def _own_audit_events(user: User) -> list[dict]:
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.actor_id == user.id).order_by(AuditEvent.id)
     )
-    return [
-        {"at": _when(e.at), "action": e.action, "ip_address": e.ip_address} for e in events
-    ]
+    return [{"at": _when(e.at), "action": e.action, "ip_address": e.ip_address} for e in events]
 
 
 def personal_data(user: User) -> tuple[dict, list[tuple[str, Attachment]]]:

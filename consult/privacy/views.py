@@ -94,8 +94,10 @@ def manage_notices():
             _me(), form.body_id.data, form.body_en.data, form.note.data or ""
         )
         db.session.commit()
-        flash(_("Version %(version)d of the privacy notice is published.", version=notice.version),
-              "success")
+        flash(
+            _("Version %(version)d of the privacy notice is published.", version=notice.version),
+            "success",
+        )
         return redirect(url_for("privacy.manage_notices"))
     return render_template("privacy/manage_notices.html", form=form, notices=notices.notices())
 
@@ -138,8 +140,9 @@ def request_erasure():
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("Your request is sent. An organiser or administrator will confirm it."),
-                  "success")
+            flash(
+                _("Your request is sent. An organiser or administrator will confirm it."), "success"
+            )
         return redirect(url_for("privacy.request_erasure"))
     return render_template("privacy/erasure.html", form=form, pending=pending)
 
@@ -182,5 +185,3 @@ def confirm_erasure(request_id: int):
         db.session.commit()
         flash(_("The account is erased. Its input stays, under a pseudonym."), "success")
     return redirect(url_for("privacy.list_erasure_requests"))
-
-
