@@ -111,13 +111,21 @@ def _sqlite_begin_before_savepoint(connection, _name) -> None:
 def load_user(user_id: str):
     """Resolve "<id>:<session token>"; a rotated token ends that session everywhere."""
     from consult.auth.models import User
+    from consult.privacy.notices import latest_version_column
 
     user_pk, _, token = user_id.partition(":")
     if not user_pk.isdigit() or not token:
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_pk)))
-    if user is None or user.session_token != token or not user.is_active_account:
+    # The current privacy notice's version comes along, so the notice gate costs no query.
+    row = db.session.execute(
+        select(User, latest_version_column()).where(User.id == int(user_pk))
+    ).first()
+    if row is None:
         return None
+    user, notice_version = row
+    if user.session_token != token or not user.is_active_account:
+        return None
+    user.current_notice_version = notice_version
     return user
 
 
@@ -142,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.invitations.views import bp as invitations_bp
     from consult.moderation.views import bp as moderation_bp
     from consult.plans.views import bp as plans_bp
+    from consult.privacy.views import bp as privacy_bp
     from consult.reports.views import bp as reports_bp
     from consult.revisions.views import bp as revisions_bp
 
@@ -154,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
         moderation_bp,
         reports_bp,
         revisions_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
 

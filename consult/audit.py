@@ -1,13 +1,17 @@
 """The append-only audit trail every feature records to.
 
-There is deliberately no update or delete path for AuditEvent in the app.
+There is deliberately no update or delete path for AuditEvent in the app, with one
+exception the law demands: `scrub_personal_data` replaces an erased person's name, e-mail
+address and IP addresses in recorded events (UU 27/2022); what happened, when and to which
+object stays.
 """
 
+import re
 from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from consult.auth.models import User
@@ -78,17 +82,87 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SCRUBBING = "rembuk_audit_scrubbing"
+SCRUB_BATCH = 500
+
+
+def _replace_in(value: Any, patterns: list[tuple[re.Pattern, str]]) -> Any:
+    if isinstance(value, str):
+        for pattern, replacement in patterns:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, list):
+        return [_replace_in(item, patterns) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace_in(item, patterns) for key, item in value.items()}
+    return value
+
+
+def personal_data_patterns(replacements: dict[str, str]) -> list[tuple[re.Pattern, str]]:
+    """Whole-word, case-insensitive patterns for each non-empty text to replace."""
+    return [
+        (re.compile(rf"(?<!\w){re.escape(old)}(?!\w)", re.IGNORECASE), new)
+        for old, new in sorted(replacements.items(), key=lambda item: -len(item[0]))
+        if old and old.strip()
+    ]
+
+
+def scrub_personal_data(people: dict[int, tuple[str, dict[str, str]]]) -> int:
+    """Remove erased people's personal data from recorded events; return how many changed.
+
+    people maps a user id to (pseudonymous e-mail, {old text: replacement}). Their own events
+    lose the e-mail and IP address; every event's details lose the old texts.
+    """
+    patterns = personal_data_patterns(
+        {old: new for _, texts in people.values() for old, new in texts.items()}
+    )
+    session = db.session()
+    session.info[_SCRUBBING] = True
+    changed, last_id = 0, 0
+    try:
+        while True:
+            events = session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.id > last_id)
+                .order_by(AuditEvent.id)
+                .limit(SCRUB_BATCH)
+            ).all()
+            if not events:
+                break
+            for audit_event in events:
+                last_id = audit_event.id
+                changed += _scrub_event(audit_event, people, patterns)
+            session.flush()
+    finally:
+        session.info.pop(_SCRUBBING, None)
+    return changed
+
+
+def _scrub_event(audit_event: AuditEvent, people, patterns) -> bool:
+    before = (audit_event.actor_email, audit_event.ip_address, audit_event.data)
+    if audit_event.actor_id in people:
+        audit_event.actor_email = people[audit_event.actor_id][0]
+        audit_event.ip_address = ""
+    else:
+        audit_event.actor_email = _replace_in(audit_event.actor_email, patterns)
+    data = _replace_in(audit_event.data or {}, patterns)
+    if data != audit_event.data:
+        audit_event.data = data  # a new dict, so the JSON column sees the change
+    return before != (audit_event.actor_email, audit_event.ip_address, audit_event.data)
+
+
 class AuditTrailIsAppendOnly(RuntimeError):
     """Raised when code tries to change or delete a recorded audit event."""
 
 
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    scrubbing = session.info.get(_SCRUBBING, False)
     for obj in session.deleted:
         if isinstance(obj, AuditEvent):
             raise AuditTrailIsAppendOnly("audit events cannot be deleted")
     for obj in session.dirty:
-        if isinstance(obj, AuditEvent) and session.is_modified(obj):
+        if isinstance(obj, AuditEvent) and session.is_modified(obj) and not scrubbing:
             raise AuditTrailIsAppendOnly("audit events cannot be changed")
 
 

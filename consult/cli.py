@@ -17,6 +17,9 @@ def register_commands(app: Flask) -> None:
     from consult.backup import register_backup_commands  # flask backup / restore
 
     register_backup_commands(app)
+    from consult.privacy.cli import register_commands as register_privacy_commands
+
+    register_privacy_commands(app)
 
 
 @click.command("create-admin")

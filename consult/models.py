@@ -22,4 +22,9 @@ from consult.plans.models import (  # noqa: F401
     Section,
     Strategy,
 )
+from consult.privacy.models import (  # noqa: F401
+    ErasureRequest,
+    NoticeAcceptance,
+    PrivacyNotice,
+)
 from consult.reports.models import CommentResponse, ResponseGroup  # noqa: F401

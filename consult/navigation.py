@@ -15,6 +15,8 @@ def main_navigation(user: User) -> list[tuple[str, str]]:
         items.append(("moderation.queue", _l("Moderation")))
         items.append(("moderation.audit_log", _l("Audit trail")))
         items.append(("auth.outbox", _l("Outbox")))
+        items.append(("privacy.list_erasure_requests", _l("Erasure requests")))
     if user.is_admin:
         items.append(("auth.list_users", _l("Accounts")))
+        items.append(("privacy.manage_notices", _l("Privacy notice")))
     return items

@@ -97,6 +97,23 @@ def can_manage_accounts(user: User) -> bool:
     return is_admin(user)
 
 
+def can_confirm_erasure(user: User, subject: User) -> bool:
+    """Admins, and organisers of a consultation the person takes part in, erase an account."""
+    if not getattr(user, "is_authenticated", False) or user.id == subject.id:
+        return False
+    if is_admin(user):
+        return True
+    if not user.is_organiser:
+        return False
+    organised = select(Membership.consultation_id).where(
+        Membership.user_id == user.id, Membership.role == MemberRole.ORGANISER
+    )
+    shared = select(Membership.id).where(
+        Membership.user_id == subject.id, Membership.consultation_id.in_(organised)
+    )
+    return db.session.scalar(shared.limit(1)) is not None
+
+
 def require(allowed: bool, status: int = 403) -> None:
     """Abort with `status` unless allowed."""
     if not allowed:

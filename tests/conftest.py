@@ -59,6 +59,8 @@ def database_url(tmp_path_factory):
     with app.app_context():
         _drop_everything()
         upgrade()
+        # Tests start from empty tables, as after every test (rows a migration seeds too).
+        _empty_all_tables()
         db.session.remove()
         db.engine.dispose()
     return url

@@ -43,6 +43,8 @@ from consult.plans.models import (
     Membership,
     Phase,
 )
+from consult.privacy.models import ErasureRequest
+from consult.privacy.notices import publish_notice
 from consult.timeutil import utcnow
 
 ROLES = ("anonymous", "invited", "uninvited", "other_organiser", "organiser", "admin")
@@ -391,6 +393,32 @@ MATRIX: dict[str, Rule] = {
     "reports.publish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.unpublish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.export": Rule(args=a(), get=MANAGE_A, post=MANAGE_A, data=lambda w: {"format": "csv"}),
+    # --- personal data (consult/privacy) ----------------------------------------------------
+    "privacy.show_notice": Rule(get=PUBLIC),
+    "privacy.accept_notice": Rule(get=SIGNED_IN, post=SIGNED_IN, data=lambda w: {"accepted": "y"}),
+    "privacy.manage_notices": Rule(
+        get=ADMIN_ONLY,
+        post=ADMIN_ONLY,
+        data=lambda w: {"body_id": "Pemberitahuan baru.", "body_en": "New notice."},
+    ),
+    "privacy.download_data": Rule(post=SIGNED_IN),
+    "privacy.request_erasure": Rule(
+        get=SIGNED_IN, post=SIGNED_IN, data=lambda w: {"understood": "y"}
+    ),
+    "privacy.cancel_erasure": Rule(post=SIGNED_IN),
+    "privacy.list_erasure_requests": Rule(get=ORGANISERS),
+    # Only an organiser of a consultation the person takes part in, or an admin.
+    "privacy.confirm_erasure": Rule(
+        args=ids(request_id=lambda w: w.erasure.id),
+        post=_roles(
+            anonymous="login",
+            invited="403",
+            uninvited="403",
+            other_organiser="404",
+            organiser="ok",
+            admin="ok",
+        ),
+    ),
 }
 
 
@@ -475,6 +503,12 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
     db.session.add(newcomer)
     db.session.flush()
     invitation = create_invitation(newcomer, organiser, consultation_a.id)
+    # A published privacy notice everyone has accepted, and the peer's request for erasure.
+    notice = publish_notice(admin, "Pemberitahuan privasi.", "Privacy notice.")
+    for person in (admin, organiser, other_organiser, invited, peer, uninvited, target):
+        person.notice_version = notice.version
+    erasure = ErasureRequest(user_id=peer.id)
+    db.session.add(erasure)
     db.session.commit()
     return SimpleNamespace(
         a=consultation_a,
@@ -499,6 +533,7 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         document=document,
         notification=notification,
         membership=membership,
+        erasure=erasure,
         invitation_token=make_invitation_token(invitation.id, invitation.nonce),
         reset_token=make_reset_token(invited.id, invited.password_hash),
     )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -41,6 +41,15 @@ class NewPasswordMixin:
 
 class SetPasswordForm(NewPasswordMixin, Form):
     """Choosing the first password (invitation) or a new one (reset link)."""
+
+
+class InvitationPasswordForm(SetPasswordForm):
+    """The first password, with the privacy notice accepted (UU 27/2022)."""
+
+    privacy_accepted = BooleanField(
+        _l("I have read the privacy notice and agree to how my personal data are used."),
+        validators=[DataRequired(message=_l("Please read and accept the privacy notice."))],
+    )
 
 
 class ChangePasswordForm(NewPasswordMixin, Form):

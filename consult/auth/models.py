@@ -4,6 +4,7 @@ import enum
 import secrets
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -58,6 +59,10 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The version of the privacy notice this person last accepted (consult/privacy).
+    notice_version: Mapped[int | None]
+    # Set when the account was erased: its personal data are gone, its input is kept.
+    erased_at: Mapped[datetime | None]
 
     group: Mapped[StakeholderGroup | None] = relationship(lazy="joined")
 
@@ -67,6 +72,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.is_active_account
+
+    @property
+    def display_name(self) -> str:
+        """The name to show; an erased account's pseudonym in the reader's language."""
+        if self.erased_at is None:
+            return self.name
+        if self.group is not None:
+            return gettext("Deleted participant (%(group)s)", group=self.group.name)
+        return gettext("Deleted participant")
 
     @property
     def is_admin(self) -> bool:

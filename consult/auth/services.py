@@ -198,6 +198,8 @@ def deactivate_user(user: User, actor: User) -> User:
 
 
 def reactivate_user(user: User, actor: User) -> User:
+    if user.erased_at is not None:
+        raise AccountRuleError(_l("An erased account cannot be opened again."))
     user.is_active_account = True
     user.failed_logins = 0
     user.locked_until = None

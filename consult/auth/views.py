@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import or_, select
@@ -28,6 +29,7 @@ from consult.auth.forms import (
     DisableTotpForm,
     EnableTotpForm,
     GroupForm,
+    InvitationPasswordForm,
     LoginForm,
     ReauthForm,
     ResetRequestForm,
@@ -41,6 +43,7 @@ from consult.extensions import db, limiter
 from consult.inputs import text_arg
 from consult.mail import OutboxMail
 from consult.permissions import can_manage_accounts, require
+from consult.privacy import notices
 from consult.timeutil import utc_to_local
 
 bp = Blueprint("auth", __name__)
@@ -281,17 +284,27 @@ def accept_invitation(token: str):
     if problem is not None:
         status = 400 if problem == services.InvitationProblem.INVALID else 410
         return render_template("auth/link_invalid.html", kind="invitation", problem=problem), status
-    form = SetPasswordForm()
+    notice = notices.current_notice()
+    form = InvitationPasswordForm()
+    if notice is None:
+        del form.privacy_accepted
     if form.validate_on_submit():
         chosen = session.get("lang")
         locale = chosen if chosen in current_app.config["LANGUAGES"] else None
         user = services.accept_invitation(invitation, form.new_password.data, locale)
+        if notice is not None:
+            notices.accept_notice(user, notice, "invitation")
         db.session.commit()
         _signed_in(user)
         flash(_("Welcome to Rembuk. Your password is set."), "success")
         return redirect(url_for("plans.list_consultations"))
     return render_template(
-        "auth/set_password.html", form=form, user=invitation.user, kind="invitation"
+        "auth/set_password.html",
+        form=form,
+        user=invitation.user,
+        kind="invitation",
+        notice=notice,
+        notice_body=notice.body_for(str(get_locale())) if notice else "",
     )
 
 
@@ -519,9 +532,13 @@ def reactivate_user(user_id: int):
     _require_admin()
     user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
-        services.reactivate_user(user, current_user)
-        db.session.commit()
-        flash(_("%(name)s can log in again.", name=user.name), "success")
+        try:
+            services.reactivate_user(user, current_user)
+        except services.AccountRuleError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s can log in again.", name=user.name), "success")
     return redirect(url_for("auth.list_users"))
 
 

@@ -17,6 +17,7 @@ from consult.demo.consultation import DEMO_TITLE, seed_consultation
 from consult.extensions import db
 from consult.feedback.demo import seed_example_input
 from consult.plans.models import Consultation
+from consult.privacy.demo import accept_notice_for_demo
 
 __all__ = ["DEMO_PASSWORD", "DEMO_TITLE", "Demo", "STEPS", "seed"]
 
@@ -43,6 +44,7 @@ def seed() -> Consultation:
     """Create the demo groups, accounts and consultation with its example content (the caller
     commits). Run again, it adds missing accounts and leaves an existing demo as it is."""
     users = seed_accounts()
+    accept_notice_for_demo(users)
     existing = db.session.scalar(select(Consultation).where(Consultation.title == DEMO_TITLE))
     if existing is not None:
         return existing

@@ -7,13 +7,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.inputs import Form
 from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
@@ -64,6 +65,11 @@ class ConsultationForm(Form):
             SelectChoice(ModerationMode.PRE.value, _l("Organisers approve each comment first")),
         ],
         default=ModerationMode.POST.value,
+    )
+
+    retention_months = IntegerField(
+        _l("Keep participants' personal data after archiving (months)"),
+        validators=[Optional(), NumberRange(min=0, max=600)],
     )
 
     @classmethod
@@ -136,6 +142,7 @@ class ConsultationForm(Form):
             "fgd_venue": (self.fgd_venue.data or "").strip(),
             "comment_visibility": CommentVisibility(self.comment_visibility.data),
             "moderation_mode": ModerationMode(self.moderation_mode.data),
+            "retention_months": self.retention_months.data,
         }
         for name in WINDOW_FIELDS:
             value = getattr(self, name).data

@@ -66,6 +66,10 @@ class Consultation(db.Model):
     # On the "you said, we did" page: show authors' names, or only their group.
     show_author_names: Mapped[bool] = mapped_column(default=False)
     response_published_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+    # Months after archiving until its participants' personal data are pseudonymised by
+    # `flask retention`; None keeps them.
+    retention_months: Mapped[int | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -32,6 +32,7 @@ from consult.plans.models import (
     Section,
     Strategy,
 )
+from consult.timeutil import utcnow
 
 DEFAULT_SCALE_LABELS = "Sangat rendah\nRendah\nSedang\nTinggi\nSangat tinggi"
 DEFAULT_CRITERIA = [
@@ -51,6 +52,7 @@ CONSULTATION_FIELDS = (
     "post_closes_at",
     "comment_visibility",
     "moderation_mode",
+    "retention_months",
 )
 CHAPTER_FIELDS = ("code", "title", "body")
 SECTION_FIELDS = ("code", "title", "body")
@@ -308,8 +310,11 @@ def close_consultation(consultation: Consultation, actor: User) -> Consultation:
 
 
 def archive_consultation(consultation: Consultation, actor: User) -> Consultation:
-    """Closed → archived: kept read-only for the record."""
-    return _move_to(consultation, actor, ConsultationState.ARCHIVED, "consultation.archived")
+    """Closed → archived: kept read-only for the record; retention counts from now."""
+    _move_to(consultation, actor, ConsultationState.ARCHIVED, "consultation.archived")
+    consultation.archived_at = utcnow()
+    db.session.flush()
+    return consultation
 
 
 def _snapshot_versions(consultation: Consultation, actor: User) -> None:

@@ -213,6 +213,9 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     switch_language(participant, lang)
     participant.fill("#new_password", PASSWORD)
     participant.fill("#confirm", PASSWORD)
+    # The privacy notice is shown with the password and must be accepted (UU 27/2022).
+    assert participant.locator(".privacy-notice").count() == 1
+    participant.check("#privacy_accepted")
     _submit(participant, "main form")
     assert urlsplit(participant.url).path == "/c/"
 
