@@ -478,8 +478,6 @@ def _consultation(organiser: User) -> Consultation:
         pre_opens_at=wib(-3, 8),
         # Pre-FGD input closes the evening before the FGD; post-FGD input opens after it.
         pre_closes_at=wib(4, 23, 59),
-        fgd_at=wib(5, 9),
-        fgd_venue="Ruang Peteng Karuhei II, Kantor Wali Kota Palangka Raya",
         post_opens_at=wib(6, 8),
         post_closes_at=wib(25, 23, 59),
         comment_visibility=CommentVisibility.ALL,
@@ -582,6 +580,9 @@ def seed() -> Consultation:
         db.session.add(Membership(consultation_id=consultation.id, user_id=user.id, role=role))
     db.session.flush()
     _seed_example_input(consultation)
+    from consult.fgd.demo import seed_fgd
+
+    seed_fgd(consultation)
     return consultation
 
 

@@ -33,6 +33,7 @@ from consult.auth.tokens import make_invitation_token, make_reset_token
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
+from consult.fgd.models import AgendaItem, FgdSession, Rsvp, RsvpAnswer
 from consult.notifications import NotificationKind, notify
 from consult.plans.models import (
     Chapter,
@@ -392,6 +393,39 @@ MATRIX: dict[str, Rule] = {
     "reports.publish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.unpublish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.export": Rule(args=a(), get=MANAGE_A, post=MANAGE_A, data=lambda w: {"format": "csv"}),
+    # --- the FGD day (consult/fgd) ----------------------------------------------------------
+    "fgd.list_sessions": Rule(args=a(), get=MANAGE_A),
+    "fgd.new_session": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "fgd.show_session": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.edit_session": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "fgd.new_agenda_item": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "fgd.edit_agenda_item": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id),
+        get=MANAGE_A,
+        post=MANAGE_A,
+    ),
+    "fgd.move_agenda_item": Rule(
+        args=a(
+            session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id, way="up"
+        ),
+        post=MANAGE_A,
+    ),
+    "fgd.answer_rsvp": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {f"s{w.fgd_session.id}-answer": "attending"},
+    ),
+    "fgd.session_calendar": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=VIEW_A),
+    "fgd.list_rsvps": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.invite_delegate": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, rsvp_id=lambda w: w.rsvp.id),
+        post=MANAGE_A,
+        data=lambda w: {"email": "wakil@example.org"},
+    ),
 }
 
 
@@ -476,8 +510,22 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
     db.session.add(newcomer)
     db.session.flush()
     invitation = create_invitation(newcomer, organiser, consultation_a.id)
+    fgd_session = db.session.scalar(
+        select(FgdSession).where(FgdSession.consultation_id == consultation_a.id)
+    )
+    agenda_item = AgendaItem(session_id=fgd_session.id, position=1, strategy_id=strategy.id)
+    rsvp = Rsvp(
+        session_id=fgd_session.id,
+        user_id=peer.id,
+        answer=RsvpAnswer.DELEGATE,
+        delegate_name="Wakil Rekan",
+    )
+    db.session.add_all([agenda_item, rsvp])
     db.session.commit()
     return SimpleNamespace(
+        fgd_session=fgd_session,
+        agenda_item=agenda_item,
+        rsvp=rsvp,
         a=consultation_a,
         peer=peer,
         b=consultation_b,

@@ -33,6 +33,7 @@ from consult.audit import record
 from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, Rating
+from consult.fgd.services import sessions_of
 from consult.plans.models import (
     Chapter,
     Consultation,
@@ -719,7 +720,15 @@ def export_json(consultation: Consultation, filters: ExportFilters, actor=None) 
                     "id": consultation.id,
                     "title": consultation.title,
                     "department": consultation.department,
-                    "fgd_at": consultation.fgd_at.isoformat() if consultation.fgd_at else None,
+                    "fgd_sessions": [
+                        {
+                            "title": session.title,
+                            "starts_at": session.starts_at.isoformat(),
+                            "ends_at": session.ends_at.isoformat(),
+                            "venue": session.venue,
+                        }
+                        for session in sessions_of(consultation)
+                    ],
                 },
                 ensure_ascii=False,
             )

@@ -1,0 +1,195 @@
+"""Forms of the FGD feature: one per action. Times are typed in WIB and stored as UTC."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+
+from consult.fgd.models import RsvpAnswer
+from consult.timeutil import local_to_utc, utc_to_local
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _when(label, required: bool = False):
+    return DateTimeLocalField(
+        label,
+        format=DATETIME_FORMATS,
+        validators=[DataRequired() if required else Optional()],
+        render_kw={"step": 60},
+    )
+
+
+def _utc(value):
+    return local_to_utc(value) if value else None
+
+
+class SessionForm(FlaskForm):
+    """Plan or edit an FGD session; checked against the consultation's input windows."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    starts_at = _when(_l("Starts (WIB)"), required=True)
+    ends_at = _when(_l("Ends (WIB)"), required=True)
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=300)])
+    meeting_url = URLField(
+        _l("Online meeting link (for a hybrid FGD)"),
+        validators=[Optional(), URL(require_tld=False), Length(max=500)],
+    )
+    capacity = IntegerField(
+        _l("Capacity (seats)"), validators=[Optional(), NumberRange(min=1, max=100000)]
+    )
+    rsvp_open = BooleanField(_l("Participants may answer the invitation (RSVP)"), default=True)
+
+    def __init__(self, *args, consultation=None, **kw):
+        super().__init__(*args, **kw)
+        self.consultation = consultation
+
+    @classmethod
+    def for_session(cls, session, consultation):
+        form = cls(obj=session, consultation=consultation)
+        if not form.is_submitted():
+            form.starts_at.data = utc_to_local(session.starts_at)
+            form.ends_at.data = utc_to_local(session.ends_at)
+        return form
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        starts, ends = self.starts_at.data, self.ends_at.data
+        if starts and ends and ends <= starts:
+            self.ends_at.errors.append(_l("The session must end after it starts."))
+            valid = False
+        consultation = self.consultation
+        if starts and consultation is not None:
+            start_utc = local_to_utc(starts)
+            # The FGD falls between the opening of input before it and of input after it.
+            if consultation.pre_opens_at and start_utc <= consultation.pre_opens_at:
+                self.starts_at.errors.append(
+                    _l("The FGD must take place after input before the FGD opens.")
+                )
+                valid = False
+            elif consultation.post_opens_at and start_utc > consultation.post_opens_at:
+                self.starts_at.errors.append(
+                    _l("The FGD must take place before input after the FGD opens.")
+                )
+                valid = False
+        return valid
+
+    def to_data(self) -> dict:
+        return {
+            "title": self.title.data,
+            "starts_at": _utc(self.starts_at.data),
+            "ends_at": _utc(self.ends_at.data),
+            "venue": self.venue.data or "",
+            "meeting_url": self.meeting_url.data or "",
+            "capacity": self.capacity.data,
+            "rsvp_open": bool(self.rsvp_open.data),
+        }
+
+
+class AgendaItemForm(FlaskForm):
+    """An agenda item: a section or strategy of the plan, or a free title (opening, break)."""
+
+    target = SelectField(_l("Part of the plan"), choices=[], validate_choice=True)
+    title = StringField(
+        _l("Title (if not a part of the plan)"), validators=[Optional(), Length(max=300)]
+    )
+    starts_at = _when(_l("Planned start (WIB)"))
+    ends_at = _when(_l("Planned end (WIB)"))
+    moderator = StringField(_l("Moderator (facilitator)"), validators=[Optional(), Length(max=200)])
+
+    def __init__(self, *args, sections=(), strategies=(), **kw):
+        super().__init__(*args, **kw)
+        self.target.choices = (
+            [SelectChoice("", _l("None (free item)"))]
+            + [SelectChoice(f"section-{s.id}", f"{s.code} {s.title}".strip()) for s in sections]
+            + [
+                SelectChoice(f"strategy-{s.id}", f"\u2003{s.code} {s.title}".strip())
+                for s in strategies
+            ]
+        )
+
+    @classmethod
+    def for_item(cls, item, **kw):
+        form = cls(obj=item, **kw)
+        if not form.is_submitted():
+            if item.strategy_id:
+                form.target.data = f"strategy-{item.strategy_id}"
+            elif item.section_id:
+                form.target.data = f"section-{item.section_id}"
+            form.starts_at.data = utc_to_local(item.starts_at) if item.starts_at else None
+            form.ends_at.data = utc_to_local(item.ends_at) if item.ends_at else None
+        return form
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.target.data and not (self.title.data or "").strip():
+            self.title.errors.append(_l("Choose a part of the plan or give a title."))
+            valid = False
+        starts, ends = self.starts_at.data, self.ends_at.data
+        if starts and ends and ends <= starts:
+            self.ends_at.errors.append(_l("The item must end after it starts."))
+            valid = False
+        return valid
+
+    def to_data(self) -> dict:
+        kind, _, raw_id = (self.target.data or "").partition("-")
+        return {
+            "title": self.title.data or "",
+            "section_id": int(raw_id) if kind == "section" else None,
+            "strategy_id": int(raw_id) if kind == "strategy" else None,
+            "starts_at": _utc(self.starts_at.data),
+            "ends_at": _utc(self.ends_at.data),
+            "moderator": self.moderator.data or "",
+        }
+
+
+class RsvpForm(FlaskForm):
+    """A participant's answer to the invitation to a session."""
+
+    answer = RadioField(
+        _l("Will you attend?"),
+        choices=[
+            SelectChoice(RsvpAnswer.ATTENDING.value, _l("I will attend")),
+            SelectChoice(RsvpAnswer.DECLINED.value, _l("I will not attend")),
+            SelectChoice(RsvpAnswer.DELEGATE.value, _l("I will send a delegate")),
+        ],
+        validators=[DataRequired()],
+    )
+    delegate_name = StringField(_l("Delegate's name"), validators=[Optional(), Length(max=200)])
+    delegate_position = StringField(
+        _l("Delegate's position"), validators=[Optional(), Length(max=200)]
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.answer.data == RsvpAnswer.DELEGATE.value:
+            if not (self.delegate_name.data or "").strip():
+                self.delegate_name.errors.append(_l("Give the delegate's name."))
+                valid = False
+        return valid
+
+    def to_data(self) -> dict:
+        delegate = self.answer.data == RsvpAnswer.DELEGATE.value
+        return {
+            "answer": RsvpAnswer(self.answer.data),
+            "delegate_name": (self.delegate_name.data or "").strip() if delegate else "",
+            "delegate_position": (self.delegate_position.data or "").strip() if delegate else "",
+        }
+
+
+class DelegateInviteForm(FlaskForm):
+    """The delegate's e-mail address: the one thing the answer does not say."""
+
+    email = EmailField(
+        _l("Delegate's e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
