@@ -51,7 +51,7 @@ def _seed_before(app):
 
 
 def test_upgrade_moves_fgd_date_and_venue_into_a_first_session(scratch_app):
-    upgrade(revision="0008_comment_flags_index")
+    upgrade(revision="0009_drop_discussion_version")
     _seed_before(scratch_app)
     upgrade(revision="0010_fgd")
     sessions = _run(
@@ -67,7 +67,7 @@ def test_upgrade_moves_fgd_date_and_venue_into_a_first_session(scratch_app):
 
 
 def test_fgd_phase_is_accepted_after_upgrade_and_removed_by_downgrade(scratch_app):
-    upgrade(revision="0008_comment_flags_index")
+    upgrade(revision="0009_drop_discussion_version")
     _seed_before(scratch_app)
     upgrade(revision="0010_fgd")
     _run(
@@ -81,14 +81,14 @@ def test_fgd_phase_is_accepted_after_upgrade_and_removed_by_downgrade(scratch_ap
     )
     _run(
         scratch_app,
-        "INSERT INTO section (id, chapter_id, position, code, title, body, version,"
-        " discussion_version) VALUES (1, 1, 1, '1.1', 'S', '', 1, 0)",
+        "INSERT INTO section (id, chapter_id, position, code, title, body, version)"
+        " VALUES (1, 1, 1, '1.1', 'S', '', 1)",
     )
     _run(
         scratch_app,
         "INSERT INTO strategy (id, section_id, position, code, title, description,"
-        " targets, time_horizon, version, discussion_version) "
-        "VALUES (1, 1, 1, '1.1.1', 'T', '', '', '', 1, 0)",
+        " targets, time_horizon, version) "
+        "VALUES (1, 1, 1, '1.1.1', 'T', '', '', '', 1)",
     )
     _run(
         scratch_app,
@@ -111,7 +111,7 @@ def test_fgd_phase_is_accepted_after_upgrade_and_removed_by_downgrade(scratch_ap
             " 4, 'online', '2022-11-30 03:00:00', '2022-11-30 03:00:00')",
         )
 
-    downgrade(revision="0008_comment_flags_index")
+    downgrade(revision="0009_drop_discussion_version")
     assert _run(scratch_app, "SELECT phase FROM rating") == [("pre",)]
     back = _run(scratch_app, "SELECT id, fgd_at, fgd_venue FROM consultation ORDER BY id")
     assert back[0][0] == 1 and str(back[0][1]).startswith("2022-11-30 02:00")

@@ -7,7 +7,7 @@ Downgrade puts the earliest session back as the consultation's date and venue; r
 given in the room cannot be expressed without the phase and are removed, comments lose it.
 
 Revision ID: 0010_fgd
-Revises: 0008_comment_flags_index
+Revises: 0009_drop_discussion_version
 Create Date: 2026-11-29 16:50:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_fgd'
-down_revision = '0008_comment_flags_index'
+down_revision = '0009_drop_discussion_version'
 branch_labels = None
 depends_on = None
 
