@@ -29,11 +29,18 @@ from werkzeug.datastructures import FileStorage
 
 from consult.auth.models import Invitation, Role, User
 from consult.auth.services import create_invitation
-from consult.auth.tokens import make_invitation_token, make_reset_token
+from consult.auth.tokens import make_checkin_token, make_invitation_token, make_reset_token
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
-from consult.fgd.models import AgendaItem, FgdSession, Rsvp, RsvpAnswer
+from consult.fgd.models import (
+    AgendaItem,
+    Attendee,
+    CheckInMethod,
+    FgdSession,
+    Rsvp,
+    RsvpAnswer,
+)
 from consult.notifications import NotificationKind, notify
 from consult.plans.models import (
     Chapter,
@@ -421,6 +428,31 @@ MATRIX: dict[str, Rule] = {
     ),
     "fgd.session_calendar": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=VIEW_A),
     "fgd.list_rsvps": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.check_in_desk": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A, query={"q": "User"}
+    ),
+    "fgd.check_in_person": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, user_id=lambda w: w.users["invited"].id),
+        post=MANAGE_A,
+    ),
+    "fgd.scan_qr": Rule(
+        args=a(
+            session_id=lambda w: w.fgd_session.id,
+            token=lambda w: make_checkin_token(w.a.id, w.fgd_session.id, w.users["invited"].id),
+        ),
+        get=MANAGE_A,
+    ),
+    "fgd.add_walk_in": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A,
+        data=lambda w: {"walkin-name": "Tamu"},
+    ),
+    "fgd.list_attendance": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.attendance_counts": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.invite_walk_in": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, attendee_id=lambda w: w.walk_in.id),
+        post=MANAGE_A,
+    ),
     "fgd.invite_delegate": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, rsvp_id=lambda w: w.rsvp.id),
         post=MANAGE_A,
@@ -520,10 +552,17 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         answer=RsvpAnswer.DELEGATE,
         delegate_name="Wakil Rekan",
     )
-    db.session.add_all([agenda_item, rsvp])
+    walk_in = Attendee(
+        session_id=fgd_session.id,
+        name="Tamu",
+        email="tamu@example.org",
+        method=CheckInMethod.WALK_IN,
+    )
+    db.session.add_all([agenda_item, rsvp, walk_in])
     db.session.commit()
     return SimpleNamespace(
         fgd_session=fgd_session,
+        walk_in=walk_in,
         agenda_item=agenda_item,
         rsvp=rsvp,
         a=consultation_a,

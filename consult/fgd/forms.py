@@ -193,3 +193,31 @@ class DelegateInviteForm(FlaskForm):
     email = EmailField(
         _l("Delegate's e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
     )
+
+
+class WalkInForm(FlaskForm):
+    """Someone at the door who was not invited."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
+    group = SelectField(_l("Stakeholder group"), choices=[], validate_choice=True)
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Email(), Length(max=254)])
+
+    def __init__(self, *args, groups=(), **kw):
+        super().__init__(*args, **kw)
+        self._groups = {str(g.id): g for g in groups}
+        self.group.choices = [SelectChoice("", _l("No group"))] + [
+            SelectChoice(str(g.id), g.name) for g in groups
+        ]
+
+    def to_data(self) -> dict:
+        return {
+            "name": self.name.data,
+            "organisation": self.organisation.data,
+            "position": self.position.data,
+            "group": self._groups.get(self.group.data or ""),
+            "phone": self.phone.data,
+            "email": self.email.data,
+        }
