@@ -416,9 +416,7 @@ MATRIX: dict[str, Rule] = {
         post=MANAGE_A,
     ),
     "fgd.move_agenda_item": Rule(
-        args=a(
-            session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id, way="up"
-        ),
+        args=a(session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id, way="up"),
         post=MANAGE_A,
     ),
     "fgd.answer_rsvp": Rule(
@@ -452,6 +450,20 @@ MATRIX: dict[str, Rule] = {
     "fgd.invite_walk_in": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, attendee_id=lambda w: w.walk_in.id),
         post=MANAGE_A,
+    ),
+    # The projector and console are the organisers'; phones in the room are members'.
+    "fgd.present": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.present_state": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.console": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.control": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, action="next"), post=MANAGE_A
+    ),
+    "fgd.room": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=PARTICIPATE_A),
+    "fgd.room_state": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=PARTICIPATE_A),
+    "fgd.vote": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {"criterion": w.criterion.id, "value": "3"},
     ),
     "fgd.invite_delegate": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, rsvp_id=lambda w: w.rsvp.id),

@@ -271,4 +271,5 @@ def invite_delegate(consultation_id: int, session_id: int, rsvp_id: int):
     return redirect(back)
 
 
-from consult.fgd import checkin_views  # noqa: E402,F401  (routes on the same blueprint)
+# The other FGD pages live in their own modules, on this blueprint.
+from consult.fgd import checkin_views, live_views  # noqa: E402,F401
