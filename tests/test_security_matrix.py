@@ -40,6 +40,7 @@ from consult.fgd.models import (
     FgdSession,
     Rsvp,
     RsvpAnswer,
+    SpeakingTurn,
 )
 from consult.notifications import NotificationKind, notify
 from consult.plans.models import (
@@ -465,6 +466,27 @@ MATRIX: dict[str, Rule] = {
         post=PARTICIPATE_A,
         data=lambda w: {"criterion": w.criterion.id, "value": "3"},
     ),
+    # Minutes, agreements and the speaking log are the note-taker's (an organiser).
+    "fgd.show_minutes": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.save_minutes": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id),
+        post=MANAGE_A,
+        data=lambda w: {f"m{w.agenda_item.id}-text": "Catatan"},
+    ),
+    "fgd.add_outcome": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A,
+        data=lambda w: {"outcome-kind": "agreement", "outcome-text": "Sepakat"},
+    ),
+    "fgd.add_turn": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A,
+        data=lambda w: {"turn-group_id": str(w.group.id)},
+    ),
+    "fgd.turn_to_input": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, turn_id=lambda w: w.turn.id),
+        post=MANAGE_A,
+    ),
     "fgd.invite_delegate": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, rsvp_id=lambda w: w.rsvp.id),
         post=MANAGE_A,
@@ -571,8 +593,14 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         method=CheckInMethod.WALK_IN,
     )
     db.session.add_all([agenda_item, rsvp, walk_in])
+    db.session.flush()
+    turn = SpeakingTurn(
+        session_id=fgd_session.id, agenda_item_id=agenda_item.id, group_id=group.id, note="Usul"
+    )
+    db.session.add(turn)
     db.session.commit()
     return SimpleNamespace(
+        turn=turn,
         fgd_session=fgd_session,
         walk_in=walk_in,
         agenda_item=agenda_item,

@@ -4,18 +4,21 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
+    TextAreaField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
-from consult.fgd.models import RsvpAnswer
+from consult.fgd.models import OutcomeKind, RsvpAnswer
 from consult.timeutil import local_to_utc, utc_to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -201,7 +204,7 @@ class WalkInForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
-    group = SelectField(_l("Stakeholder group"), choices=[], validate_choice=True)
+    group = SelectField(_l("Stakeholder group"), choices=[], default="", validate_choice=True)
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Email(), Length(max=254)])
 
@@ -220,4 +223,66 @@ class WalkInForm(FlaskForm):
             "group": self._groups.get(self.group.data or ""),
             "phone": self.phone.data,
             "email": self.email.data,
+        }
+
+
+class MinutesForm(FlaskForm):
+    """The minutes of one agenda item (autosaved; the button saves without JavaScript)."""
+
+    text = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=100000)])
+
+
+class OutcomeForm(FlaskForm):
+    """An agreement (kesepakatan) or a follow-up action: what, who, by when."""
+
+    kind = RadioField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(OutcomeKind.AGREEMENT.value, _l("Agreement")),
+            SelectChoice(OutcomeKind.ACTION.value, _l("Follow-up action")),
+        ],
+        default=OutcomeKind.AGREEMENT.value,
+        validators=[DataRequired()],
+    )
+    text = TextAreaField(_l("What"), validators=[DataRequired(), Length(max=5000)])
+    owner = StringField(_l("Who (actions)"), validators=[Optional(), Length(max=200)])
+    due_on = DateField(_l("By when (actions)"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data == OutcomeKind.ACTION.value and not (self.owner.data or "").strip():
+            self.owner.errors.append(_l("Say who will do it."))
+            valid = False
+        return valid
+
+    def to_data(self) -> dict:
+        return {
+            "kind": self.kind.data,
+            "text": self.text.data,
+            "owner": self.owner.data,
+            "due_on": self.due_on.data,
+        }
+
+
+class TurnForm(FlaskForm):
+    """Someone took the floor: one tap on their group; optionally who, and what they said."""
+
+    group_id = HiddenField()
+    attendee = SelectField(_l("Who (optional)"), choices=[], default="", validate_choice=True)
+    note = TextAreaField(_l("What was said (optional)"), validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, attendees=(), **kw):
+        super().__init__(*args, **kw)
+        self._attendees = {str(a.id): a for a in attendees}
+        self.attendee.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(a.id), f"{a.name} ({a.organisation})" if a.organisation else a.name)
+            for a in attendees
+        ]
+
+    def to_data(self, groups) -> dict:
+        group_ids = {str(g.id) for g in groups}
+        return {
+            "attendee": self._attendees.get(self.attendee.data or ""),
+            "group_id": int(self.group_id.data) if self.group_id.data in group_ids else None,
+            "note": self.note.data,
         }

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -38,6 +39,7 @@ def fgd_helpers():
         "RsvpForm": RsvpForm,
         "fgd_now": utcnow,
         "fgd_checkin_qr": checkin_qr,
+        "fgd_date": format_date,
     }
 
 
@@ -272,4 +274,4 @@ def invite_delegate(consultation_id: int, session_id: int, rsvp_id: int):
 
 
 # The other FGD pages live in their own modules, on this blueprint.
-from consult.fgd import checkin_views, live_views  # noqa: E402,F401
+from consult.fgd import checkin_views, live_views, minutes_views  # noqa: E402,F401
