@@ -75,6 +75,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
     PAGE_SIZE = 20
+    # Anonymised views hide any stakeholder group with fewer people than this.
+    ANONYMITY_MIN_GROUP_SIZE = int(os.environ.get("ANONYMITY_MIN_GROUP_SIZE", "3"))
+    # How long a participant's personal FGD check-in code (QR) stays valid.
+    FGD_CHECKIN_MAX_AGE_DAYS = 60
     # The analysis dashboard's cache (consult/reports/analysis_cache.py): each worker's memory
     # by default; in production with several workers, Redis (CACHE_TYPE=RedisCache and
     # CACHE_REDIS_URL=redis://...), shared by all. A body is about 0.6 MB.

@@ -487,6 +487,7 @@ MATRIX: dict[str, Rule] = {
         args=a(session_id=lambda w: w.fgd_session.id, turn_id=lambda w: w.turn.id),
         post=MANAGE_A,
     ),
+    "fgd.what_changed": Rule(args=a(), get=MANAGE_A),
     "fgd.invite_delegate": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, rsvp_id=lambda w: w.rsvp.id),
         post=MANAGE_A,

@@ -181,3 +181,30 @@ def vote(consultation_id: int, session_id: int):
         if wants_json:
             return jsonify({"ok": True, "criterion": criterion.id, "value": value})
     return redirect(url_for("fgd.room", consultation_id=consultation.id, session_id=session.id))
+
+
+@bp.route("/c/<int:consultation_id>/fgd/changes")
+@login_required
+def what_changed(consultation_id: int):
+    """What the FGD changed: paired shifts before -> at -> after the FGD (organisers)."""
+    from consult.fgd import shift
+    from consult.fgd.views import _managed
+
+    consultation = _managed(consultation_id)
+    anonymised = request.args.get("anonymise") == "1"
+    _sections, strategies = services.plan_targets(consultation)
+    minimum = current_app.config["ANONYMITY_MIN_GROUP_SIZE"]
+    return render_template(
+        "fgd/changes.html",
+        consultation=consultation,
+        anonymised=anonymised,
+        minimum=minimum,
+        steps=shift.STEPS,
+        rows=shift.what_changed(
+            consultation,
+            strategies,
+            criteria_of(consultation),
+            anonymised=anonymised,
+            min_group=minimum,
+        ),
+    )
