@@ -1,5 +1,7 @@
 """Render bench results (bench/results/results.json) as docs/benchmarks.md."""
 
+from pathlib import Path
+
 TARGETS = {"strategy page (500 comments)": 0.5, "analysis dashboard": 0.2}
 # Why a target can be missed, stated beside the verdict when it is.
 MISS_REASONS = {
@@ -100,6 +102,8 @@ def _verdicts(pages: dict) -> list[str]:
     return lines
 
 
+FGD_ROOM = Path(__file__).resolve().parent / "fgd_room.md"
+
 def render(results: dict) -> str:
     out = [
         "# Benchmarks",
@@ -155,6 +159,8 @@ def render(results: dict) -> str:
             f"{row.get('date', '')} |"
         )
     out += ["", *_growth(results.get("exports", [])), *NOTES, ""]
+    if FGD_ROOM.exists():  # measured apart by scripts/fgd_loadtest.py, kept in the repository
+        out += [FGD_ROOM.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out)
 
 

@@ -1,10 +1,13 @@
 """The live room: console steps, voting in the room (phase FGD), presenter results, ETags."""
 
+import re
+
 import pytest
 from conftest import first_strategy
 from sqlalchemy import select
 
 from consult.auth.models import Role
+from consult.auth.tokens import make_room_token
 from consult.extensions import db
 from consult.feedback.models import Rating
 from consult.fgd import attendance, live
@@ -156,11 +159,36 @@ def test_phones_are_not_woken_by_votes_only_by_steps(client, login, room):
         live.control(session, organiser, action)
     db.session.commit()
     login(voters[0])
-    url = _url(consultation, session, "room/state")
-    etag = client.get(url).headers["ETag"]
+    page = client.get(_url(consultation, session, "room")).get_data(as_text=True)
+    url = re.search(r'data-live-url="([^"]+)"', page).group(1)
+    etag = client.get(url).headers["ETag"]  # the token in the URL is the credential
+    live._STEP_CACHE.clear()
     live.vote(session, voters[1], criteria[0], 5)
     db.session.commit()
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     live.control(session, organiser, "close")
     db.session.commit()
+    live._STEP_CACHE.clear()  # as half a second later
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_room_state_token_is_bound_to_its_session(client, login, room, make_consultation):
+    consultation, session, _o, voters, *_ = room
+    token = make_room_token(consultation.id, session.id, voters[0].id)
+    other = make_consultation()
+    assert client.get(f"/c/{other.id}/fgd/{session.id}/room/state/{token}").status_code == 404
+    assert client.get(_url(consultation, session, f"room/state/{token}x")).status_code == 404
+    assert client.get(_url(consultation, session, f"room/state/{token}")).status_code == 200
+
+
+def test_a_304_poll_costs_no_query_within_the_cache_time(client, room, count_queries):
+    consultation, session, _o, voters, *_ = room
+    url = _url(
+        consultation,
+        session,
+        f"room/state/{make_room_token(consultation.id, session.id, voters[0].id)}",
+    )
+    etag = client.get(url).headers["ETag"]
+    with count_queries() as counter:
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert counter.count == 0

@@ -29,7 +29,12 @@ from werkzeug.datastructures import FileStorage
 
 from consult.auth.models import Invitation, Role, User
 from consult.auth.services import create_invitation
-from consult.auth.tokens import make_checkin_token, make_invitation_token, make_reset_token
+from consult.auth.tokens import (
+    make_checkin_token,
+    make_invitation_token,
+    make_reset_token,
+    make_room_token,
+)
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
@@ -460,7 +465,14 @@ MATRIX: dict[str, Rule] = {
         args=a(session_id=lambda w: w.fgd_session.id, action="next"), post=MANAGE_A
     ),
     "fgd.room": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=PARTICIPATE_A),
-    "fgd.room_state": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=PARTICIPATE_A),
+    # The signed token a member's room page carries is the credential; it shows a counter.
+    "fgd.room_state": Rule(
+        args=a(
+            session_id=lambda w: w.fgd_session.id,
+            token=lambda w: make_room_token(w.a.id, w.fgd_session.id, w.users["invited"].id),
+        ),
+        get=PUBLIC,
+    ),
     "fgd.vote": Rule(
         args=a(session_id=lambda w: w.fgd_session.id),
         post=PARTICIPATE_A,

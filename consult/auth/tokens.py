@@ -89,3 +89,20 @@ def read_checkin_token(token: str) -> tuple[int, int, int]:
     if not all(isinstance(value, int) for value in values):
         raise TokenInvalid
     return values
+
+
+ROOM_SALT = "rembuk.fgd-room"
+
+
+def make_room_token(consultation_id: int, session_id: int, user_id: int) -> str:
+    """Lets a phone follow a session's live state without a database look-up per poll."""
+    return _serializer(ROOM_SALT).dumps({"c": consultation_id, "s": session_id, "u": user_id})
+
+
+def read_room_token(token: str, max_age: int = 86400) -> tuple[int, int, int]:
+    """(consultation id, session id, user id); raises TokenInvalid or TokenExpired."""
+    payload = _load(token, ROOM_SALT, max_age)
+    values = payload.get("c"), payload.get("s"), payload.get("u")
+    if not all(isinstance(value, int) for value in values):
+        raise TokenInvalid
+    return values

@@ -5,6 +5,7 @@ The session row carries the state and two counters used as ETags by the pages th
 raised with an UPDATE ... SET x = x + 1, so concurrent voters never lose an increment.
 """
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,27 @@ def _bump(session: FgdSession, column) -> None:
         update(FgdSession).where(FgdSession.id == session.id).values({column: column + 1})
     )
     db.session.expire(session, [column.key])
+
+
+# session id -> (read at, step_version, voting_open): what phones poll, read at most twice a
+# second per worker process, so 300 phones polling cost the database almost nothing.
+_STEP_CACHE: dict[int, tuple[float, int, bool]] = {}
+STEP_CACHE_SECONDS = 0.5
+
+
+def room_step(session_id: int) -> tuple[int, bool] | None:
+    """(step_version, voting_open) of a session, at most STEP_CACHE_SECONDS old."""
+    now = time.monotonic()
+    cached = _STEP_CACHE.get(session_id)
+    if cached is not None and now - cached[0] < STEP_CACHE_SECONDS:
+        return cached[1], cached[2]
+    row = db.session.execute(
+        select(FgdSession.step_version, FgdSession.voting_open).where(FgdSession.id == session_id)
+    ).first()
+    if row is None:
+        return None
+    _STEP_CACHE[session_id] = (now, row[0], row[1])
+    return row[0], row[1]
 
 
 def current_item(session: FgdSession) -> AgendaItem | None:

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from consult.auth.tokens import TokenExpired, TokenInvalid, make_room_token, read_room_token
 from consult.extensions import db
 from consult.fgd import live, services
 from consult.fgd.views import _confirmed, _managed_session, bp
@@ -141,18 +142,30 @@ def room(consultation_id: int, session_id: int):
         criteria=criteria_of(consultation),
         present=live.is_present(session, current_user),
         mine=mine,
+        room_token=make_room_token(consultation.id, session.id, current_user.id),
     )
 
 
-@bp.route("/c/<int:consultation_id>/fgd/<int:session_id>/room/state")
-@login_required
-def room_state(consultation_id: int, session_id: int):
-    """What phones follow: 304 until the moderator steps (votes do not wake them)."""
-    _consultation, session = _room(consultation_id, session_id)
-    etag = f"r{session.id}-{session.step_version}"
+@bp.route("/c/<int:consultation_id>/fgd/<int:session_id>/room/state/<token>")
+def room_state(consultation_id: int, session_id: int, token: str):
+    """What phones follow: the step counter and whether voting is open, nothing personal.
+
+    The signed token in the URL (given on the room page to a member) stands in for the login,
+    so a poll costs no user or membership look-up; 304 until the moderator steps (votes do
+    not wake phones), at most one small query per half second and worker."""
+    try:
+        values = read_room_token(token)
+    except (TokenInvalid, TokenExpired):
+        abort(404)
+    if values[:2] != (consultation_id, session_id):
+        abort(404)
+    state = live.room_step(session_id)
+    if state is None:
+        abort(404)
+    etag = f"r{session_id}-{state[0]}"
     if (cached := _not_modified(etag)) is not None:
         return cached
-    return _json({"step": session.step_version, "voting": session.voting_open}, etag)
+    return _json({"step": state[0], "voting": state[1]}, etag)
 
 
 @bp.post("/c/<int:consultation_id>/fgd/<int:session_id>/room/vote")
