@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from conftest import first_strategy
-from flask import g
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -20,17 +19,8 @@ from consult.feedback.models import (
     InputSource,
     Rating,
 )
-from consult.plans.models import CommentVisibility, ModerationMode, Phase, Section
+from consult.plans.models import CommentVisibility, ModerationMode, Phase, Section, Strategy
 from consult.timeutil import utcnow
-
-
-@pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 @pytest.fixture
@@ -310,7 +300,79 @@ def test_strategy_page_runs_the_same_number_of_queries_for_10_and_500_comments(
     assert counts[0] == counts[1], counts
 
 
-def test_strategy_page_runs_six_queries_and_shows_the_readers_ratings(
+def test_strategy_page_with_a_reply_form_runs_the_same_queries_for_10_and_500_comments(
+    make_consultation, people, client, login, count_queries
+):
+    counts = []
+    for total in (10, 500):
+        consultation, strategy = make(make_consultation, people)
+        _fill(strategy, people, total)
+        first = db.session.scalar(
+            select(Comment.id).where(Comment.strategy_id == strategy.id).order_by(Comment.id)
+        )
+        path = f"/c/{consultation.id}/strategies/{strategy.id}?reply_to={first}"
+        login(people["ani"])
+        client.get(path)  # warm the session and the translations
+        with count_queries() as counter:
+            page = client.get(path).get_data(as_text=True)
+        assert "Reply to Bayu Pratama" in page
+        counts.append(counter.count)
+    # The strategy page's five, and the comment answered with its author and group.
+    assert counts == [6, 6], counts
+
+
+def _many_strategies(consultation, count: int) -> None:
+    section = db.session.get(Section, first_strategy(consultation).section_id)
+    for number in range(count):
+        db.session.add(
+            Strategy(section_id=section.id, position=10 + number, code=f"S{number}", title="T")
+        )
+    db.session.commit()
+
+
+def test_overview_runs_the_same_queries_for_few_and_many_strategies_and_comments(
+    make_consultation, people, client, login, count_queries
+):
+    counts = []
+    for strategies, comments in ((0, 2), (40, 60)):
+        consultation, strategy = make(make_consultation, people)
+        _many_strategies(consultation, strategies)
+        login(people["ani"])
+        client.get(f"/c/{consultation.id}")  # the first visit; what changed is counted from it
+        for number in range(comments):
+            say(strategy, people["bayu"], f"Baru {number}")
+        with count_queries() as counter:
+            page = client.get(f"/c/{consultation.id}").get_data(as_text=True)
+        assert f"{comments} new comments" in page
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_my_input_runs_the_same_queries_for_few_and_many_comments_and_ratings(
+    make_consultation, people, client, login, count_queries
+):
+    counts = []
+    for comments in (2, 45):
+        consultation, strategy = make(make_consultation, people)
+        _many_strategies(consultation, comments)
+        criteria = queries.criteria_of(consultation)
+        strategies = db.session.scalars(
+            select(Strategy).join(Section).where(Section.id == strategy.section_id)
+        ).all()
+        for number, target in enumerate(strategies[:comments]):
+            say(target, people["ani"], f"Masukan {number}")
+            services.set_ratings(target, criteria, people["ani"], {criteria[0].id: 3}, Phase.PRE)
+        db.session.commit()
+        login(people["ani"])
+        client.get("/my-input")  # warm the session and the translations
+        with count_queries() as counter:
+            page = client.get("/my-input").get_data(as_text=True)
+        assert f"Masukan {comments - 1}" in page
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_strategy_page_runs_five_queries_and_shows_the_readers_ratings(
     make_consultation, people, client, login, count_queries
 ):
     consultation, strategy = make(make_consultation, people)
@@ -321,13 +383,14 @@ def test_strategy_page_runs_six_queries_and_shows_the_readers_ratings(
         f"/c/{consultation.id}/strategies/{strategy.id}/ratings",
         data={f"criterion_{c.id}": str(2 + i) for i, c in enumerate(criteria)},
     )
-    page_of(client, consultation, strategy)  # warm the session and the translations
+    url = f"/c/{consultation.id}/strategies/{strategy.id}"
+    client.get(url)  # warm the translations
     with count_queries() as counter:
-        page = page_of(client, consultation, strategy)
+        page = client.get(url).get_data(as_text=True)
     # The user; the consultation with the membership, the strategy, the criteria and the
-    # reader's ratings; the thread's counts; its comments and replies with their people;
-    # their attachments; the unread notifications.
-    assert counter.count == 6, counter.statements
+    # reader's ratings; the thread's counts; its comments and replies with their people and
+    # attachments; the unread notifications.
+    assert counter.count == 5, counter.statements
     assert "Pendapat Bayu" in page
     checked = re.findall(r"<input[^>]*checked[^>]*>", page)
     for i, criterion in enumerate(criteria):
@@ -408,22 +471,3 @@ def test_comment_types_labelled_on_page(make_consultation, people, client, login
     login(people["bayu"])
     page = page_of(client, consultation, strategy)
     assert "Proposed change" in page and "Kalimat baru" in page
-
-
-def test_demo_example_input_covers_every_type_replies_and_ratings(make_user, make_consultation):
-    from consult.feedback.demo import seed_example_input
-
-    stakeholders = [
-        make_user(email=f"{name}@example.org")
-        for name in ("kadin", "industri", "akademisi", "dinas")
-    ]
-    consultation = make_consultation(participants=stakeholders[:2])
-    seed_example_input(consultation)
-    db.session.commit()
-    comments = db.session.scalars(select(Comment)).all()
-    assert {c.type for c in comments} == set(CommentType)
-    assert any(c.parent_id for c in comments)
-    assert any(c.type == CommentType.CHANGE and c.proposed_wording for c in comments)
-    assert any(c.source == InputSource.FGD and c.entered_by_id for c in comments)
-    raters = set(db.session.scalars(select(Rating.user_id)))
-    assert raters == {u.id for u in stakeholders}

@@ -68,8 +68,9 @@ def _agenda(session: FgdSession, day: int, strategies: list[Strategy]) -> list[A
     return items
 
 
-def seed_fgd(consultation: Consultation) -> list[FgdSession]:
-    """The demo consultation's FGD sessions (the caller commits)."""
+def seed_fgd(demo) -> list[FgdSession]:
+    """The demo consultation's FGD sessions (a step of consult/demo; the caller commits)."""
+    consultation = demo.consultation
     strategies = _strategies(consultation)
     upcoming = FgdSession(
         consultation_id=consultation.id,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +25,7 @@ from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType
 from consult.moderation.models import Flag, ModerationReason, ReminderLog
 from consult.notifications import NotificationKind, notify
-from consult.permissions import is_admin
+from consult.permissions import can_manage, is_admin, managed_consultation_ids
 from consult.plans.models import (
     Consultation,
     ConsultationState,
@@ -36,6 +36,7 @@ from consult.plans.models import (
 )
 from consult.spreadsheet import neutralise
 from consult.timeutil import local_to_utc, utc_to_local, utcnow
+from consult.urls import app_path, comment_url
 
 REASON_LABELS = {
     ModerationReason.OFF_TOPIC: _l("Off-topic"),
@@ -60,24 +61,6 @@ class ModerationError(ValueError):
 # --- decisions on comments -------------------------------------------------------------
 
 
-def _path(endpoint: str, **values) -> str:
-    """An app path for links in notifications, also from the command line."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return url_for(endpoint, **values)
-
-
-def comment_path(comment: Comment) -> str:
-    """The page showing a comment, with its anchor."""
-    if comment.strategy_id:
-        endpoint, args = "feedback.show_strategy", {"strategy_id": comment.strategy_id}
-    else:
-        endpoint, args = "feedback.show_section", {"section_id": comment.section_id}
-    path = _path(endpoint, consultation_id=comment.consultation_id, **args)
-    return f"{path}#comment-{comment.id}"
-
-
 def target_label(comment: Comment) -> str:
     """ "1.1.1 Title" of the strategy or section a comment is on (from the identity map)."""
     target = (
@@ -85,7 +68,7 @@ def target_label(comment: Comment) -> str:
         if comment.strategy_id
         else db.session.get(Section, comment.section_id)
     )
-    return f"{target.code} {target.title}".strip() if target is not None else ""
+    return target.label if target is not None else ""
 
 
 def reason_text(reason: str, note: str, locale: str | None) -> str:
@@ -215,9 +198,9 @@ def _decide(comment: Comment, moderator: User, action: str, reason: str, note: s
             author,
             decision.notice,
             # A refused comment is not on the page any more; "my input" shows it and why.
-            link=comment_path(comment)
+            link=comment_url(comment)
             if comment.status == CommentStatus.PUBLISHED
-            else _path("feedback.my_input"),
+            else app_path("feedback.my_input"),
             target=target_label(comment),
             reason=comment.moderation_reason,
         )
@@ -341,7 +324,7 @@ def _auto_hide(comment: Comment, threshold: int) -> None:
 
 def suspend_participant(membership: Membership, organiser: User, reason: str) -> Membership:
     """Stop a participant posting in one consultation; what they wrote stays visible."""
-    if membership.role == MemberRole.ORGANISER or membership.user_id == organiser.id:
+    if membership.user_id == organiser.id or can_manage(membership.user, membership.consultation):
         raise ModerationError(_l("Organisers cannot be suspended."))
     if membership.suspended_at is not None:
         raise ModerationError(_l("This participant is already suspended."))
@@ -386,11 +369,11 @@ def lift_suspension(membership: Membership, organiser: User) -> Membership:
 
 def moderated_consultations(user: User) -> list[Consultation]:
     """Consultations the user may moderate: the ones they organise (admins: all)."""
-    query = select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
-    if not is_admin(user):
-        query = query.join(Membership, Membership.consultation_id == Consultation.id).where(
-            Membership.user_id == user.id, Membership.role == MemberRole.ORGANISER
-        )
+    query = (
+        select(Consultation)
+        .where(Consultation.id.in_(managed_consultation_ids(user)))
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    )
     return list(db.session.scalars(query))
 
 
@@ -537,7 +520,7 @@ def send_reminders(now: datetime | None = None) -> int:
         )
         # Who will not come (or sends a delegate) gets no reminder of that session.
         done |= _declined(consultation)
-        link = _path("feedback.consultation_overview", consultation_id=consultation.id)
+        link = app_path("feedback.consultation_overview", consultation_id=consultation.id)
         for key, kind, params, participants_only in due:
             for member in members:
                 if participants_only and member.role != MemberRole.PARTICIPANT:
@@ -578,9 +561,8 @@ def audit_query(user: User, filters: AuditFilters) -> Select:
     """Audit events the user may read (organisers: their consultations; admins: all), newest
     first, narrowed by the filters (dates are WIB calendar days, both ends included)."""
     query = select(AuditEvent)
-    if not is_admin(user):
-        organised = [c.id for c in moderated_consultations(user)]
-        query = query.where(AuditEvent.consultation_id.in_(organised))
+    if not is_admin(user):  # admins also read events outside any consultation (accounts)
+        query = query.where(AuditEvent.consultation_id.in_(managed_consultation_ids(user)))
     if filters.consultation_id is not None:
         query = query.where(AuditEvent.consultation_id == filters.consultation_id)
     if filters.action:

@@ -11,9 +11,15 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from consult.audit import changes, record
-from consult.auth.models import Role, User
+from consult.auth.models import User
 from consult.extensions import db
-from consult.permissions import remember_membership, require_view
+from consult.permissions import (
+    is_admin,
+    managed_consultation_ids,
+    remember_membership,
+    require_manage,
+    require_view,
+)
 from consult.plans.importer import Outline
 from consult.plans.models import (
     Chapter,
@@ -98,10 +104,17 @@ def get_consultation(consultation_id: int, user: User) -> Consultation:
     return consultation
 
 
+def get_managed_consultation(consultation_id: int, user: User) -> Consultation:
+    """The consultation the user runs: 404 when they cannot see it, 403 when they only take part."""
+    consultation = get_consultation(consultation_id, user)
+    require_manage(user, consultation)
+    return consultation
+
+
 def visible_consultations_query(user: User) -> Select:
     """Consultations in the user's list: member of (drafts only as organiser); admins all."""
     query = select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
-    if user.role == Role.ADMIN:
+    if is_admin(user):
         return query
     membership = select(Membership.consultation_id, Membership.role).where(
         Membership.user_id == user.id
@@ -110,21 +123,20 @@ def visible_consultations_query(user: User) -> Select:
     return query.join(mine, mine.c.consultation_id == Consultation.id).where(
         or_(
             Consultation.state != ConsultationState.DRAFT,
-            mine.c.role == MemberRole.ORGANISER,
+            Consultation.id.in_(managed_consultation_ids(user)),
         )
     )
 
 
-def organiser_ids(consultations: list[Consultation], user: User) -> set[int]:
-    """Ids of those consultations the user organises (one query)."""
+def managed_ids(consultations: list[Consultation], user: User) -> set[int]:
+    """Ids of those consultations the user runs (organises, or any as an admin; one query)."""
     if not consultations:
         return set()
     return set(
         db.session.scalars(
-            select(Membership.consultation_id).where(
-                Membership.user_id == user.id,
-                Membership.role == MemberRole.ORGANISER,
-                Membership.consultation_id.in_([c.id for c in consultations]),
+            select(Consultation.id).where(
+                Consultation.id.in_([c.id for c in consultations]),
+                Consultation.id.in_(managed_consultation_ids(user)),
             )
         )
     )
@@ -322,34 +334,8 @@ def _snapshot_versions(consultation: Consultation, actor: User) -> None:
     for item in sections + strategies:
         kind = "section" if isinstance(item, Section) else "strategy"
         if (kind, item.id, item.version) not in existing:
-            db.session.add(_version_of(item, actor))
+            db.session.add(ContentVersion.snapshot(item, actor))
     db.session.flush()
-
-
-def _version_of(item: Section | Strategy, actor: User, note: str = "") -> ContentVersion:
-    if isinstance(item, Section):
-        return ContentVersion(
-            kind="section",
-            item_id=item.id,
-            version=item.version,
-            code=item.code,
-            title=item.title,
-            body=item.body,
-            note=note,
-            published_by_id=actor.id,
-        )
-    return ContentVersion(
-        kind="strategy",
-        item_id=item.id,
-        version=item.version,
-        code=item.code,
-        title=item.title,
-        body=item.description,
-        targets=item.targets,
-        time_horizon=item.time_horizon,
-        note=note,
-        published_by_id=actor.id,
-    )
 
 
 # --- content ----------------------------------------------------------------------------------
@@ -428,7 +414,7 @@ def _update_item(item, actor: User, values: dict[str, Any], consultation: Consul
         setattr(item, key, value)
     if versioned:
         item.version += 1
-        db.session.add(_version_of(item, actor))
+        db.session.add(ContentVersion.snapshot(item, actor))
     db.session.flush()
     record(f"{kind}.updated", actor, item, consultation_id=consultation.id, changes=diff)
     return item
@@ -445,7 +431,7 @@ def _keep_version(item: Section | Strategy, actor: User) -> None:
         )
     )
     if exists is None:
-        db.session.add(_version_of(item, actor))
+        db.session.add(ContentVersion.snapshot(item, actor))
 
 
 def update_chapter(chapter: Chapter, actor: User, data: dict[str, Any]) -> Chapter:
