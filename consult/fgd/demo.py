@@ -83,7 +83,7 @@ def seed_fgd(demo) -> list[FgdSession]:
     )
     db.session.add(upcoming)
     db.session.flush()
-    _agenda(upcoming, 5, strategies[:3])
+    _agenda(upcoming, 5, strategies[2:5] or strategies[:3])  # tahap II: the next strategies
     finished = _finished_session(consultation, strategies[:2])
     return [finished, upcoming]
 
