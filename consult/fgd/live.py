@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from consult.audit import record
 from consult.auth.models import User
@@ -53,11 +54,20 @@ def room_step(session_id: int) -> tuple[int, bool] | None:
 
 
 def current_item(session: FgdSession) -> AgendaItem | None:
-    """The agenda item on screen, with its section or strategy; None before the first step."""
+    """The agenda item on screen, with its section or strategy (one query); None before the
+    first step."""
     if session.current_position is None:
         return None
-    items = [i for i in agenda_of(session) if i.position == session.current_position]
-    return items[0] if items else None
+    return db.session.scalar(
+        select(AgendaItem)
+        .where(
+            AgendaItem.session_id == session.id,
+            AgendaItem.position == session.current_position,
+        )
+        .options(joinedload(AgendaItem.strategy), joinedload(AgendaItem.section))
+        .order_by(AgendaItem.id)
+        .limit(1)
+    )
 
 
 def control(session: FgdSession, actor: User, action: str) -> FgdSession:
