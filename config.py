@@ -83,6 +83,8 @@ class Config:
     # Anonymised exports suppress every figure computed from fewer people than this
     # (consult/reports/anonymity.py).
     ANONYMITY_MIN_GROUP_SIZE = _env_int("ANONYMITY_MIN_GROUP_SIZE", 3)
+    # How long a participant's personal FGD check-in code (QR) stays valid.
+    FGD_CHECKIN_MAX_AGE_DAYS = 60
     # The analysis dashboard's cache (consult/reports/analysis_cache.py): each worker's memory
     # by default; in production with several workers, Redis (CACHE_TYPE=RedisCache and
     # CACHE_REDIS_URL=redis://...), shared by all. A body is about 0.6 MB.

@@ -1,5 +1,7 @@
 """Render bench results (bench/results/results.json) as docs/benchmarks.md."""
 
+from pathlib import Path
+
 REFERENCE = "static stylesheet"
 # Each page's throughput as a share of the static file's, served by the same gunicorn.
 TARGETS = {
@@ -123,6 +125,8 @@ def _verdicts(pages: dict) -> list[str]:
     return lines
 
 
+FGD_ROOM = Path(__file__).resolve().parent / "fgd_room.md"
+
 def render(results: dict) -> str:
     out = [
         "# Benchmarks",
@@ -178,6 +182,8 @@ def render(results: dict) -> str:
             f"{row.get('date', '')} |"
         )
     out += ["", *_growth(results.get("exports", [])), *NOTES, ""]
+    if FGD_ROOM.exists():  # measured apart by scripts/fgd_loadtest.py, kept in the repository
+        out += [FGD_ROOM.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out)
 
 

@@ -147,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
     from consult.feedback.views import bp as feedback_bp
+    from consult.fgd.views import bp as fgd_bp
     from consult.invitations.views import bp as invitations_bp
     from consult.moderation.views import bp as moderation_bp
     from consult.plans.views import bp as plans_bp
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         revisions_bp,
         privacy_bp,
+        fgd_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -9,6 +9,14 @@ from consult.feedback.models import (  # noqa: F401
     Rating,
     RatingChange,
 )
+from consult.fgd.models import (  # noqa: F401
+    AgendaItem,
+    Attendee,
+    FgdSession,
+    Outcome,
+    Rsvp,
+    SpeakingTurn,
+)
 from consult.mail import OutboxMail  # noqa: F401
 from consult.moderation.models import Flag, ReminderLog  # noqa: F401
 from consult.notifications import Notification, NotificationPreference  # noqa: F401

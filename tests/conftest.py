@@ -20,6 +20,7 @@ from consult import create_app
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, Rating
+from consult.fgd.models import FgdSession
 from consult.plans.models import (
     Chapter,
     Consultation,
@@ -197,9 +198,22 @@ def make_consultation(app, make_user):
             "post_closes_at": now + timedelta(days=20),
         }
         values.update(kw)
+        # The FGD is a session of its own (consult/fgd); fgd_at=None makes none.
+        fgd_at = values.pop("fgd_at")
+        fgd_venue = values.pop("fgd_venue", "Ruang Peteng Karuhei II")
         consultation = Consultation(title=title, state=state, created_by_id=organiser.id, **values)
         db.session.add(consultation)
         db.session.flush()
+        if fgd_at is not None:
+            db.session.add(
+                FgdSession(
+                    consultation_id=consultation.id,
+                    title="FGD",
+                    starts_at=fgd_at,
+                    ends_at=fgd_at + timedelta(hours=3),
+                    venue=fgd_venue,
+                )
+            )
         for position, (key, label) in enumerate(
             [("relevance", "Relevansi"), ("priority", "Prioritas"), ("feasibility", "Kelayakan")]
         ):

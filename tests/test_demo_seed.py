@@ -7,6 +7,7 @@ from consult.auth.models import Role, StakeholderGroup, User
 from consult.demo import DEMO_PASSWORD, seed
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentType, InputSource, Rating
+from consult.fgd.models import FgdSession
 from consult.plans.models import (
     Chapter,
     CommentVisibility,
@@ -54,8 +55,11 @@ def test_seed_demo_command_creates_accounts_and_open_consultation(app):
     assert consultation.state == ConsultationState.PUBLISHED
     assert consultation.phase_at(utcnow()) == Phase.PRE
     assert consultation.comment_visibility == CommentVisibility.ALL
-    assert "Peteng Karuhei II" in consultation.fgd_venue
-    assert consultation.pre_opens_at < utcnow() < consultation.fgd_at < consultation.post_opens_at
+    upcoming = db.session.scalars(
+        select(FgdSession).where(FgdSession.starts_at > utcnow())
+    ).one()
+    assert "Peteng Karuhei II" in upcoming.venue
+    assert consultation.pre_opens_at < utcnow() < upcoming.starts_at < consultation.post_opens_at
     assert consultation.pre_closes_at <= consultation.post_opens_at < consultation.post_closes_at
 
     members = {

@@ -154,8 +154,10 @@ def test_closed_page_shows_each_phases_own_ratings_of_each_criterion(setup, clie
     with at(2022, 12, 20, 3):
         page = client.get(strategy_url(consultation, strategy)).get_data(as_text=True)
     table = page[page.index('id="ratings"') :]
-    rows = re.findall(r"<tr><td>([^<]+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td></tr>", table)
-    assert rows[:2] == [(criteria[0].label, "2", "4"), (criteria[1].label, "3", "—")]
+    cell = r"\s*<td>([^<]*)</td>"
+    rows = re.findall(r"<tr><td>([^<]+)</td>" + cell * 3 + "</tr>", table)
+    # Before, at and after the FGD: nothing was rated in the room here.
+    assert rows[:2] == [(criteria[0].label, "2", "—", "4"), (criteria[1].label, "3", "—", "—")]
     assert len(rows) == len(criteria)
 
 

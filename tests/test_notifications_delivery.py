@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from consult.auth.models import Role
 from consult.extensions import db
+from consult.fgd.models import FgdSession
 from consult.mail import MailStatus, OutboxMail, queue_mail, send_queued_mail
 from consult.moderation.models import ReminderLog
 from consult.moderation.services import send_reminders
@@ -149,7 +150,8 @@ def test_window_opening_soon_and_nothing_outside_the_horizon(app, soon):
     consultation = soon["consultation"]
     now = utcnow()
     consultation.pre_closes_at = now + timedelta(hours=30)  # not within 24 h
-    consultation.fgd_at = now + timedelta(hours=60)  # not within 48 h
+    session = db.session.scalar(select(FgdSession))
+    session.starts_at = now + timedelta(hours=60)  # not within 48 h
     consultation.post_opens_at = now + timedelta(hours=20)
     db.session.commit()
     assert send_reminders(now) == 2

@@ -22,8 +22,6 @@ VALID = {
     "department": "Dinas Perdagangan",
     "pre_opens_at": "2042-01-01T08:00",
     "pre_closes_at": "2042-01-10T17:00",
-    "fgd_at": "2042-01-12T09:00",
-    "fgd_venue": "Ruang Peteng Karuhei II",
     "post_opens_at": "2042-01-13T08:00",
     "post_closes_at": "2042-01-25T17:00",
     "comment_visibility": "all",
@@ -44,7 +42,6 @@ def test_organiser_creates_consultation_times_stored_as_utc(client, login, organ
     assert consultation.state == ConsultationState.DRAFT
     # 08:00 WIB is 01:00 UTC.
     assert consultation.pre_opens_at == datetime(2042, 1, 1, 1, 0)
-    assert consultation.fgd_at == datetime(2042, 1, 12, 2, 0)
     membership = db.session.scalar(select(Membership))
     assert (membership.user_id, membership.role) == (organiser.id, MemberRole.ORGANISER)
     criteria = db.session.scalars(select(Criterion).order_by(Criterion.position)).all()
@@ -59,8 +56,6 @@ def test_organiser_creates_consultation_times_stored_as_utc(client, login, organ
         ({"pre_closes_at": "2041-12-31T08:00"}, "pre_closes_at", "must close after it opens"),
         ({"post_closes_at": "2042-01-13T07:00"}, "post_closes_at", "must close after it opens"),
         ({"post_opens_at": "2042-01-09T08:00"}, "post_opens_at", "must open after input before"),
-        ({"fgd_at": "2041-12-30T09:00"}, "fgd_at", "FGD must take place after"),
-        ({"fgd_at": "2042-01-14T09:00"}, "fgd_at", "FGD must take place before"),
         ({"pre_closes_at": ""}, "pre_closes_at", "Give both the opening and the closing"),
     ],
 )

@@ -28,10 +28,24 @@ from werkzeug.datastructures import FileStorage
 
 from consult.auth.models import Invitation, Role, User
 from consult.auth.services import create_invitation
-from consult.auth.tokens import make_invitation_token, make_reset_token
+from consult.auth.tokens import (
+    make_checkin_token,
+    make_invitation_token,
+    make_reset_token,
+    make_room_token,
+)
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
+from consult.fgd.models import (
+    AgendaItem,
+    Attendee,
+    CheckInMethod,
+    FgdSession,
+    Rsvp,
+    RsvpAnswer,
+    SpeakingTurn,
+)
 from consult.notifications import NotificationKind, notify
 from consult.plans.models import (
     Chapter,
@@ -419,6 +433,105 @@ MATRIX: dict[str, Rule] = {
             admin="ok",
         ),
     ),
+    # --- the FGD day (consult/fgd) ----------------------------------------------------------
+    "fgd.list_sessions": Rule(args=a(), get=MANAGE_A),
+    "fgd.new_session": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "fgd.show_session": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.edit_session": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "fgd.new_agenda_item": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A, post=MANAGE_A
+    ),
+    "fgd.edit_agenda_item": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id),
+        get=MANAGE_A,
+        post=MANAGE_A,
+    ),
+    "fgd.move_agenda_item": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id, way="up"),
+        post=MANAGE_A,
+    ),
+    "fgd.answer_rsvp": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {f"s{w.fgd_session.id}-answer": "attending"},
+    ),
+    "fgd.session_calendar": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=VIEW_A),
+    "fgd.list_rsvps": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.check_in_desk": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A, query={"q": "User"}
+    ),
+    "fgd.check_in_person": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, user_id=lambda w: w.users["invited"].id),
+        post=MANAGE_A,
+    ),
+    "fgd.scan_qr": Rule(
+        args=a(
+            session_id=lambda w: w.fgd_session.id,
+            token=lambda w: make_checkin_token(w.a.id, w.fgd_session.id, w.users["invited"].id),
+        ),
+        get=MANAGE_A,
+    ),
+    "fgd.add_walk_in": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A,
+        data=lambda w: {"walkin-name": "Tamu"},
+    ),
+    "fgd.list_attendance": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.attendance_counts": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.invite_walk_in": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, attendee_id=lambda w: w.walk_in.id),
+        post=MANAGE_A,
+    ),
+    # The projector and console are the organisers'; phones in the room are members'.
+    "fgd.present": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.present_state": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.console": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.control": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, action="next"), post=MANAGE_A
+    ),
+    "fgd.room": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=PARTICIPATE_A),
+    # The signed token a member's room page carries is the credential; it shows a counter.
+    "fgd.room_state": Rule(
+        args=a(
+            session_id=lambda w: w.fgd_session.id,
+            token=lambda w: make_room_token(w.a.id, w.fgd_session.id, w.users["invited"].id),
+        ),
+        get=PUBLIC,
+    ),
+    "fgd.vote": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {"criterion": w.criterion.id, "value": "3"},
+    ),
+    # Minutes, agreements and the speaking log are the note-taker's (an organiser).
+    "fgd.show_minutes": Rule(args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A),
+    "fgd.save_minutes": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, item_id=lambda w: w.agenda_item.id),
+        post=MANAGE_A,
+        data=lambda w: {f"m{w.agenda_item.id}-text": "Catatan"},
+    ),
+    "fgd.add_outcome": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A,
+        data=lambda w: {"outcome-kind": "agreement", "outcome-text": "Sepakat"},
+    ),
+    "fgd.add_turn": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A,
+        data=lambda w: {"turn-group_id": str(w.group.id)},
+    ),
+    "fgd.turn_to_input": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, turn_id=lambda w: w.turn.id),
+        post=MANAGE_A,
+    ),
+    "fgd.what_changed": Rule(args=a(), get=MANAGE_A),
+    "fgd.invite_delegate": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, rsvp_id=lambda w: w.rsvp.id),
+        post=MANAGE_A,
+        data=lambda w: {"email": "wakil@example.org"},
+    ),
 }
 
 
@@ -509,8 +622,35 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         person.notice_version = notice.version
     erasure = ErasureRequest(user_id=peer.id)
     db.session.add(erasure)
+    fgd_session = db.session.scalar(
+        select(FgdSession).where(FgdSession.consultation_id == consultation_a.id)
+    )
+    agenda_item = AgendaItem(session_id=fgd_session.id, position=1, strategy_id=strategy.id)
+    rsvp = Rsvp(
+        session_id=fgd_session.id,
+        user_id=peer.id,
+        answer=RsvpAnswer.DELEGATE,
+        delegate_name="Wakil Rekan",
+    )
+    walk_in = Attendee(
+        session_id=fgd_session.id,
+        name="Tamu",
+        email="tamu@example.org",
+        method=CheckInMethod.WALK_IN,
+    )
+    db.session.add_all([agenda_item, rsvp, walk_in])
+    db.session.flush()
+    turn = SpeakingTurn(
+        session_id=fgd_session.id, agenda_item_id=agenda_item.id, group_id=group.id, note="Usul"
+    )
+    db.session.add(turn)
     db.session.commit()
     return SimpleNamespace(
+        turn=turn,
+        fgd_session=fgd_session,
+        walk_in=walk_in,
+        agenda_item=agenda_item,
+        rsvp=rsvp,
         a=consultation_a,
         peer=peer,
         b=consultation_b,

@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.feedback.models import Comment
+from consult.fgd.models import FgdSession
 
 PDF = matrix.PDF
 ATTACHMENT_NAME = "XSSFILE'><img src=x onerror=alert(1)>{{7*7}}.pdf"
@@ -88,7 +89,9 @@ def poisoned(app, login, make_user, make_group, make_consultation):
     consultation.title = line("XSSTITLE")
     consultation.summary = long_text("XSSSUMMARY")
     consultation.department = line_with_quotes("XSSDEPT")
-    consultation.fgd_venue = line("XSSVENUE")
+    db.session.scalar(
+        select(FgdSession).where(FgdSession.consultation_id == consultation.id)
+    ).venue = line("XSSVENUE")
     consultation.show_author_names = True
     w.chapter.title = line("XSSCHAP")
     w.chapter.body = long_text("XSSCHAPBODY")

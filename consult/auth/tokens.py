@@ -71,3 +71,38 @@ def read_reset_token(token: str) -> tuple[int, str]:
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
         raise TokenInvalid
     return user_id, fingerprint
+
+
+CHECKIN_SALT = "rembuk.fgd-checkin"
+
+
+def make_checkin_token(consultation_id: int, session_id: int, user_id: int) -> str:
+    """A participant's personal check-in code for one FGD session (shown as a QR code)."""
+    return _serializer(CHECKIN_SALT).dumps({"c": consultation_id, "s": session_id, "u": user_id})
+
+
+def read_checkin_token(token: str) -> tuple[int, int, int]:
+    """(consultation id, session id, user id); raises TokenInvalid or TokenExpired."""
+    max_age = current_app.config.get("FGD_CHECKIN_MAX_AGE_DAYS", 60) * 86400
+    payload = _load(token, CHECKIN_SALT, max_age)
+    values = payload.get("c"), payload.get("s"), payload.get("u")
+    if not all(isinstance(value, int) for value in values):
+        raise TokenInvalid
+    return values
+
+
+ROOM_SALT = "rembuk.fgd-room"
+
+
+def make_room_token(consultation_id: int, session_id: int, user_id: int) -> str:
+    """Lets a phone follow a session's live state without a database look-up per poll."""
+    return _serializer(ROOM_SALT).dumps({"c": consultation_id, "s": session_id, "u": user_id})
+
+
+def read_room_token(token: str, max_age: int = 86400) -> tuple[int, int, int]:
+    """(consultation id, session id, user id); raises TokenInvalid or TokenExpired."""
+    payload = _load(token, ROOM_SALT, max_age)
+    values = payload.get("c"), payload.get("s"), payload.get("u")
+    if not all(isinstance(value, int) for value in values):
+        raise TokenInvalid
+    return values

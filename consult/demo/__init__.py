@@ -16,6 +16,7 @@ from consult.demo.accounts import DEMO_PASSWORD, seed_accounts
 from consult.demo.consultation import DEMO_TITLE, seed_consultation
 from consult.extensions import db
 from consult.feedback.demo import seed_example_input
+from consult.fgd.demo import seed_fgd
 from consult.plans.models import Consultation
 from consult.privacy.demo import accept_notice_for_demo
 
@@ -37,6 +38,7 @@ class Demo:
 # Run in this order after the consultation exists.
 STEPS: list[Callable[[Demo], None]] = [
     seed_example_input,  # comments, replies, ratings and input recorded at the FGD
+    seed_fgd,  # an upcoming FGD session and a finished one with its record
 ]
 
 

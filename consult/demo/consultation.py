@@ -51,9 +51,9 @@ def _schedule() -> dict[str, datetime]:
 
     return {
         "pre_opens_at": wib(-3, 8),
-        # Pre-FGD input closes the evening before the FGD; post-FGD input opens after it.
+        # Pre-FGD input closes the evening before the FGD (day 5, consult/fgd/demo.py);
+        # post-FGD input opens after it.
         "pre_closes_at": wib(4, 23, 59),
-        "fgd_at": wib(5, 9),
         "post_opens_at": wib(6, 8),
         "post_closes_at": wib(25, 23, 59),
     }
@@ -68,7 +68,6 @@ def seed_consultation(users: dict[str, User]) -> Consultation:
             "title": DEMO_TITLE,
             "summary": SUMMARY,
             "department": DEPARTMENT,
-            "fgd_venue": "Ruang Peteng Karuhei II, Kantor Wali Kota Palangka Raya",
             "comment_visibility": CommentVisibility.ALL,
             "moderation_mode": ModerationMode.POST,
             **_schedule(),

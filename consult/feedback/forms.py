@@ -31,7 +31,11 @@ SOURCE_LABELS = {
     InputSource.LETTER: _l("a letter"),
     InputSource.EMAIL: _l("an e-mail"),
 }
-PHASE_LABELS = {Phase.PRE: _l("Before the FGD"), Phase.POST: _l("After the FGD")}
+PHASE_LABELS = {
+    Phase.PRE: _l("Before the FGD"),
+    Phase.FGD: _l("At the FGD"),
+    Phase.POST: _l("After the FGD"),
+}
 DOCUMENT_KINDS = {
     "minutes": _l("FGD minutes"),
     "attendance": _l("Attendance list"),

@@ -482,8 +482,9 @@ def open_flags(comment_ids: Sequence[int]) -> dict[int, list[Flag]]:
 # --- scheduled reminders ----------------------------------------------------------------
 
 
-def _due_reminders(consultation: Consultation, now: datetime) -> list[tuple]:
-    """(log key, kind, params, participants only) of reminders due now."""
+def _due_reminders(consultation: Consultation, sessions: list, now: datetime) -> list[tuple]:
+    """(log key, kind, params, participants only) of reminders due now; one per FGD session
+    starting within 48 h."""
     day, two_days = now + timedelta(hours=24), now + timedelta(hours=48)
     due = []
     for phase, opens, closes in (
@@ -496,11 +497,33 @@ def _due_reminders(consultation: Consultation, now: datetime) -> list[tuple]:
         if closes and now < closes <= day:
             kind = NotificationKind.WINDOW_CLOSING_TOMORROW
             due.append((f"{kind.value}:{phase}", kind, {"closes_at": closes}, True))
-    if consultation.fgd_at and now < consultation.fgd_at <= two_days:
-        kind = NotificationKind.FGD_REMINDER
-        params = {"fgd_at": consultation.fgd_at, "venue": consultation.fgd_venue}
-        due.append((kind.value, kind, params, False))
+    for session in sessions:
+        if now < session.starts_at <= two_days:
+            kind = NotificationKind.FGD_REMINDER
+            params = {"fgd_at": session.starts_at, "venue": session.venue, "session": session.title}
+            due.append((f"{kind.value}:{session.id}", kind, params, False))
     return due
+
+
+def _declined(consultation: Consultation) -> set[tuple[str, int]]:
+    """(reminder key, user id) of members who said they will not come to a session."""
+    from consult.fgd.models import FgdSession, Rsvp, RsvpAnswer
+
+    rows = db.session.execute(
+        select(Rsvp.session_id, Rsvp.user_id)
+        .join(FgdSession, FgdSession.id == Rsvp.session_id)
+        .where(
+            FgdSession.consultation_id == consultation.id, Rsvp.answer != RsvpAnswer.ATTENDING
+        )
+    )
+    kind = NotificationKind.FGD_REMINDER.value
+    return {(f"{kind}:{session_id}", user_id) for session_id, user_id in rows}
+
+
+def _sessions_by_consultation(consultation_ids: list[int]) -> dict[int, list]:
+    from consult.fgd.services import sessions_by_consultation
+
+    return sessions_by_consultation(consultation_ids)
 
 
 def send_reminders(now: datetime | None = None) -> int:
@@ -510,8 +533,9 @@ def send_reminders(now: datetime | None = None) -> int:
     consultations = db.session.scalars(
         select(Consultation).where(Consultation.state == ConsultationState.PUBLISHED)
     ).all()
+    sessions = _sessions_by_consultation([c.id for c in consultations])
     for consultation in consultations:
-        due = _due_reminders(consultation, now)
+        due = _due_reminders(consultation, sessions.get(consultation.id, []), now)
         if not due:
             continue
         members = db.session.scalars(
@@ -526,6 +550,8 @@ def send_reminders(now: datetime | None = None) -> int:
                 )
             ).all()
         )
+        # Who will not come (or sends a delegate) gets no reminder of that session.
+        done |= _declined(consultation)
         link = app_path("feedback.consultation_overview", consultation_id=consultation.id)
         for key, kind, params, participants_only in due:
             for member in members:

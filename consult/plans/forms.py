@@ -22,7 +22,7 @@ from consult.plans.models import CommentVisibility, ModerationMode
 from consult.timeutil import local_to_utc, utc_to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-WINDOW_FIELDS = ("fgd_at", "pre_opens_at", "pre_closes_at", "post_opens_at", "post_closes_at")
+WINDOW_FIELDS = ("pre_opens_at", "pre_closes_at", "post_opens_at", "post_closes_at")
 
 
 def _when(label):
@@ -44,8 +44,6 @@ class ConsultationForm(Form):
     department = StringField(_l("Owning department"), validators=[Optional(), Length(max=300)])
     pre_opens_at = _when(_l("Input before the FGD opens"))
     pre_closes_at = _when(_l("Input before the FGD closes"))
-    fgd_at = _when(_l("FGD date and time"))
-    fgd_venue = StringField(_l("FGD venue"), validators=[Optional(), Length(max=300)])
     post_opens_at = _when(_l("Input after the FGD opens"))
     post_closes_at = _when(_l("Input after the FGD closes"))
     comment_visibility = RadioField(
@@ -111,17 +109,6 @@ class ConsultationForm(Form):
             _l("Input after the FGD must open after input before the FGD closes."),
             strict=False,
         )
-        # The FGD falls between the opening of input before it and the opening of input
-        # after it (input before the FGD may stay open a little past the meeting).
-        if self.fgd_at.data:
-            if self.pre_opens_at.data and self.fgd_at.data <= self.pre_opens_at.data:
-                self.fgd_at.errors.append(
-                    _l("The FGD must take place after input before the FGD opens.")
-                )
-            elif self.post_opens_at.data and self.fgd_at.data > self.post_opens_at.data:
-                self.fgd_at.errors.append(
-                    _l("The FGD must take place before input after the FGD opens.")
-                )
         for opens, closes in (
             (self.pre_opens_at, self.pre_closes_at),
             (self.post_opens_at, self.post_closes_at),
@@ -139,7 +126,6 @@ class ConsultationForm(Form):
             "title": self.title.data.strip(),
             "summary": (self.summary.data or "").strip(),
             "department": (self.department.data or "").strip(),
-            "fgd_venue": (self.fgd_venue.data or "").strip(),
             "comment_visibility": CommentVisibility(self.comment_visibility.data),
             "moderation_mode": ModerationMode(self.moderation_mode.data),
             "retention_months": self.retention_months.data,

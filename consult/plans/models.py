@@ -21,6 +21,7 @@ class ConsultationState(enum.StrEnum):
 
 class Phase(enum.StrEnum):
     PRE = "pre"
+    FGD = "fgd"  # rated in the room, during an FGD session
     POST = "post"
 
 
@@ -46,8 +47,6 @@ class Consultation(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     department: Mapped[str] = mapped_column(String(300), default="")
-    fgd_at: Mapped[datetime | None]
-    fgd_venue: Mapped[str] = mapped_column(String(300), default="")
     pre_opens_at: Mapped[datetime | None]
     pre_closes_at: Mapped[datetime | None]
     post_opens_at: Mapped[datetime | None]

@@ -44,8 +44,6 @@ CONSULTATION_FIELDS = (
     "title",
     "summary",
     "department",
-    "fgd_at",
-    "fgd_venue",
     "pre_opens_at",
     "pre_closes_at",
     "post_opens_at",

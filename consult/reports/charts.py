@@ -139,7 +139,7 @@ def strategy_chart(stats) -> Markup:
 
     from consult.plans.models import Phase
 
-    phase_names = {Phase.PRE: _("before FGD"), Phase.POST: _("after FGD")}
+    phase_names = {Phase.PRE: _("before FGD"), Phase.FGD: _("at FGD"), Phase.POST: _("after FGD")}
     bars = []
     scale_max = 5
     for criterion_stats in stats.criteria:

@@ -32,7 +32,11 @@ STATUS_LABELS = {
     CommentStatus.REJECTED: _l("Rejected"),
     CommentStatus.WITHDRAWN: _l("Withdrawn"),
 }
-PHASE_LABELS = {Phase.PRE: _l("Before the FGD"), Phase.POST: _l("After the FGD")}
+PHASE_LABELS = {
+    Phase.PRE: _l("Before the FGD"),
+    Phase.FGD: _l("At the FGD"),
+    Phase.POST: _l("After the FGD"),
+}
 EXPORT_FORMATS = {
     "xlsx": _l("Excel workbook (XLSX)"),
     "csv": _l("CSV files (ZIP)"),

@@ -175,3 +175,41 @@ def groups_disagree(by_group: Mapping[object, Summary], scale_max: int) -> bool:
     """True when the range of group means reaches the documented threshold."""
     spread = group_range(by_group)
     return spread is not None and spread >= disagreement_threshold(scale_max) - 1e-9
+
+
+@dataclass
+class PairedShift:
+    """The mean change of the same people between two phases, with its 95% t-interval."""
+
+    n: int
+    mean_before: float | None
+    mean_after: float | None
+    mean_difference: float | None
+    sd_difference: float | None
+    ci95: tuple[float, float] | None
+
+
+def paired_shift(pairs: Iterable[tuple[int, int]]) -> PairedShift:
+    """(before, after) values of the same raters -> mean of after - before with a 95%
+    Student-t interval (df = n - 1); no interval for fewer than two pairs."""
+    pairs = list(pairs)
+    n = len(pairs)
+    if n == 0:
+        return PairedShift(0, None, None, None, None, None)
+    differences = [after - before for before, after in pairs]
+    mean_difference = sum(differences) / n
+    mean_before = sum(before for before, _ in pairs) / n
+    mean_after = sum(after for _, after in pairs) / n
+    if n < 2:
+        return PairedShift(n, mean_before, mean_after, mean_difference, None, None)
+    variance = sum((d - mean_difference) ** 2 for d in differences) / (n - 1)
+    sd = math.sqrt(variance)
+    half = t_critical(n - 1) * sd / math.sqrt(n)
+    return PairedShift(
+        n,
+        mean_before,
+        mean_after,
+        mean_difference,
+        sd,
+        (mean_difference - half, mean_difference + half),
+    )

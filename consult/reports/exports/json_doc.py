@@ -4,6 +4,7 @@ import io
 import json
 from typing import Any, BinaryIO
 
+from consult.fgd.services import sessions_of
 from consult.plans.models import Consultation
 from consult.reports.anonymity import min_group_size
 from consult.reports.exports.options import ExportFilters, Progress, localised, rounded
@@ -66,7 +67,15 @@ def write_json(
                 "id": consultation.id,
                 "title": consultation.title,
                 "department": consultation.department,
-                "fgd_at": consultation.fgd_at.isoformat() if consultation.fgd_at else None,
+                "fgd_sessions": [
+                    {
+                        "title": session.title,
+                        "starts_at": session.starts_at.isoformat(),
+                        "ends_at": session.ends_at.isoformat(),
+                        "venue": session.venue,
+                    }
+                    for session in sessions_of(consultation)
+                ],
             },
             ensure_ascii=False,
         )
