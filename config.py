@@ -74,6 +74,12 @@ class Config:
     PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_SECONDS", 8 * 3600)
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
+    # The task queue (consult/tasks): SQLite storage in the instance folder by default; Redis
+    # when HUEY_REDIS_URL is set (several workers or hosts). The worker: huey_consumer.
+    HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.sqlite"))
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+
     PAGE_SIZE = 20
     # Rendered comment threads kept per worker (consult/feedback/thread_cache.py); a page of
     # 20 cards with replies is roughly 20-60 KB.
@@ -94,6 +100,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     SERVER_NAME = None
+    HUEY_IMMEDIATE = True  # tasks run in the test's process; queue tests start a worker
 
 
 class ProductionConfig(Config):

@@ -28,6 +28,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_cli(app)
+    register_tasks(app)
     configure_logging(app)
     if app.config.get("BENCH_MODE"):
         from consult.instrumentation import register_bench_hooks
@@ -202,6 +203,15 @@ def register_security_headers(app: Flask) -> None:
         if g.get("no_store") or request.endpoint and request.endpoint.startswith("auth."):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_tasks(app: Flask) -> None:
+    """The task queue (consult/tasks) and the mail sends it runs after each commit."""
+    from consult.mail import register_mail_dispatch
+    from consult.tasks import init_app
+
+    init_app(app)
+    register_mail_dispatch()
 
 
 def register_cli(app: Flask) -> None:

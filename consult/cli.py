@@ -53,24 +53,14 @@ def seed_demo(if_empty: bool) -> None:
 
 
 @click.command("send-mail")
-@click.option("--loop", is_flag=True, help="Keep running, sending every few seconds.")
-@click.option("--interval", default=10, show_default=True)
 @click.option(
     "--retry-now",
     is_flag=True,
     help="Also retry mails waiting out their back-off (once the SMTP server is back).",
 )
-def send_mail(loop: bool, interval: int, retry_now: bool) -> None:
-    """Send queued mails from the outbox (with retries)."""
-    import time
-
+def send_mail(retry_now: bool) -> None:
+    """Send the due mails of the outbox now (the worker does this every minute by itself)."""
     from consult.mail import send_queued_mail
 
-    while True:
-        counts = send_queued_mail(retry_now=retry_now)
-        retry_now = False  # in a loop, only the first round skips the back-off
-        db.session.commit()
-        click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
-        if not loop:
-            break
-        time.sleep(interval)
+    counts = send_queued_mail(retry_now=retry_now)
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))

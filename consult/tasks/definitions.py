@@ -1,0 +1,60 @@
+"""The tasks the worker runs, and the small functions features call to enqueue them.
+
+Each task is idempotent: the outbox row, the reminder log and the export job hold the state,
+and every task claims its row before working, so a task run twice (a retry, two workers, the
+sweep and the after-commit task together) does the work once.
+"""
+
+import logging
+
+from huey import crontab
+from sqlalchemy.exc import IntegrityError
+
+from consult.extensions import db
+from consult.tasks import app_periodic_task, app_task
+
+log = logging.getLogger(__name__)
+
+
+# --- mail -------------------------------------------------------------------------------
+
+
+@app_task()
+def deliver_mail_task(mail_id: int) -> str:
+    """Send one mail of the outbox right after the transaction that queued it committed."""
+    from consult.mail import deliver_mail
+
+    return deliver_mail(mail_id)
+
+
+@app_periodic_task(crontab(minute="*"))
+def sweep_outbox() -> dict[str, int]:
+    """Every minute: send what is due (back-off over, or a task lost with its queue)."""
+    from consult.mail import send_queued_mail
+
+    return send_queued_mail()
+
+
+def enqueue_mail(mail_id: int) -> None:
+    """Enqueue the send of one committed mail; if the queue is down, the sweep sends it."""
+    try:
+        deliver_mail_task(mail_id)
+    except Exception:  # the mail is in the outbox either way
+        log.warning("Mail %s not enqueued; the outbox sweep will send it", mail_id, exc_info=True)
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+@app_periodic_task(crontab(minute="*/15"))
+def send_reminders_task() -> int:
+    """Every 15 minutes: window and FGD reminders, each member once (ReminderLog is unique)."""
+    from consult.moderation.services import send_reminders
+
+    try:
+        sent = send_reminders()
+        db.session.commit()
+    except IntegrityError:  # another worker sent the same reminders first
+        db.session.rollback()
+        return 0
+    return sent
