@@ -80,6 +80,13 @@ class Config:
     HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.sqlite"))
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
 
+    # Exports are made by the worker and kept here (outside the web root) for a while.
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE_DIR / "exports"))
+    EXPORT_RETENTION_DAYS = _env_int("EXPORT_RETENTION_DAYS", 7)
+    EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 3)
+    # A running export whose progress has not moved for this long lost its worker.
+    EXPORT_STALL_SECONDS = _env_int("EXPORT_STALL_SECONDS", 300)
+
     PAGE_SIZE = 20
     # Rendered comment threads kept per worker (consult/feedback/thread_cache.py); a page of
     # 20 cards with replies is roughly 20-60 KB.

@@ -78,6 +78,15 @@ def register_sqlite_transactions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
+                event.listen(engine, "connect", _sqlite_write_ahead_log)
+
+
+def _sqlite_write_ahead_log(driver_connection, _record) -> None:
+    """WAL: the web server and the task worker read while the other writes (an export's
+    progress is written while its rows are still being read). In-memory databases ignore it."""
+    cursor = driver_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 def _sqlite_begin_before_savepoint(connection, _name) -> None:

@@ -22,4 +22,4 @@ from consult.plans.models import (  # noqa: F401
     Section,
     Strategy,
 )
-from consult.reports.models import CommentResponse, ResponseGroup  # noqa: F401
+from consult.reports.models import CommentResponse, ExportJob, ResponseGroup  # noqa: F401

@@ -86,7 +86,12 @@ def config_overrides():
 @pytest.fixture
 def app(database_url, tmp_path, config_overrides):
     app = create_app(
-        _config_for(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config_overrides)
+        _config_for(
+            database_url,
+            UPLOAD_FOLDER=str(tmp_path / "uploads"),
+            EXPORT_FOLDER=str(tmp_path / "exports"),
+            **config_overrides,
+        )
     )
 
     @app.before_request

@@ -44,6 +44,8 @@ from consult.plans.models import (
     Membership,
     Phase,
 )
+from consult.reports.export_jobs import run_export_job, submit_export
+from consult.reports.exports import ExportFilters
 from consult.timeutil import utcnow
 
 ROLES = ("anonymous", "invited", "uninvited", "other_organiser", "organiser", "admin")
@@ -84,6 +86,16 @@ VIEW_A = _roles(
 MANAGE_A = _roles(
     anonymous="login",
     invited="403",
+    uninvited="404",
+    other_organiser="404",
+    organiser="ok",
+    admin="ok",
+)
+# Export jobs: only the consultation's organisers and admins; members get 404 too, so a
+# job's existence is not revealed.
+MANAGE_A_HIDDEN = _roles(
+    anonymous="login",
+    invited="404",
     uninvited="404",
     other_organiser="404",
     organiser="ok",
@@ -392,6 +404,17 @@ MATRIX: dict[str, Rule] = {
     "reports.publish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.unpublish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.export": Rule(args=a(), get=MANAGE_A, post=MANAGE_A, data=lambda w: {"format": "csv"}),
+    "reports.exports": Rule(args=a(), get=MANAGE_A_HIDDEN),
+    "reports.export_job": Rule(args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN),
+    "reports.export_job_status": Rule(
+        args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
+    ),
+    "reports.cancel_export_job": Rule(
+        args=a(job_id=lambda w: w.export_job.id), post=MANAGE_A_HIDDEN
+    ),
+    "reports.download_export": Rule(
+        args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
+    ),
 }
 
 
@@ -477,7 +500,11 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
     db.session.flush()
     invitation = create_invitation(newcomer, organiser, consultation_a.id)
     db.session.commit()
+    export_job = submit_export(consultation_a, organiser, "csv", ExportFilters(), "en")
+    db.session.commit()
+    run_export_job(export_job.id)  # done, its file kept
     return SimpleNamespace(
+        export_job=export_job,
         a=consultation_a,
         peer=peer,
         b=consultation_b,

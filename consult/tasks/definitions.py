@@ -58,3 +58,35 @@ def send_reminders_task() -> int:
         db.session.rollback()
         return 0
     return sent
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+@app_task()
+def export_task(job_id: int) -> str:
+    """Make one export job's file; a failure is rescheduled with back-off by the job's rules."""
+    from huey.exceptions import RetryTask
+
+    from consult.reports.export_jobs import ExportRetry, run_export_job
+
+    try:
+        return run_export_job(job_id)
+    except ExportRetry as retry:
+        raise RetryTask(delay=retry.delay) from None
+
+
+@app_periodic_task(crontab(minute="*/2"))
+def check_export_jobs_task() -> dict[str, int]:
+    """Every 2 minutes: take back exports whose worker died, enqueue those nobody took."""
+    from consult.reports.export_jobs import check_export_jobs
+
+    return check_export_jobs()
+
+
+@app_periodic_task(crontab(minute="7"))
+def expire_exports_task() -> int:
+    """Hourly: delete export files past EXPORT_RETENTION_DAYS."""
+    from consult.reports.export_jobs import expire_exports
+
+    return expire_exports()
