@@ -84,8 +84,9 @@ class Config:
     EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE_DIR / "exports"))
     EXPORT_RETENTION_DAYS = _env_int("EXPORT_RETENTION_DAYS", 7)
     EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 3)
-    # A running export whose progress has not moved for this long lost its worker.
-    EXPORT_STALL_SECONDS = _env_int("EXPORT_STALL_SECONDS", 300)
+    # A running export beats every sixth of this; one whose heartbeat stopped this long ago
+    # lost its worker and is taken again (or failed after EXPORT_MAX_ATTEMPTS).
+    EXPORT_STALL_SECONDS = _env_int("EXPORT_STALL_SECONDS", 120)
 
     PAGE_SIZE = 20
     # Rendered comment threads kept per worker (consult/feedback/thread_cache.py); a page of
@@ -107,7 +108,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     SERVER_NAME = None
-    HUEY_IMMEDIATE = True  # tasks run in the test's process; queue tests start a worker
+    # Tasks run in the test's process; tests about the queue start a worker (and may turn it off).
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", True)
 
 
 class ProductionConfig(Config):

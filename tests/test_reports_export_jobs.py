@@ -276,3 +276,25 @@ def test_a_job_left_running_by_a_dead_worker_is_taken_again_then_failed(world, a
     assert check_export_jobs()["failed"] == 1
     db.session.refresh(job)
     assert job.state == JobState.FAILED and export_jobs.job_file(job) is None
+
+
+def test_a_running_export_keeps_beating_while_its_writer_is_silent(world, app, monkeypatch):
+    import time as clock
+
+    consultation, organiser, _ = world
+    app.config["EXPORT_STALL_SECONDS"] = 0.6  # a beat every 0.1 s
+    job = _queued_job(consultation, organiser)
+    beats = []
+
+    def silent_writer(fmt, consultation, filters, out_file, progress):
+        for _ in range(3):
+            clock.sleep(0.25)
+            with db.engine.connect() as connection:
+                beats.append(
+                    connection.scalar(select(ExportJob.heartbeat_at).where(ExportJob.id == job.id))
+                )
+        out_file.write(b"{}")
+
+    monkeypatch.setattr(export_jobs, "write_export", silent_writer)
+    assert run_export_job(job.id) == "done"
+    assert beats[0] < beats[1] < beats[2]

@@ -16,6 +16,7 @@ Every function is safe to run twice.
 import logging
 import os
 import secrets
+import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -229,6 +230,38 @@ def write_export(fmt: str, consultation: Consultation, filters, out_file, progre
     progress(1, 1)
 
 
+class Heartbeat:
+    """Raises the job's heartbeat every `every` seconds while the writer works, whatever the
+    writer's progress granularity; it stops when the worker dies, which is how a lost job is
+    recognised (check_export_jobs)."""
+
+    def __init__(self, job_id: int, every: float):
+        self.job_id, self.every = job_id, every
+        self.engine = db.engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"export-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        update(ExportJob.__table__)
+                        .where(ExportJob.__table__.c.id == self.job_id)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is no reason to stop the export
+                log.warning("Export job %s: heartbeat not stored", self.job_id, exc_info=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def _write(job: ExportJob, consultation: Consultation, temp: Path, progress: Progress) -> None:
     filters = filters_from_dict(job.filters)
     with force_locale(job.locale), open(temp, "wb") as out_file:
@@ -252,8 +285,10 @@ def run_export_job(job_id: int, now: datetime | None = None) -> str:
     stored_name = f"{job.id}-{secrets.token_hex(12)}{SUFFIX[job.format]}"
     final = export_folder() / stored_name
     temp = final.with_name(final.name + ".part")
+    beat = current_app.config["EXPORT_STALL_SECONDS"] / 6
     try:
-        _write(job, consultation, temp, Progress(job.id))
+        with Heartbeat(job.id, every=beat):
+            _write(job, consultation, temp, Progress(job.id))
         os.replace(temp, final)  # atomic: the file appears whole or not at all
         return _done(job, consultation, final)
     except ExportCancelled:
