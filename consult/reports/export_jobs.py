@@ -216,18 +216,9 @@ class Progress:
 
 def write_export(fmt: str, consultation: Consultation, filters, out_file, progress) -> None:
     """Write one export to `out_file`, telling `progress(done, total)` as it goes."""
-    import shutil
+    from consult.reports.exports import WRITERS
 
-    from consult.reports import exports
-
-    progress(0, 1)
-    path = exports.EXPORTERS[fmt](consultation, filters, None)
-    try:
-        with open(path, "rb") as written:
-            shutil.copyfileobj(written, out_file)
-    finally:
-        path.unlink(missing_ok=True)
-    progress(1, 1)
+    WRITERS[fmt](consultation, filters, out_file, progress)
 
 
 class Heartbeat:
@@ -264,7 +255,13 @@ class Heartbeat:
 
 def _write(job: ExportJob, consultation: Consultation, temp: Path, progress: Progress) -> None:
     filters = filters_from_dict(job.filters)
-    with force_locale(job.locale), open(temp, "wb") as out_file:
+    # The writers speak the request's language (the default one outside a request): a bare
+    # request context with the organiser's language, as when exports ran in their request.
+    with (
+        current_app.test_request_context("/"),
+        force_locale(job.locale),
+        open(temp, "wb") as out_file,
+    ):
         write_export(job.format, consultation, filters, out_file, progress)
         out_file.flush()
         os.fsync(out_file.fileno())
@@ -322,14 +319,9 @@ def _failed(job: ExportJob, error: str) -> str:
     return JobState.FAILED.value
 
 
-def _download_name(job: ExportJob, consultation: Consultation) -> str:
-    from consult.reports.exports import SUFFIX
-
-    suffix = "-anonim" if job.filters.get("anonymise") else ""
-    return f"rembuk-{consultation.id}{suffix}{SUFFIX[job.format]}"
-
-
 def _done(job: ExportJob, consultation: Consultation, final: Path) -> str:
+    from consult.reports.exports import export_filename
+
     db.session.rollback()
     job = db.session.get(ExportJob, job.id, populate_existing=True)
     if job.state != JobState.RUNNING or job.cancel_requested:
@@ -343,7 +335,7 @@ def _done(job: ExportJob, consultation: Consultation, final: Path) -> str:
     job.state, job.finished_at, job.stored_name = JobState.DONE, now, final.name
     job.file_size = final.stat().st_size
     job.progress_done = max(job.progress_done, job.progress_total)
-    job.download_name = _download_name(job, consultation)
+    job.download_name = export_filename(job.format, consultation, filters_from_dict(job.filters))
     job.expires_at = now + timedelta(days=current_app.config["EXPORT_RETENTION_DAYS"])
     _tell(job, NotificationKind.EXPORT_READY)
     db.session.commit()
