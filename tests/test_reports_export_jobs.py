@@ -298,3 +298,17 @@ def test_a_running_export_keeps_beating_while_its_writer_is_silent(world, app, m
     monkeypatch.setattr(export_jobs, "write_export", silent_writer)
     assert run_export_job(job.id) == "done"
     assert beats[0] < beats[1] < beats[2]
+
+
+def test_the_export_speaks_the_language_of_the_organiser_who_asked(world, app):
+    consultation, organiser, _ = world
+    headers = {}
+    for locale in ("en", "id"):
+        job = submit_export(consultation, organiser, "csv", ExportFilters(), locale)
+        db.session.commit()
+        run_export_job(job.id)
+        db.session.refresh(job)
+        archive = zipfile.ZipFile(_folder(app) / job.stored_name)
+        first = sorted(archive.namelist())[0]
+        headers[locale] = archive.read(first).decode("utf-8-sig").splitlines()[0]
+    assert headers["en"] != headers["id"]

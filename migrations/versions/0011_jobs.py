@@ -2,7 +2,7 @@
 notification kinds that say an export is ready or failed
 
 Revision ID: 0011_jobs
-Revises: 0008_comment_flags_index
+Revises: 0009_drop_discussion_version
 Create Date: 2026-11-29 17:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_jobs'
-down_revision = '0008_comment_flags_index'
+down_revision = '0009_drop_discussion_version'  # re-chained after merging main (was 0008)
 branch_labels = None
 depends_on = None
 
