@@ -1,4 +1,4 @@
-"""Command-line tasks: flask create-admin, seed-demo, send-mail."""
+"""Command-line tasks: flask create-admin, seed-demo, send-mail, queue-status."""
 
 import click
 from flask import Flask, current_app
@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(send_mail)
+    app.cli.add_command(queue_status)
     from consult.moderation.cli import register_commands as register_moderation_commands
 
     register_moderation_commands(app)
@@ -64,3 +65,11 @@ def send_mail(retry_now: bool) -> None:
 
     counts = send_queued_mail(retry_now=retry_now)
     click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+
+
+@click.command("queue-status")
+def queue_status() -> None:
+    """The task queue's length and what failed or runs (for monitoring)."""
+    from consult.tasks.definitions import queue_status as read_status
+
+    click.echo(" ".join(f"{key}={value}" for key, value in read_status().items()))

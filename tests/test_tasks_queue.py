@@ -196,3 +196,19 @@ def test_make_run_script_starts_web_and_worker_and_ctrl_c_stops_both(tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert "stopped (web server and worker)" in log_path.read_text()
+
+
+def test_queue_status_counts_what_an_operator_watches(app, make_user, monkeypatch):
+    app.config.update(MAIL_SERVER="smtp.example.org", MAIL_MAX_ATTEMPTS=1)
+
+    class DownSMTP(CountingSMTP):
+        def __init__(self, *args, **kwargs):
+            raise smtplib.SMTPConnectError(421, "down")
+
+    monkeypatch.setattr(smtplib, "SMTP", DownSMTP)
+    _queue(make_user())
+    db.session.commit()  # tried once, failed for good (MAIL_MAX_ATTEMPTS=1)
+    result = app.test_cli_runner().invoke(args=["queue-status"])
+    assert result.exit_code == 0, result.output
+    assert "mails_queued=0 mails_failed=1" in result.output
+    assert "pending=0" in result.output and "exports_failed=0" in result.output

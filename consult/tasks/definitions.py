@@ -90,3 +90,26 @@ def expire_exports_task() -> int:
     from consult.reports.export_jobs import expire_exports
 
     return expire_exports()
+
+
+def queue_status() -> dict[str, int]:
+    """What an operator watches (flask queue-status): the queue's length, what failed,
+    what runs. Needs an application context."""
+    from sqlalchemy import func, select
+
+    from consult.mail import MailStatus, OutboxMail
+    from consult.reports.models import ExportJob, JobState
+    from consult.tasks import huey
+
+    def count(model, column, value) -> int:
+        return db.session.scalar(select(func.count(model.id)).where(column == value))
+
+    return {
+        "pending": huey.pending_count(),
+        "scheduled": huey.scheduled_count(),
+        "mails_queued": count(OutboxMail, OutboxMail.status, MailStatus.QUEUED),
+        "mails_failed": count(OutboxMail, OutboxMail.status, MailStatus.FAILED),
+        "exports_queued": count(ExportJob, ExportJob.state, JobState.QUEUED),
+        "exports_running": count(ExportJob, ExportJob.state, JobState.RUNNING),
+        "exports_failed": count(ExportJob, ExportJob.state, JobState.FAILED),
+    }
