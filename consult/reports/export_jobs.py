@@ -27,6 +27,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from consult.audit import record
 from consult.auth.models import User
@@ -151,8 +152,6 @@ def record_download(job: ExportJob, actor: User) -> None:
 
 def jobs_of(consultation: Consultation, page: int, per_page: int):
     """One page of the consultation's export jobs, newest first, with who asked."""
-    from sqlalchemy.orm import selectinload
-
     query = (
         select(ExportJob)
         .where(ExportJob.consultation_id == consultation.id)
