@@ -31,12 +31,12 @@ run: translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo ""
-	@echo "  Rembuk is running on http://127.0.0.1:5000"
+	@echo "  Rembuk is running on http://127.0.0.1:5000 (with its task worker; Ctrl-C stops both)"
 	@echo "  Demo logins (password rembuk-demo-2042):"
 	@echo "    organiser@example.org  kadin@example.org  industri@example.org"
 	@echo "    akademisi@example.org  dinas@example.org"
 	@echo ""
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	BIN=$(BIN) bash scripts/run.sh
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -79,6 +79,20 @@ class Config:
     # Benchmarks only (bench/wsgi.py): the query counter and the /bench/ceiling page.
     BENCH_MODE = False
 
+    # The task queue (consult/tasks): SQLite storage in the instance folder by default; Redis
+    # when HUEY_REDIS_URL is set (several workers or hosts). The worker: huey_consumer.
+    HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+    HUEY_SQLITE_PATH = os.environ.get("HUEY_SQLITE_PATH", str(INSTANCE_DIR / "huey.sqlite"))
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)
+
+    # Exports are made by the worker and kept here (outside the web root) for a while.
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(INSTANCE_DIR / "exports"))
+    EXPORT_RETENTION_DAYS = _env_int("EXPORT_RETENTION_DAYS", 7)
+    EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 3)
+    # A running export beats every sixth of this; one whose heartbeat stopped this long ago
+    # lost its worker and is taken again (or failed after EXPORT_MAX_ATTEMPTS).
+    EXPORT_STALL_SECONDS = _env_int("EXPORT_STALL_SECONDS", 120)
+
     PAGE_SIZE = 20
     # Anonymised exports suppress every figure computed from fewer people than this
     # (consult/reports/anonymity.py).
@@ -108,6 +122,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     SERVER_NAME = None
+    # Tasks run in the test's process; tests about the queue start a worker (and may turn it off).
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", True)
 
 
 class ProductionConfig(Config):

@@ -181,10 +181,56 @@ def render(results: dict) -> str:
             f"{'—' if row['scale'] != 1 else 'yes' if ok else 'no'} | "
             f"{row.get('date', '')} |"
         )
-    out += ["", *_growth(results.get("exports", [])), *NOTES, ""]
+    out += ["", *_growth(results.get("exports", [])), *_queue(results.get("queue")), *NOTES, ""]
     if FGD_ROOM.exists():  # measured apart by scripts/fgd_loadtest.py, kept in the repository
         out += [FGD_ROOM.read_text(encoding="utf-8").rstrip(), ""]
     return "\n".join(out)
+
+
+def _queue(block: dict | None) -> list[str]:
+    """Exports through the task queue, and the strategy page while one runs (bench/queue.py)."""
+    if not block:
+        return []
+    out = [
+        "",
+        f"## Exports through the task queue (SQLite, {block['scale']}×, "
+        f"{block['comments']:,} comments)",
+        "",
+        "Asked for through the form under gunicorn, made by a `huey_consumer` (one thread, "
+        "started for each export); seconds from the request to the file being ready (what the "
+        "organiser waits, polling included), memory the worker process's peak.",
+        "",
+        "| format | state | seconds | worker peak MB |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in block["exports"]:
+        out.append(
+            f"| {row['format']} | {row['state']} | {row['seconds']} | {row['worker_peak_mb']} |"
+        )
+    out += [
+        "",
+        "Strategy page (500 comments) driven by wrk with 2 connections, at rest and while an "
+        "XLSX export of the same data runs on the worker on the same machine:",
+        "",
+        "| | p50 ms | p95 ms | p99 ms | requests/s | export still running at the end |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, run in block["latency"].items():
+        running = run.get("export_still_running")
+        shown = (
+            ""
+            if running is None
+            else (
+                "yes"
+                if running
+                else f"no (finished within the run, {run['export_percent_at_end']}%)"
+            )
+        )
+        out.append(
+            f"| {name} | {run.get('p50')} | {run.get('p95')} | {run.get('p99')} | "
+            f"{run['rps']} | {shown} |"
+        )
+    return out
 
 
 def _growth(rows: list[dict]) -> list[str]:

@@ -353,6 +353,13 @@ def main() -> None:
     )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
+        "--queue-scale",
+        type=float,
+        default=1.0,
+        help="size of the exports through the task queue (16 is the issue's case; long)",
+    )
+    parser.add_argument("--skip-queue", action="store_true")
+    parser.add_argument(
         "--pages", default="", help="only pages whose name holds one of these comma-separated words"
     )
     parser.add_argument("--skip-exports", action="store_true")
@@ -380,6 +387,10 @@ def main() -> None:
         )
     scales = [] if args.skip_exports else [float(s) for s in args.export_scales.split(",") if s]
     results["exports"] = merge_exports(bench_exports(sqlite_url, scales), results["date"])
+    if not args.skip_queue:
+        from bench.queue import bench_queue
+
+        results["queue"] = bench_queue(sqlite_url, args.queue_scale, args.seconds, args.workers)
     results["total_seconds"] = round(time.monotonic() - started)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))
     write_report(results, Path(args.output))

@@ -38,6 +38,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_cli(app)
+    register_tasks(app)
     configure_logging(app)
     if app.config["BENCH_MODE"]:
         from consult.instrumentation import register_bench_hooks
@@ -100,6 +101,15 @@ def register_sqlite_transactions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
+                event.listen(engine, "connect", _sqlite_write_ahead_log)
+
+
+def _sqlite_write_ahead_log(driver_connection, _record) -> None:
+    """WAL: the web server and the task worker read while the other writes (an export's
+    progress is written while its rows are still being read). In-memory databases ignore it."""
+    cursor = driver_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 def _sqlite_begin_before_savepoint(connection, _name) -> None:
@@ -239,6 +249,15 @@ def register_security_headers(app: Flask) -> None:
         if g.get("no_store") or request.endpoint and request.endpoint.startswith("auth."):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_tasks(app: Flask) -> None:
+    """The task queue (consult/tasks) and the mail sends it runs after each commit."""
+    from consult.mail import register_mail_dispatch
+    from consult.tasks import init_app
+
+    init_app(app)
+    register_mail_dispatch()
 
 
 def register_cli(app: Flask) -> None:

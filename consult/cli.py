@@ -1,4 +1,4 @@
-"""Command-line tasks: flask create-admin, seed-demo, send-mail."""
+"""Command-line tasks: flask create-admin, seed-demo, send-mail, queue-status."""
 
 import click
 from flask import Flask, current_app
@@ -11,6 +11,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(send_mail)
+    app.cli.add_command(queue_status)
     from consult.moderation.cli import register_commands as register_moderation_commands
 
     register_moderation_commands(app)
@@ -56,24 +57,22 @@ def seed_demo(if_empty: bool) -> None:
 
 
 @click.command("send-mail")
-@click.option("--loop", is_flag=True, help="Keep running, sending every few seconds.")
-@click.option("--interval", default=10, show_default=True)
 @click.option(
     "--retry-now",
     is_flag=True,
     help="Also retry mails waiting out their back-off (once the SMTP server is back).",
 )
-def send_mail(loop: bool, interval: int, retry_now: bool) -> None:
-    """Send queued mails from the outbox (with retries)."""
-    import time
-
+def send_mail(retry_now: bool) -> None:
+    """Send the due mails of the outbox now (the worker does this every minute by itself)."""
     from consult.mail import send_queued_mail
 
-    while True:
-        counts = send_queued_mail(retry_now=retry_now)
-        retry_now = False  # in a loop, only the first round skips the back-off
-        db.session.commit()
-        click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
-        if not loop:
-            break
-        time.sleep(interval)
+    counts = send_queued_mail(retry_now=retry_now)
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+
+
+@click.command("queue-status")
+def queue_status() -> None:
+    """The task queue's length and what failed or runs (for monitoring)."""
+    from consult.tasks.definitions import queue_status as read_status
+
+    click.echo(" ".join(f"{key}={value}" for key, value in read_status().items()))

@@ -35,4 +35,4 @@ from consult.privacy.models import (  # noqa: F401
     NoticeAcceptance,
     PrivacyNotice,
 )
-from consult.reports.models import CommentResponse, ResponseGroup  # noqa: F401
+from consult.reports.models import CommentResponse, ExportJob, ResponseGroup  # noqa: F401

@@ -35,6 +35,8 @@ class NotificationKind(enum.StrEnum):
     WINDOW_OPENING_SOON = "window_opening_soon"
     WINDOW_CLOSING_TOMORROW = "window_closing_tomorrow"
     FGD_REMINDER = "fgd_reminder"
+    EXPORT_READY = "export_ready"
+    EXPORT_FAILED = "export_failed"
 
 
 # Decisions against someone's words and invitations always reach them; the rest may be off.
@@ -69,6 +71,12 @@ MESSAGES = {
     NotificationKind.FGD_REMINDER: lazy_gettext(
         "The FGD of %(consultation)s takes place on %(fgd_at)s."
     ),
+    NotificationKind.EXPORT_READY: lazy_gettext(
+        "Your export of %(consultation)s (%(format)s) is ready to download."
+    ),
+    NotificationKind.EXPORT_FAILED: lazy_gettext(
+        "Your export of %(consultation)s (%(format)s) could not be made."
+    ),
 }
 KIND_LABELS = {
     NotificationKind.INVITATION: lazy_gettext("Invitations"),
@@ -79,6 +87,8 @@ KIND_LABELS = {
     NotificationKind.WINDOW_OPENING_SOON: lazy_gettext("An input window opens soon"),
     NotificationKind.WINDOW_CLOSING_TOMORROW: lazy_gettext("An input window closes tomorrow"),
     NotificationKind.FGD_REMINDER: lazy_gettext("Reminder of the FGD"),
+    NotificationKind.EXPORT_READY: lazy_gettext("An export I asked for is ready"),
+    NotificationKind.EXPORT_FAILED: lazy_gettext("An export I asked for could not be made"),
 }
 
 

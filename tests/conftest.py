@@ -109,7 +109,12 @@ class RequestClient(FlaskClient):
 @pytest.fixture
 def app(database_url, tmp_path, config_overrides):
     app = create_app(
-        _config_for(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config_overrides)
+        _config_for(
+            database_url,
+            UPLOAD_FOLDER=str(tmp_path / "uploads"),
+            EXPORT_FOLDER=str(tmp_path / "exports"),
+            **config_overrides,
+        )
     )
     app.test_client_class = RequestClient
     with app.app_context():

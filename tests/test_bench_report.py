@@ -72,3 +72,28 @@ def test_export_growth_is_stated_relative_to_base_size():
     ]
     report = render(data)
     assert "- csv: 16× data: 11.0× the time; peak memory 105-108 MB." in report
+
+
+def test_exports_through_the_queue_and_the_latency_during_one_are_reported():
+    block = {
+        "scale": 1.0,
+        "comments": 50000,
+        "exports": [{"format": "xlsx", "state": "done", "seconds": 39.5, "worker_peak_mb": 127}],
+        "latency": {
+            "at rest": {"rps": 18.1, "p50": 111.8, "p95": 120.4, "p99": 140.0},
+            "during an XLSX export": {
+                "rps": 17.0,
+                "p50": 108.4,
+                "p95": 191.9,
+                "p99": 218.0,
+                "export_still_running": True,
+                "export_percent_at_end": 40,
+            },
+        },
+    }
+    report = render({**results(0.6), "queue": block})
+    assert "## Exports through the task queue (SQLite, 1.0×, 50,000 comments)" in report
+    assert "| xlsx | done | 39.5 | 127 |" in report
+    assert "| at rest | 111.8 | 120.4 | 140.0 | 18.1 |  |" in report
+    assert "| during an XLSX export | 108.4 | 191.9 | 218.0 | 17.0 | yes |" in report
+    assert "task queue" not in render(results(0.6))

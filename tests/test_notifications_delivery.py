@@ -53,23 +53,21 @@ def smtp(app, monkeypatch):
 
 def test_mail_stays_queued_after_an_smtp_failure_and_is_sent_on_a_later_run(smtp, make_user):
     user = make_user(locale="en")
+    before_commit = utcnow()
     queue_mail(user, "test", "Subject", "mail/notification_reply.txt", author="A", target="B")
-    db.session.commit()
-    now = utcnow()
-    assert send_queued_mail(now=now)["retry"] == 1
-    db.session.commit()
+    db.session.commit()  # the send task runs after the commit (eagerly in tests) and fails
     mail = db.session.scalar(select(OutboxMail))
     assert mail.status == MailStatus.QUEUED
     assert mail.attempts == 1
-    assert mail.next_attempt_at > now
+    assert mail.next_attempt_at > before_commit + timedelta(minutes=1)
     assert "SMTPConnectError" in mail.last_error
 
-    # Not due yet: a run right away leaves it alone.
-    assert send_queued_mail(now=now + timedelta(seconds=1))["retry"] == 0
+    # Not due yet: the sweep right away leaves it alone.
+    assert send_queued_mail(now=utcnow() + timedelta(seconds=1))["retry"] == 0
     smtp.failing = False
     counts = send_queued_mail(now=mail.next_attempt_at)
-    db.session.commit()
     assert counts["sent"] == 1
+    db.session.refresh(mail)
     assert mail.status == MailStatus.SENT
     assert mail.attempts == 2
     assert smtp.sent[0]["To"] == user.email
@@ -77,16 +75,15 @@ def test_mail_stays_queued_after_an_smtp_failure_and_is_sent_on_a_later_run(smtp
 
 def test_mail_fails_for_good_after_max_attempts(smtp, make_user):
     queue_mail(make_user(), "test", "Subject", "mail/notification_reply.txt")
-    db.session.commit()
+    db.session.commit()  # attempt 1, by the send task
     mail = db.session.scalar(select(OutboxMail))
-    moment = utcnow()
-    for _ in range(3):
-        send_queued_mail(now=moment)
-        moment = mail.next_attempt_at
-    db.session.commit()
+    for _ in range(2):
+        db.session.refresh(mail)
+        send_queued_mail(now=mail.next_attempt_at)
+    db.session.refresh(mail)
     assert mail.status == MailStatus.FAILED
     assert mail.attempts == 3
-    assert send_queued_mail(now=moment + timedelta(days=1)) == {
+    assert send_queued_mail(now=utcnow() + timedelta(days=1)) == {
         "sent": 0,
         "logged": 0,
         "retry": 0,

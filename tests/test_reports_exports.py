@@ -352,10 +352,12 @@ def test_export_page_downloads_and_audits(client, login, setting):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     page = login(organiser).get(f"/c/{consultation.id}/export")
     assert page.status_code == 200
-    response = login(organiser).post(
+    job_page = login(organiser).post(
         f"/c/{consultation.id}/export",
         data={"format": "xlsx", "phase": "pre", "anonymise": "y"},
     )
+    assert job_page.status_code == 302  # to the job's page; the job ran eagerly (tests)
+    response = client.get(job_page.headers["Location"] + "/download")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]

@@ -59,6 +59,8 @@ from consult.plans.models import (
 )
 from consult.privacy.models import ErasureRequest
 from consult.privacy.notices import publish_notice
+from consult.reports.export_jobs import run_export_job, submit_export
+from consult.reports.exports import ExportFilters
 from consult.timeutil import utcnow
 
 ROLES = ("anonymous", "invited", "uninvited", "other_organiser", "organiser", "admin")
@@ -99,6 +101,16 @@ VIEW_A = _roles(
 MANAGE_A = _roles(
     anonymous="login",
     invited="403",
+    uninvited="404",
+    other_organiser="404",
+    organiser="ok",
+    admin="ok",
+)
+# Export jobs: only the consultation's organisers and admins; members get 404 too, so a
+# job's existence is not revealed.
+MANAGE_A_HIDDEN = _roles(
+    anonymous="login",
+    invited="404",
     uninvited="404",
     other_organiser="404",
     organiser="ok",
@@ -532,6 +544,17 @@ MATRIX: dict[str, Rule] = {
         post=MANAGE_A,
         data=lambda w: {"email": "wakil@example.org"},
     ),
+    "reports.exports": Rule(args=a(), get=MANAGE_A_HIDDEN),
+    "reports.export_job": Rule(args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN),
+    "reports.export_job_status": Rule(
+        args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
+    ),
+    "reports.cancel_export_job": Rule(
+        args=a(job_id=lambda w: w.export_job.id), post=MANAGE_A_HIDDEN
+    ),
+    "reports.download_export": Rule(
+        args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
+    ),
 }
 
 
@@ -645,12 +668,16 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
     )
     db.session.add(turn)
     db.session.commit()
+    export_job = submit_export(consultation_a, organiser, "csv", ExportFilters(), "en")
+    db.session.commit()
+    run_export_job(export_job.id)  # done, its file kept
     return SimpleNamespace(
         turn=turn,
         fgd_session=fgd_session,
         walk_in=walk_in,
         agenda_item=agenda_item,
         rsvp=rsvp,
+        export_job=export_job,
         a=consultation_a,
         peer=peer,
         b=consultation_b,

@@ -306,7 +306,10 @@ def test_participants_page_and_outbox_show_imported_names_as_text(app, poisoned)
 
 def _export(poisoned, fmt: str) -> bytes:
     client = poisoned.clients["organiser"]
-    response = client.post(f"/c/{poisoned.a.id}/export", data={"format": fmt})
+    job_page = client.post(f"/c/{poisoned.a.id}/export", data={"format": fmt})
+    assert job_page.status_code == 302, (fmt, job_page.status_code)
+    # The job ran eagerly (tests); its file is downloaded from the job's page.
+    response = client.get(job_page.headers["Location"] + "/download")
     data = response.get_data()
     response.close()
     assert response.status_code == 200, (fmt, response.status_code)

@@ -1,4 +1,4 @@
-"""flask send-reminders: notify members of windows and FGDs coming up (run hourly by cron)."""
+"""flask send-reminders: remind members of windows and FGDs (the worker runs it every 15 min)."""
 
 import click
 from flask import Flask

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from consult.feedback.models import CommentStatus
 from consult.inputs import FilterForm, Form, coerce_id
 from consult.plans.models import Phase
-from consult.reports.models import Disposition
+from consult.reports.models import Disposition, JobState
 
 DISPOSITION_LABELS = {
     Disposition.ACCEPTED: _l("Accepted"),
@@ -108,6 +108,16 @@ class BulkResponseForm(DispositionFieldsMixin, Form):
     def validate_comment_ids(self, field):
         if len(field.data or []) < 1:
             raise ValidationError(_l("Select at least one comment to answer together."))
+
+
+JOB_STATE_LABELS = {
+    JobState.QUEUED: _l("Waiting for the worker"),
+    JobState.RUNNING: _l("Being made"),
+    JobState.DONE: _l("Ready"),
+    JobState.FAILED: _l("Failed"),
+    JobState.CANCELLED: _l("Cancelled"),
+    JobState.EXPIRED: _l("Deleted after the retention period"),
+}
 
 
 class ConfirmForm(Form):

@@ -2,8 +2,9 @@
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import User
@@ -92,3 +93,65 @@ class DataVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # done, and its file deleted after the retention period
+
+
+class ExportJob(db.Model):
+    """An export made by the worker: its request, its progress and the file it left.
+
+    The file lives in EXPORT_FOLDER under `stored_name` (random), written to a temporary
+    name first and renamed only when complete, so a half-written file is never offered.
+    """
+
+    __tablename__ = "export_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    format: Mapped[str] = mapped_column(String(10))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The organiser's language when asking: the export speaks it.
+    locale: Mapped[str] = mapped_column(String(10), default="id")
+    state: Mapped[JobState] = mapped_column(enum_column(JobState), default=JobState.QUEUED)
+    # Progress: places of the plan written (done of total), and the stage in words.
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    stored_name: Mapped[str] = mapped_column(String(100), default="")
+    download_name: Mapped[str] = mapped_column(String(200), default="")
+    file_size: Mapped[int | None]
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    # Raised by the worker as it writes: a running job whose heartbeat stops was lost.
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+    requested_by: Mapped[User | None] = relationship(lazy="raise")
+
+    __table_args__ = (
+        Index("ix_export_job_consultation_id_created_at", "consultation_id", "created_at"),
+        Index("ix_export_job_state", "state"),
+    )
+
+    @property
+    def percent(self) -> int:
+        if self.state in (JobState.DONE, JobState.EXPIRED):
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(100 * self.progress_done / self.progress_total))
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in (JobState.QUEUED, JobState.RUNNING)

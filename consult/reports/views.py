@@ -1,7 +1,6 @@
 """Consolidation pages: analysis, response matrix, "you said, we did", exports."""
 
 import math
-import os
 from dataclasses import dataclass
 
 from flask import (
@@ -9,13 +8,12 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
@@ -28,7 +26,8 @@ from consult.permissions import can_manage, require_view
 from consult.plans.models import Chapter, CommentVisibility, Consultation, Phase, Section
 from consult.plans.services import get_managed_consultation
 from consult.reports import analysis_cache, charts, services
-from consult.reports.exports import ExportFilters, run_export
+from consult.reports.export_jobs import enqueue_export, submit_export
+from consult.reports.exports import ExportFilters
 from consult.reports.forms import (
     DISPOSITION_LABELS,
     PHASE_LABELS,
@@ -291,15 +290,12 @@ def export(consultation_id: int):
         section_id=int(form.section.data) if form.section.data else None,
         anonymise=form.anonymise.data,
     )
-    result = run_export(form.format.data, consultation, filters, current_user)
+    locale = str(get_locale())
+    job = submit_export(consultation, current_user, form.format.data, filters, locale)
     db.session.commit()
-    g.no_store = True
-    response = send_file(
-        result.path,
-        mimetype=result.mimetype,
-        as_attachment=True,
-        download_name=result.filename,
-        max_age=0,
-    )
-    response.call_on_close(lambda: os.unlink(result.path))
-    return response
+    enqueue_export(job.id)
+    flash(_("The export is being prepared. You may leave this page and come back."), "info")
+    return redirect(url_for("reports.export_job", consultation_id=consultation.id, job_id=job.id))
+
+
+from consult.reports import export_views  # noqa: E402,F401  (the export jobs' routes)

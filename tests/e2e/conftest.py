@@ -82,6 +82,7 @@ def live_server(tmp_path_factory):
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "UPLOAD_FOLDER": str(uploads),
+            "EXPORT_FOLDER": str(tmp_path_factory.mktemp("e2e-exports")),
             "WTF_CSRF_ENABLED": True,
             "PUBLIC_BASE_URL": "http://127.0.0.1",
         },

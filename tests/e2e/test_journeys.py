@@ -54,6 +54,7 @@ TEXT = {
         "spam": "Jual rotan murah, hubungi nomor saya sekarang juga!",
         "rationale": "Kontrak jangka panjang dimasukkan ke rencana aksi tahun 2026.",
         "revision": "Perubahan: kontrak kemitraan bahan baku minimal lima tahun.",
+        "export_ready": "Siap",
     },
     "en": {
         "question": "Does the target of 50 craftspeople include follow-up training?",
@@ -63,6 +64,7 @@ TEXT = {
         "spam": "Cheap rattan for sale, call my number right now!",
         "rationale": "Long-term contracts are added to the 2026 action plan.",
         "revision": "Changed: raw material partnerships get contracts of five years or more.",
+        "export_ready": "Ready",
     },
 }
 
@@ -313,7 +315,9 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     _tool(organiser, f"/c/{cid}/analysis")
     _check(organiser, f"{shot}-10-analysis")
 
-    _tool(organiser, f"/c/{cid}/export")
+    new_export = f"main a[href='/c/{cid}/export']"
+    _tool(organiser, f"/c/{cid}/exports")
+    _follow(organiser, organiser.locator(new_export))
     _check(organiser, f"{shot}-11-export")
     formats = organiser.locator("select[name=format] option").evaluate_all(
         "options => options.map(o => o.value)"
@@ -321,13 +325,21 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     assert set(formats) == {"xlsx", "csv", "json", "docx"}
     for export_format in formats:
         organiser.select_option("select[name=format]", export_format)
+        # The export is a job (run at once in tests): its page shows the state and progress,
+        # then the download link.
+        _submit(organiser, "main form[method=post]")
+        assert organiser.locator("#export-state").inner_text() == words["export_ready"]
         with organiser.expect_download() as download_info:
-            organiser.locator("main form [type=submit]").click()
+            organiser.locator("main a[href$='/download']").click()
         download = download_info.value
         expected = "zip" if export_format == "csv" else export_format
         assert download.suggested_filename.endswith(f".{expected}")
         with open(download.path(), "rb") as exported:
             assert len(exported.read()) > 100
+        _follow(organiser, organiser.locator(f"#export-job a[href='/c/{cid}/exports']"))
+        _follow(organiser, organiser.locator(new_export))
+    _tool(organiser, f"/c/{cid}/exports")
+    assert organiser.locator("main table tbody tr").count() == len(formats)
 
     # 4. The participant sees what became of their input.
     _goto(participant, f"{base}/c/{cid}/you-said-we-did")

@@ -1,0 +1,420 @@
+"""Exports as jobs: asked for in a request, made by the task worker, kept for a while.
+
+- `submit_export` records the job (and the audit event "export"); the view commits, then
+  `enqueue_export` hands it to the worker.
+- `run_export_job` (the task) claims the job (UPDATE ... WHERE state = queued), writes the
+  file to a temporary name in EXPORT_FOLDER with a progress callback that stores done/total
+  and a heartbeat through its own connection and stops when the job is cancelled, then renames
+  it into place: a half-written file is never offered. A failure is retried with back-off
+  (EXPORT_MAX_ATTEMPTS), then the job shows as failed. The requester is notified either way.
+- `check_export_jobs` (periodic): a running job whose heartbeat stopped (the worker died) is
+  queued again or marked failed after its last attempt; a queued job nobody took is enqueued
+  again. `expire_exports` (periodic) deletes files past EXPORT_RETENTION_DAYS.
+Every function is safe to run twice.
+"""
+
+import logging
+import os
+import secrets
+import threading
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from consult.audit import record
+from consult.auth.models import User
+from consult.extensions import db
+from consult.feedback.models import CommentStatus
+from consult.notifications import NotificationKind, notify
+from consult.plans.models import Consultation, Phase
+from consult.reports.models import ExportJob, JobState
+from consult.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+class ExportCancelled(Exception):
+    """Raised inside the writer when the organiser cancelled the job."""
+
+
+class ExportRetry(Exception):
+    """The job failed and was queued again; the task reschedules it after `delay` seconds."""
+
+    def __init__(self, delay: int):
+        super().__init__(delay)
+        self.delay = delay
+
+
+# --- configuration and files ------------------------------------------------------------
+
+
+def export_folder() -> Path:
+    folder = Path(current_app.config["EXPORT_FOLDER"])
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def job_file(job: ExportJob) -> Path | None:
+    """The finished file of a job, if it is done and still kept."""
+    if job.state != JobState.DONE or not job.stored_name:
+        return None
+    path = export_folder() / job.stored_name
+    return path if path.is_file() else None
+
+
+def filters_from_dict(values: dict[str, Any]):
+    from consult.reports.exports import ExportFilters
+
+    return ExportFilters(
+        phase=Phase(values["phase"]) if values.get("phase") else None,
+        group_id=values.get("group_id"),
+        status=CommentStatus(values["status"]) if values.get("status") else None,
+        section_id=values.get("section_id"),
+        anonymise=bool(values.get("anonymise")),
+    )
+
+
+# --- asking, cancelling -----------------------------------------------------------------
+
+
+def submit_export(
+    consultation: Consultation, actor: User, fmt: str, filters, locale: str
+) -> ExportJob:
+    """Record an export job for the worker and audit the request; flushes."""
+    job = ExportJob(
+        consultation_id=consultation.id,
+        requested_by_id=actor.id,
+        format=fmt,
+        filters=filters.as_dict(),
+        locale=locale,
+    )
+    db.session.add(job)
+    db.session.flush()
+    record(
+        "export",
+        actor,
+        consultation,
+        consultation_id=consultation.id,
+        format=fmt,
+        filters=filters.as_dict(),
+        job_id=job.id,
+    )
+    return job
+
+
+def enqueue_export(job_id: int, delay: int | None = None) -> None:
+    """Hand a committed job to the worker; if the queue is down, check_export_jobs will."""
+    from consult.tasks.definitions import export_task
+
+    try:
+        if delay:
+            export_task.schedule((job_id,), delay=delay)
+        else:
+            export_task(job_id)
+    except Exception:  # the job stays queued in the database either way
+        log.warning("Export job %s not enqueued; the periodic check will", job_id, exc_info=True)
+
+
+def cancel_export(job: ExportJob, actor: User) -> bool:
+    """Cancel a queued job at once, ask a running one to stop; False when already finished."""
+    if job.state == JobState.QUEUED:
+        job.state, job.finished_at = JobState.CANCELLED, utcnow()
+    elif job.state == JobState.RUNNING:
+        job.cancel_requested = True
+    else:
+        return False
+    record("export.cancel", actor, job, consultation_id=job.consultation_id)
+    db.session.flush()
+    return True
+
+
+def record_download(job: ExportJob, actor: User) -> None:
+    record(
+        "export.download",
+        actor,
+        job,
+        consultation_id=job.consultation_id,
+        format=job.format,
+        filters=job.filters,
+    )
+    db.session.flush()
+
+
+def jobs_of(consultation: Consultation, page: int, per_page: int):
+    """One page of the consultation's export jobs, newest first, with who asked."""
+    query = (
+        select(ExportJob)
+        .where(ExportJob.consultation_id == consultation.id)
+        .options(selectinload(ExportJob.requested_by))
+        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+# --- running ----------------------------------------------------------------------------
+
+
+def _claim(job_id: int, now: datetime) -> bool:
+    claimed = db.session.execute(
+        update(ExportJob)
+        .where(
+            ExportJob.id == job_id,
+            ExportJob.state == JobState.QUEUED,
+            ExportJob.cancel_requested.is_(False),
+        )
+        .values(
+            state=JobState.RUNNING,
+            attempts=ExportJob.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            progress_done=0,
+            error="",
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+@dataclass
+class Progress:
+    """The writer's `progress(done, total)`: stores it (at most every `interval` seconds)
+    with a heartbeat, through a connection of its own, and stops a cancelled job."""
+
+    job_id: int
+    interval: float = 1.0
+    _last: float = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self._last < self.interval:
+            return
+        self._last = now
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(ExportJob)
+                .where(ExportJob.id == self.job_id)
+                .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
+            )
+            cancelled = connection.scalar(
+                select(ExportJob.cancel_requested).where(ExportJob.id == self.job_id)
+            )
+        if cancelled:
+            raise ExportCancelled()
+
+
+def write_export(fmt: str, consultation: Consultation, filters, out_file, progress) -> None:
+    """Write one export to `out_file`, telling `progress(done, total)` as it goes."""
+    from consult.reports.exports import WRITERS
+
+    WRITERS[fmt](consultation, filters, out_file, progress)
+
+
+class Heartbeat:
+    """Raises the job's heartbeat every `every` seconds while the writer works, whatever the
+    writer's progress granularity; it stops when the worker dies, which is how a lost job is
+    recognised (check_export_jobs)."""
+
+    def __init__(self, job_id: int, every: float):
+        self.job_id, self.every = job_id, every
+        self.engine = db.engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"export-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        update(ExportJob.__table__)
+                        .where(ExportJob.__table__.c.id == self.job_id)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is no reason to stop the export
+                log.warning("Export job %s: heartbeat not stored", self.job_id, exc_info=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _write(job: ExportJob, consultation: Consultation, temp: Path, progress: Progress) -> None:
+    filters = filters_from_dict(job.filters)
+    # The writers speak the request's language (the default one outside a request): a bare
+    # request context with the organiser's language, as when exports ran in their request.
+    with (
+        current_app.test_request_context("/"),
+        force_locale(job.locale),
+        open(temp, "wb") as out_file,
+    ):
+        write_export(job.format, consultation, filters, out_file, progress)
+        out_file.flush()
+        os.fsync(out_file.fileno())
+
+
+def run_export_job(job_id: int, now: datetime | None = None) -> str:
+    """Make the export of a queued job (the worker's task); commits. Returns its new state.
+
+    "skipped" when the job is not queued (done, cancelled, taken by another worker).
+    Raises ExportRetry when it failed and was queued again for a later attempt.
+    """
+    if not _claim(job_id, now or utcnow()):
+        return "skipped"
+    job = db.session.get(ExportJob, job_id, populate_existing=True)
+    consultation = db.session.get(Consultation, job.consultation_id)
+    from consult.reports.exports import SUFFIX
+
+    stored_name = f"{job.id}-{secrets.token_hex(12)}{SUFFIX[job.format]}"
+    final = export_folder() / stored_name
+    temp = final.with_name(final.name + ".part")
+    beat = current_app.config["EXPORT_STALL_SECONDS"] / 6
+    try:
+        with Heartbeat(job.id, every=beat):
+            _write(job, consultation, temp, Progress(job.id))
+        os.replace(temp, final)  # atomic: the file appears whole or not at all
+        return _done(job, consultation, final)
+    except ExportCancelled:
+        temp.unlink(missing_ok=True)
+        return _finish(job, JobState.CANCELLED)
+    except Exception as error:
+        temp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        log.exception("Export job %s failed (attempt %s)", job.id, job.attempts)
+        return _failed(job, f"{type(error).__name__}: {error}"[:500])
+
+
+def _finish(job: ExportJob, state: JobState, error: str = "") -> str:
+    db.session.rollback()
+    job = db.session.get(ExportJob, job.id, populate_existing=True)
+    job.state, job.finished_at, job.error = state, utcnow(), error
+    db.session.commit()
+    return state.value
+
+
+def _failed(job: ExportJob, error: str) -> str:
+    db.session.rollback()
+    job = db.session.get(ExportJob, job.id, populate_existing=True)
+    if job.attempts < current_app.config["EXPORT_MAX_ATTEMPTS"] and not job.cancel_requested:
+        job.state, job.error = JobState.QUEUED, error
+        db.session.commit()
+        raise ExportRetry(delay=30 * 2 ** (job.attempts - 1))
+    job.state, job.finished_at, job.error = JobState.FAILED, utcnow(), error
+    _tell(job, NotificationKind.EXPORT_FAILED)
+    db.session.commit()
+    return JobState.FAILED.value
+
+
+def _done(job: ExportJob, consultation: Consultation, final: Path) -> str:
+    from consult.reports.exports import export_filename
+
+    db.session.rollback()
+    job = db.session.get(ExportJob, job.id, populate_existing=True)
+    if job.state != JobState.RUNNING or job.cancel_requested:
+        # Cancelled at the last moment, or taken back by the stall check: not offered.
+        final.unlink(missing_ok=True)
+        if job.state == JobState.RUNNING:
+            job.state, job.finished_at = JobState.CANCELLED, utcnow()
+        db.session.commit()
+        return job.state.value
+    now = utcnow()
+    job.state, job.finished_at, job.stored_name = JobState.DONE, now, final.name
+    job.file_size = final.stat().st_size
+    job.progress_done = max(job.progress_done, job.progress_total)
+    job.download_name = export_filename(job.format, consultation, filters_from_dict(job.filters))
+    job.expires_at = now + timedelta(days=current_app.config["EXPORT_RETENTION_DAYS"])
+    _tell(job, NotificationKind.EXPORT_READY)
+    db.session.commit()
+    return JobState.DONE.value
+
+
+def _tell(job: ExportJob, kind: NotificationKind) -> None:
+    requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+    if requester is None:
+        return
+    consultation = db.session.get(Consultation, job.consultation_id)
+    with current_app.test_request_context("/"):
+        link = url_for("reports.export_job", consultation_id=job.consultation_id, job_id=job.id)
+    notify(requester, kind, link=link, consultation=consultation.title, format=job.format.upper())
+
+
+# --- periodic upkeep --------------------------------------------------------------------
+
+
+def check_export_jobs(now: datetime | None = None) -> dict[str, int]:
+    """Take back jobs whose worker died and enqueue queued jobs nobody took; commits."""
+    now = now or utcnow()
+    config = current_app.config
+    stalled_before = now - timedelta(seconds=config["EXPORT_STALL_SECONDS"])
+    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "enqueued": 0}
+    stalled = db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.state == JobState.RUNNING, ExportJob.heartbeat_at < stalled_before
+        )
+    ).all()
+    for job in stalled:
+        for leftover in export_folder().glob(f"{job.id}-*.part"):
+            leftover.unlink(missing_ok=True)
+        if job.cancel_requested:
+            job.state, job.finished_at = JobState.CANCELLED, now
+            counts["cancelled"] += 1
+        elif job.attempts < config["EXPORT_MAX_ATTEMPTS"]:
+            job.state, job.error = JobState.QUEUED, "worker stopped during the export"
+            counts["requeued"] += 1
+        else:
+            job.state, job.finished_at = JobState.FAILED, now
+            job.error = "worker stopped during the export"
+            _tell(job, NotificationKind.EXPORT_FAILED)
+            counts["failed"] += 1
+    waiting = db.session.scalars(
+        select(ExportJob.id).where(
+            ExportJob.state == JobState.QUEUED, ExportJob.created_at < stalled_before
+        )
+    ).all()
+    db.session.commit()
+    for job_id in {*waiting, *(job.id for job in stalled if job.state == JobState.QUEUED)}:
+        enqueue_export(job_id)
+        counts["enqueued"] += 1
+    return counts
+
+
+def expire_exports(now: datetime | None = None) -> int:
+    """Delete the files of exports past their retention period; commits. Returns how many."""
+    now = now or utcnow()
+    expired = db.session.scalars(
+        select(ExportJob).where(ExportJob.state == JobState.DONE, ExportJob.expires_at <= now)
+    ).all()
+    folder = export_folder()
+    for job in expired:
+        if job.stored_name:
+            (folder / job.stored_name).unlink(missing_ok=True)
+        job.state, job.stored_name = JobState.EXPIRED, ""
+    # Temporary files of writers killed long ago (their jobs were taken back meanwhile).
+    day_ago = time.time() - 86400
+    for leftover in folder.glob("*.part"):
+        with suppress(OSError):
+            if leftover.stat().st_mtime < day_ago:
+                leftover.unlink()
+    db.session.commit()
+    return len(expired)
+
+
+def active_count(consultation: Consultation) -> int:
+    return db.session.scalar(
+        select(func.count(ExportJob.id)).where(
+            ExportJob.consultation_id == consultation.id, ExportJob.state.in_(ACTIVE)
+        )
+    )

@@ -1,0 +1,154 @@
+"""Export jobs: the consultation's exports page, a job's progress, cancel, download.
+
+Only the consultation's organisers (and admins) see them; anyone else gets 404.
+"""
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from consult.auth.models import StakeholderGroup
+from consult.extensions import db
+from consult.permissions import can_manage
+from consult.plans.models import Consultation, Section
+from consult.reports import export_jobs
+from consult.reports.forms import (
+    EXPORT_FORMATS,
+    JOB_STATE_LABELS,
+    PHASE_LABELS,
+    STATUS_LABELS,
+    ConfirmForm,
+)
+from consult.reports.models import ExportJob
+from consult.reports.views import bp
+
+MAX_PAGE = 10**6
+
+
+def _managed_or_404(consultation_id: int) -> Consultation:
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None or not can_manage(current_user, consultation):
+        abort(404)
+    return consultation
+
+
+def _job(consultation_id: int, job_id: int) -> tuple[Consultation, ExportJob]:
+    consultation = _managed_or_404(consultation_id)
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.consultation_id != consultation.id:
+        abort(404)
+    return consultation, job
+
+
+def describe_filters(jobs: list[ExportJob]) -> dict[int, list[str]]:
+    """{job id: the filters in words}, names looked up once for the page."""
+    group_ids = {job.filters.get("group_id") for job in jobs} - {None}
+    section_ids = {job.filters.get("section_id") for job in jobs} - {None}
+    groups = dict(
+        db.session.execute(
+            select(StakeholderGroup.id, StakeholderGroup.name).where(
+                StakeholderGroup.id.in_(group_ids)
+            )
+        ).all()
+    )
+    sections = {
+        s.id: f"{s.code} {s.title}".strip()
+        for s in db.session.scalars(select(Section).where(Section.id.in_(section_ids)))
+    }
+    described = {}
+    for job in jobs:
+        f, words = job.filters, []
+        if f.get("phase"):
+            words.append(str(PHASE_LABELS.get(f["phase"], f["phase"])))
+        if f.get("group_id"):
+            words.append(groups.get(f["group_id"], _("removed group")))
+        if f.get("status"):
+            labels = {s.value: label for s, label in STATUS_LABELS.items()}
+            words.append(str(labels.get(f["status"], f["status"])))
+        if f.get("section_id"):
+            words.append(sections.get(f["section_id"], _("removed section")))
+        if f.get("anonymise"):
+            words.append(_("anonymised"))
+        described[job.id] = words
+    return described
+
+
+def _labels() -> dict:
+    return {"state_labels": JOB_STATE_LABELS, "format_labels": EXPORT_FORMATS}
+
+
+@bp.route("/c/<int:consultation_id>/exports")
+@login_required
+def exports(consultation_id: int):
+    consultation = _managed_or_404(consultation_id)
+    page_number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = export_jobs.jobs_of(consultation, page_number, per_page=20)
+    return render_template(
+        "reports/exports.html",
+        consultation=consultation,
+        page=page,
+        filters=describe_filters(page.items),
+        **_labels(),
+    )
+
+
+@bp.route("/c/<int:consultation_id>/exports/<int:job_id>")
+@login_required
+def export_job(consultation_id: int, job_id: int):
+    consultation, job = _job(consultation_id, job_id)
+    return render_template(
+        "reports/export_job.html",
+        consultation=consultation,
+        job=job,
+        filters=describe_filters([job])[job.id],
+        cancel_form=ConfirmForm(),
+        **_labels(),
+    )
+
+
+@bp.route("/c/<int:consultation_id>/exports/<int:job_id>/status")
+@login_required
+def export_job_status(consultation_id: int, job_id: int):
+    _consultation, job = _job(consultation_id, job_id)
+    g.no_store = True
+    return jsonify(
+        state=job.state.value,
+        label=str(JOB_STATE_LABELS[job.state]),
+        done=job.progress_done,
+        total=job.progress_total,
+        percent=job.percent,
+        finished=job.finished,
+    )
+
+
+@bp.route("/c/<int:consultation_id>/exports/<int:job_id>/cancel", methods=["POST"])
+@login_required
+def cancel_export_job(consultation_id: int, job_id: int):
+    _consultation, job = _job(consultation_id, job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if export_jobs.cancel_export(job, current_user):
+        db.session.commit()
+        flash(_("The export is cancelled."), "info")
+    else:
+        flash(_("The export had already finished."), "warning")
+    return redirect(url_for("reports.export_job", consultation_id=consultation_id, job_id=job_id))
+
+
+@bp.route("/c/<int:consultation_id>/exports/<int:job_id>/download")
+@login_required
+def download_export(consultation_id: int, job_id: int):
+    _consultation, job = _job(consultation_id, job_id)
+    path = export_jobs.job_file(job)
+    if path is None:
+        abort(404)
+    export_jobs.record_download(job, current_user)
+    db.session.commit()
+    from consult.reports.exports import MIMETYPES
+
+    response = send_file(
+        path, mimetype=MIMETYPES[job.format], as_attachment=True, download_name=job.download_name
+    )
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache
+    return response
