@@ -115,6 +115,7 @@ def select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
+    from consult.documents.views import bp as documents_bp
     from consult.feedback.views import bp as feedback_bp
     from consult.invitations.views import bp as invitations_bp
     from consult.moderation.views import bp as moderation_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
         moderation_bp,
         reports_bp,
         revisions_bp,
+        documents_bp,
     ):
         app.register_blueprint(blueprint)
 
