@@ -30,6 +30,7 @@ from werkzeug.datastructures import FileStorage
 from consult.auth.models import Invitation, Role, User
 from consult.auth.services import create_invitation
 from consult.auth.tokens import make_invitation_token, make_reset_token
+from consult.documents.models import Signatory
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
@@ -392,6 +393,23 @@ MATRIX: dict[str, Rule] = {
     "reports.publish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.unpublish_responses": Rule(args=a(), post=MANAGE_A),
     "reports.export": Rule(args=a(), get=MANAGE_A, post=MANAGE_A, data=lambda w: {"format": "csv"}),
+    # --- official documents of consultation A ----------------------------------------------
+    "documents.index": Rule(args=a(), get=MANAGE_A),
+    "documents.save_letterhead": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"institution": "PEMERINTAH KOTA", "paper": "A4"}
+    ),
+    "documents.add_signatory": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"name": "Kepala Dinas", "nip": "1970"}
+    ),
+    "documents.remove_signatory": Rule(
+        args=a(signatory_id=lambda w: w.signatory.id), post=MANAGE_A
+    ),
+    "documents.rekapitulasi": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"format": "pdf", "lang": "id"}
+    ),
+    "documents.response_letter": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"recipient": f"u{w.users['invited'].id}"}
+    ),
 }
 
 
@@ -472,6 +490,8 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
             Membership.consultation_id == consultation_a.id, Membership.user_id == invited.id
         )
     )
+    signatory = Signatory(consultation_id=consultation_a.id, name="Kepala Dinas")
+    db.session.add(signatory)
     newcomer = User(email="baru@example.org", name="Pendatang Baru")
     db.session.add(newcomer)
     db.session.flush()
@@ -500,6 +520,7 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         document=document,
         notification=notification,
         membership=membership,
+        signatory=signatory,
         invitation_token=make_invitation_token(invitation.id, invitation.nonce),
         reset_token=make_reset_token(invited.id, invited.password_hash),
     )

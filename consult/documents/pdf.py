@@ -19,13 +19,17 @@ class FetchRefused(ValueError):
     """The document tried to load something that is not embedded in it."""
 
 
-def refuse_remote(url: str, timeout: int = 10, ssl_context=None) -> dict:
-    """WeasyPrint's URL fetcher: data URIs only; anything else is refused."""
-    if url.startswith("data:"):
-        from weasyprint import default_url_fetcher
+def local_fetcher():
+    """WeasyPrint's URL fetcher for documents: data URIs only, anything else refused."""
+    from weasyprint.urls import URLFetcher
 
-        return default_url_fetcher(url)
-    raise FetchRefused(f"Documents load nothing from outside: {url[:80]}")
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                raise FetchRefused(f"Documents load nothing from outside: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher(allowed_protocols={"data"}, allow_redirects=False)
 
 
 def _css_string(text: str) -> str:
@@ -68,5 +72,5 @@ def render_pdf(document: Document) -> bytes:
     """The document as PDF bytes."""
     from weasyprint import HTML
 
-    html = HTML(string=render_html(document), url_fetcher=refuse_remote, base_url="data:,")
+    html = HTML(string=render_html(document), url_fetcher=local_fetcher(), base_url="data:,")
     return html.write_pdf()
