@@ -75,9 +75,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
     PAGE_SIZE = 20
-    # Rendered comment threads kept per worker (consult/feedback/thread_cache.py); a page of
-    # 20 cards with replies is roughly 20-60 KB.
-    THREAD_CACHE_ENTRIES = _env_int("THREAD_CACHE_ENTRIES", 256)
+    # The analysis dashboard's cache (consult/reports/analysis_cache.py): each worker's memory
+    # by default; in production with several workers, Redis (CACHE_TYPE=RedisCache and
+    # CACHE_REDIS_URL=redis://...), shared by all. A body is about 0.6 MB.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_DEFAULT_TIMEOUT = _env_int("CACHE_DEFAULT_TIMEOUT", 24 * 3600)
+    CACHE_THRESHOLD = _env_int("CACHE_THRESHOLD", 32)  # entries kept by SimpleCache
     ALLOW_DEMO_SEED = True
 
 

@@ -6,7 +6,16 @@ from sqlalchemy import event, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
-from consult.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from consult.extensions import (
+    babel,
+    bootstrap,
+    cache,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -53,6 +62,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
+    from consult.reports.analysis_cache import register_input_version
+
+    register_input_version()
     babel.init_app(app, locale_selector=select_locale)
     from consult.translations import init_form_translations
 

@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -30,20 +31,11 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-# Execution options of a bulk statement that only keeps books (a login's two-step counter):
-# caches of what pages show need not count it as a change. See consult/feedback/thread_cache.py
-# and consult/reports/cache.py.
-BOOKKEEPING = {"rembuk_bookkeeping": True}
-
-
-def is_bookkeeping(execute_state) -> bool:
-    return bool(execute_state.execution_options.get("rembuk_bookkeeping"))
-
-
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+cache = Cache()  # only the analysis dashboard: see consult/reports/analysis_cache.py
 limiter = Limiter(key_func=_client_address, default_limits=[])

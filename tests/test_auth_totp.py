@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
-from conftest import first_strategy
 from flask import g, request_started
 from sqlalchemy import select
 
@@ -14,8 +13,6 @@ from consult.auth.models import Role, User
 from consult.auth.services import LOCK_AFTER_FAILURES
 from consult.extensions import db
 from consult.mail import OutboxMail
-from consult.plans.models import Strategy
-from consult.reports.cache import data_version
 
 PASSWORD = "kopi-susu-pagi-hari"
 START = datetime(2026, 3, 2, 3, 0, 5, tzinfo=UTC)
@@ -181,23 +178,6 @@ def test_a_code_cannot_be_used_twice_within_its_window(app, organiser, clock):
     assert not _logged_in(second)
     second.post("/login/code", data={"code": _code(organiser)})
     assert _logged_in(second)
-
-
-def test_a_two_step_login_leaves_cached_threads_and_analysis_valid(
-    client, organiser, make_consultation, clock
-):
-    # Claiming the code is a bulk UPDATE on users; it changes nothing a page shows.
-    consultation = make_consultation(organiser=organiser)
-    strategy = first_strategy(consultation)
-    versions = (strategy_version(strategy), data_version())
-    _password_step(client)
-    client.post("/login/code", data={"code": _code(organiser)})
-    assert _logged_in(client)
-    assert (strategy_version(strategy), data_version()) == versions
-
-
-def strategy_version(strategy) -> int:
-    return db.session.scalar(select(Strategy.discussion_version).where(Strategy.id == strategy.id))
 
 
 def test_pending_login_expires_after_five_minutes(client, organiser, clock):

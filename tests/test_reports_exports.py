@@ -547,7 +547,7 @@ def test_comments_read_a_few_at_a_time_come_out_the_same(plan, monkeypatch):
     """Chunks smaller than a section's comments: replies and authors still find their rows."""
     consultation, organiser, people, targets = plan
     whole = json.loads(_export("json", consultation, organiser))["comments"]
-    monkeypatch.setattr(exports, "CHUNK", 2)
+    monkeypatch.setattr(exports.rows, "CHUNK", 2)
     assert json.loads(_export("json", consultation, organiser))["comments"] == whole
     assert [c["id"] for c in whole] == [e[0] for e in thread_order(consultation, ExportFilters())]
     assert {c["author"] for c in whole} == {p.name for p in people}

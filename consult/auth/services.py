@@ -28,7 +28,7 @@ from consult.auth.tokens import (
     read_invitation_token,
     read_reset_token,
 )
-from consult.extensions import BOOKKEEPING, db
+from consult.extensions import db
 from consult.mail import queue_mail
 from consult.timeutil import utcnow
 
@@ -360,7 +360,7 @@ def _use_totp_code(user: User, code: str) -> bool:
             or_(User.totp_last_step.is_(None), User.totp_last_step < step),
         )
         .values(totp_last_step=step)
-        .execution_options(synchronize_session=False, **BOOKKEEPING)
+        .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         return False

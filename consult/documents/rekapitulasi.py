@@ -41,7 +41,8 @@ from consult.documents.services import (
 from consult.extensions import db
 from consult.labels import label
 from consult.plans.models import Consultation, ContentVersion
-from consult.reports.exports import ExportFilters, Identities, iter_comments, rating_tables
+from consult.reports.exports import ExportFilters, Identities, iter_comments
+from consult.reports.exports.ratings import rating_tables
 from consult.timeutil import long_date, place_date
 
 SHOWN = {"published"}

@@ -5,8 +5,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, join, lambda_stmt, or_, select, true
-from sqlalchemy.orm import aliased, contains_eager, lazyload, load_only, selectinload
+from sqlalchemy.orm import (
+    aliased,
+    contains_eager,
+    joinedload,
+    lazyload,
+    load_only,
+    selectinload,
+)
 
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.extensions import db
@@ -129,71 +137,78 @@ def _target_condition(target: Section | Strategy):
     return Comment.strategy_id == target.id
 
 
+class ThreadPage(Pagination):
+    """The pagination of a thread whose comments and total were loaded by comment_thread."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
 @dataclass
 class Thread:
-    pagination: object
+    pagination: Pagination
     replies: dict[int, list[Comment]] = field(default_factory=dict)
+    paragraph_counts: dict[int, int] = field(default_factory=dict)
 
     @property
     def comments(self) -> list[Comment]:
         return list(self.pagination.items)
 
 
+def _thread_counts(target: Section | Strategy, visible) -> tuple[int, dict[int, int]]:
+    """The number of visible top-level comments, and how many of them (not withdrawn) each
+    paragraph has, in one grouped query."""
+    rows = db.session.execute(
+        select(
+            Comment.paragraph_index,
+            func.count(Comment.id),
+            func.count(Comment.id).filter(Comment.status != CommentStatus.WITHDRAWN),
+        )
+        .where(_target_condition(target), Comment.parent_id.is_(None), visible)
+        .group_by(Comment.paragraph_index)
+    ).all()
+    total = sum(count for _index, count, _shown in rows)
+    return total, {index: shown for index, _c, shown in rows if index is not None and shown}
+
+
 def comment_thread(target: Section | Strategy, visible, page: int, per_page: int) -> Thread:
-    """One page of top-level comments on a target, with their replies, as far as visible
-    (a condition from visible_condition or SHOWN_TO_ALL_PARTICIPANTS) lets them be seen."""
-    pagination = db.paginate(
-        select(Comment)
+    """One page of top-level comments on a target with their replies, authors, groups and
+    attachments, as far as visible (a condition from visible_condition) lets them be seen, and
+    the paragraph counts: three queries, however long the thread."""
+    total, paragraph_counts = _thread_counts(target, visible)
+    page = max(page, 1)
+    page_ids = (
+        select(Comment.id)
         .where(_target_condition(target), Comment.parent_id.is_(None), visible)
         .order_by(Comment.created_at, Comment.id)
-        .options(*comment_options()),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-        count=True,
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    ids = [c.id for c in pagination.items]
+    # The page's comments and their visible replies in one statement, with the people and
+    # groups they show joined (the attachments, rare, in a second one).
+    loaded = db.session.scalars(
+        select(Comment)
+        .where(or_(Comment.id.in_(page_ids), and_(Comment.parent_id.in_(page_ids), visible)))
+        .order_by(Comment.created_at, Comment.id)
+        .options(
+            joinedload(Comment.author),
+            joinedload(Comment.group),
+            joinedload(Comment.entered_by),
+            selectinload(Comment.attachments),
+        )
+    ).all()
+    comments = [c for c in loaded if c.parent_id is None]
     replies: dict[int, list[Comment]] = defaultdict(list)
-    if ids:
-        for reply in db.session.scalars(
-            select(Comment)
-            .where(Comment.parent_id.in_(ids), visible)
-            .order_by(Comment.created_at, Comment.id)
-            .options(*comment_options())
-        ):
+    for reply in loaded:
+        if reply.parent_id is not None:
             replies[reply.parent_id].append(reply)
-    return Thread(pagination, dict(replies))
-
-
-def authors_of_unpublished(target: Section | Strategy) -> frozenset[int]:
-    """Who wrote comments here that other participants cannot see (pending or rejected)."""
-    return frozenset(
-        db.session.scalars(
-            select(Comment.author_id)
-            .where(
-                _target_condition(target),
-                Comment.author_id.is_not(None),
-                Comment.status.not_in(SHOWN_TO_OTHERS),
-            )
-            .distinct()
-        )
+    pagination = ThreadPage(
+        page=page, per_page=per_page, error_out=False, items=comments, total=total
     )
-
-
-def paragraph_counts(target: Section | Strategy, visible) -> dict[int, int]:
-    """How many visible top-level comments each paragraph has (one grouped query)."""
-    rows = db.session.execute(
-        select(Comment.paragraph_index, func.count(Comment.id))
-        .where(
-            _target_condition(target),
-            Comment.parent_id.is_(None),
-            Comment.paragraph_index.is_not(None),
-            Comment.status != CommentStatus.WITHDRAWN,
-            visible,
-        )
-        .group_by(Comment.paragraph_index)
-    )
-    return {index: count for index, count in rows}
+    return Thread(pagination, dict(replies), paragraph_counts)
 
 
 def _criteria_and_ratings_of(rows) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:

@@ -1,16 +1,13 @@
 """Participant pages: overview, sections, strategies (comments and ratings), my input."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
-from consult import page_cache
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
-from consult.feedback import queries, services, thread_cache
+from consult.feedback import queries, services
 from consult.feedback.forms import (
     CANNOT_JUDGE,
     COMMENT_TYPE_LABELS,
@@ -104,73 +101,14 @@ def _rating_values(criteria, my_ratings, phase) -> dict[str, str]:
     return values
 
 
-def _comment_form_html(consultation, target, paragraph_index, parent_id, form=None) -> Markup:
-    """The comment form: the one with errors, or a fresh one (built only on a cache miss)."""
-    submission_key = new_submission_key()
-
-    def make_form():
-        return form or CommentForm(
-            formdata=None,
-            paragraph_index=paragraph_index,
-            parent_id=parent_id,
-            submission_key=submission_key,
-        )
-
-    return page_cache.cached_form(
-        "feedback/_comment_form.html",
-        (type(target).__name__, target.id, paragraph_index, parent_id),
-        make_form,
-        secrets=(submission_key,),
-        consultation=consultation,
-        target=target,
-    )
-
-
-def _rating_form_html(consultation, strategy, criteria, values, form=None) -> Markup:
-    """The rating form: the one with errors, or one filled with values (built on a miss)."""
-    # Everything the fields show: the criteria as they are now, and the values filled in.
-    key = (
-        strategy.id,
-        tuple((c.id, c.label, c.description, c.scale_max, c.scale_labels) for c in criteria),
-        tuple(sorted(values.items())),
-    )
-    return page_cache.cached_form(
-        "feedback/_rating_form.html",
-        key,
-        lambda: form or rating_form_class(criteria)(formdata=None, data=values),
-        consultation=consultation,
-        target=strategy,
-        criteria=criteria,
-    )
-
-
-def _plan_text_html(consultation, target, paragraph_counts, may_post: bool) -> Markup:
-    """The text paragraph by paragraph with comment counts, cached under everything it shows
-    (the same for every reader who may, or may not, post)."""
-    text = services.target_text(target)
-    key = (
-        consultation.id,
-        type(target).__name__,
-        target.id,
-        text,
-        tuple(sorted(paragraph_counts.items())),
-        may_post,
-        str(get_locale()),
-    )
-    return page_cache.cached(
-        "plan-texts",
-        key,
-        lambda: Markup(  # nosec B704 - rendered by our autoescaping template
-            render_template(
-                "feedback/_plan_text.html",
-                consultation=consultation,
-                target=target,
-                paragraphs=split_paragraphs(text),
-                paragraph_counts=paragraph_counts,
-                may_post=may_post,
-            )
-        ),
-        current_app.config["THREAD_CACHE_ENTRIES"],
+def _comment_form(target_args: tuple, form=None) -> CommentForm:
+    """The comment form: the one with errors, or a fresh one for the paragraph or reply."""
+    paragraph_index, parent_id = target_args
+    return form or CommentForm(
+        formdata=None,
+        paragraph_index=paragraph_index,
+        parent_id=parent_id,
+        submission_key=new_submission_key(),
     )
 
 
@@ -180,56 +118,64 @@ def _render_target(
     """The section or strategy page: text with paragraph counts, ratings, thread, form.
 
     rated: a strategy's criteria and the reader's ratings, when already loaded with it."""
-    phase = services.current_phase(consultation)
-    may_post = _may_post(consultation)
     reader = current_user._get_current_object()  # once, not through the proxy for every card
-    thread = thread_cache.discussion(target, reader, consultation, _page(), may_post)
+    phase = services.current_phase(consultation)
+    may_post = bool(phase) and can_participate(reader, consultation)
+    visible = queries.visible_condition(reader, consultation)
+    thread = queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"])
     if comment_form is None:
         paragraph_index = request.args.get("paragraph", type=int)
         reply_id = request.args.get("reply_to", type=int)
     else:
         paragraph_index, reply_id = comment_form.paragraph_index.data, comment_form.parent_id.data
-    reply_to = queries.get_comment(consultation, reply_id, current_user) if reply_id else None
     context = {
         "consultation": consultation,
         "target": target,
-        "plan_text_html": _plan_text_html(
-            consultation, target, thread.paragraph_counts, bool(may_post)
-        ),
+        "reader": reader,
+        "manager": can_manage(reader, consultation),
+        "paragraphs": split_paragraphs(services.target_text(target)),
         "thread": thread,
         "phase": phase,
         "may_post": may_post,
-        "may_record": can_record_input(current_user, consultation),
+        "may_record": can_record_input(reader, consultation),
         "paragraph_index": paragraph_index,
-        "comment_form_html": _comment_form_html(
-            consultation, target, paragraph_index, reply_id, comment_form
-        )
+        "comment_form": _comment_form((paragraph_index, reply_id), comment_form)
         if may_post
         else None,
-        "reply_to": reply_to,
+        "reply_to": queries.get_comment(consultation, reply_id, reader) if reply_id else None,
     }
     if isinstance(target, Strategy):
-        criteria, my_ratings = rated or queries.criteria_and_ratings(
-            consultation, target, current_user
-        )
-        values = _rating_values(criteria, my_ratings, phase)
-        context.update(
-            criteria=criteria,
-            my_ratings=my_ratings,
-            rating_form_html=_rating_form_html(consultation, target, criteria, values, rating_form)
-            if may_post
-            else None,
-        )
-        return render_template("feedback/strategy.html", **context), status
-    strategies = queries.section_strategies(target)
-    criteria_count = len(queries.criteria_of(consultation))
-    context.update(
-        strategies=strategies,
-        progress=queries.user_progress(
-            consultation, current_user, [s.id for s in strategies], criteria_count
-        ),
+        return _render_strategy(context, rated, rating_form), status
+    return _render_section(context), status
+
+
+def _render_strategy(context: dict, rated, rating_form) -> str:
+    consultation, strategy = context["consultation"], context["target"]
+    criteria, my_ratings = rated or queries.criteria_and_ratings(
+        consultation, strategy, context["reader"]
     )
-    return render_template("feedback/section.html", **context), status
+    if context["may_post"] and rating_form is None:
+        values = _rating_values(criteria, my_ratings, context["phase"])
+        rating_form = rating_form_class(criteria)(formdata=None, data=values)
+    return render_template(
+        "feedback/strategy.html",
+        criteria=criteria,
+        my_ratings=my_ratings,
+        rating_form=rating_form,
+        **context,
+    )
+
+
+def _render_section(context: dict) -> str:
+    consultation, section = context["consultation"], context["target"]
+    strategies = queries.section_strategies(section)
+    criteria_count = len(queries.criteria_of(consultation))
+    progress = queries.user_progress(
+        consultation, context["reader"], [s.id for s in strategies], criteria_count
+    )
+    return render_template(
+        "feedback/section.html", strategies=strategies, progress=progress, **context
+    )
 
 
 @bp.route("/c/<int:consultation_id>")

@@ -34,6 +34,7 @@ from consult.plans.models import (
     Section,
     Strategy,
 )
+from consult.spreadsheet import neutralise
 from consult.timeutil import local_to_utc, utc_to_local, utcnow
 
 REASON_LABELS = {
@@ -582,13 +583,11 @@ CSV_COLUMNS = (
     "ip_address",
     "data",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """A CSV cell, as text, that a spreadsheet will not run as a formula."""
+    return neutralise("" if value is None else str(value))
 
 
 def audit_csv_rows(query: Select) -> Iterator[str]:

@@ -1,5 +1,7 @@
 """Moderation queue, flags, suspensions, notifications and the audit trail browser."""
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     Response,
@@ -15,7 +17,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
+from wtforms.widgets import Select
 
 from consult.auth.models import StakeholderGroup
 from consult.core.forms import ConfirmForm
@@ -69,15 +73,37 @@ def moderation_helpers():
             request.unread_notifications = unread_count(current_user)
         return request.unread_notifications
 
-    def flag_form() -> FlagForm:
-        # Never bound to the page's own POST data (another form may share field names).
-        return FlagForm(formdata=None)
-
     return {
         "unread_notification_count": unread_notification_count,
-        "flag_form": flag_form,
+        "flag_choices": flag_choices,
         "moderation_status_labels": services.STATUS_LABELS,
     }
+
+
+@dataclass(frozen=True)
+class FlagChoices:
+    """What the flag form on each comment card shows (templates/moderation/_flag_form.html)."""
+
+    summary: str
+    reason_label: str
+    note_label: str
+    send: str
+    options: Markup
+
+
+def flag_choices() -> FlagChoices:
+    """The flag form's labels and reason options, rendered by WTForms once per request."""
+    # Never bound to the page's own POST data (another form may share field names).
+    form = FlagForm(formdata=None)
+    return FlagChoices(
+        summary=_("Flag for moderators"),
+        reason_label=form.reason.label.text,
+        note_label=form.note.label.text,
+        send=_("Send flag"),
+        options=Markup("").join(
+            Select.render_option(choice) for choice in form.reason.iter_choices()
+        ),
+    )
 
 
 def _flash_errors(form) -> None:

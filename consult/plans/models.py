@@ -167,8 +167,6 @@ class Section(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
-    # Raised whenever its comments change (consult/feedback/thread_cache.py).
-    discussion_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     chapter: Mapped[Chapter] = relationship(back_populates="sections")
     strategies: Mapped[list["Strategy"]] = relationship(
@@ -188,8 +186,6 @@ class Strategy(db.Model):
     targets: Mapped[str] = mapped_column(Text, default="")
     time_horizon: Mapped[str] = mapped_column(String(120), default="")
     version: Mapped[int] = mapped_column(default=1)
-    # Raised whenever its comments change (consult/feedback/thread_cache.py).
-    discussion_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     section: Mapped[Section] = relationship(back_populates="strategies")
 

@@ -84,7 +84,7 @@ class CommentResponse(db.Model):
 class DataVersion(db.Model):
     """One counter, raised in the same transaction as any write the analysis depends on.
 
-    Cached analysis pages are keyed by it (consult/reports/cache.py), so a cached page is
+    Cached analysis pages are keyed by it (consult/reports/analysis_cache.py), so a cached page is
     never served after new input has been committed, whichever worker serves it.
     """
 

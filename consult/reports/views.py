@@ -16,10 +16,8 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import Select, func, select
 
 from consult.auth.models import StakeholderGroup
@@ -27,7 +25,7 @@ from consult.extensions import db
 from consult.feedback.models import CommentStatus
 from consult.permissions import can_manage, require_manage, require_view
 from consult.plans.models import Chapter, CommentVisibility, Consultation, Phase, Section
-from consult.reports import cache, charts, services
+from consult.reports import analysis_cache, charts, services
 from consult.reports.exports import ExportFilters, run_export
 from consult.reports.forms import (
     DISPOSITION_LABELS,
@@ -107,32 +105,29 @@ def _template_labels() -> dict:
 @bp.route("/c/<int:consultation_id>/analysis")
 @login_required
 def analysis(consultation_id: int):
-    """The dashboard; its body is cached until the next input (see consult/reports/cache.py)."""
+    """The dashboard; its body is cached until the next input (consult/reports/analysis_cache)."""
     consultation = _managed(consultation_id)
     chapter_id = request.args.get("chapter", type=int)
-    version = cache.data_version()
+    body = analysis_cache.cached_body(
+        consultation.id, chapter_id, lambda: _analysis_body(consultation, chapter_id)
+    )
+    return render_template("reports/analysis.html", consultation=consultation, body=body)
 
-    def render_body() -> str:
-        result = services.build_analysis(consultation)
-        chapters = list({s.chapter.id: s.chapter for s in result.strategies}.values())
-        chosen = chapter_id if chapter_id in {c.id for c in chapters} else None
-        return render_template(
-            "reports/_analysis_body.html",
-            consultation=consultation,
-            analysis=result,
-            chapters=chapters,
-            chapter_id=chosen or (chapters[0].id if chapters else None),
-            strategy_chart=charts.strategy_chart,
-            priority_chart=charts.priority_chart,
-            distribution_chart=charts.distribution_chart,
-            **_template_labels(),
-        )
 
-    key = ("analysis", consultation.id, version, str(get_locale()), chapter_id)
+def _analysis_body(consultation: Consultation, chapter_id: int | None) -> str:
+    result = services.build_analysis(consultation)
+    chapters = list({s.chapter.id: s.chapter for s in result.strategies}.values())
+    chosen = chapter_id if chapter_id in {c.id for c in chapters} else None
     return render_template(
-        "reports/analysis.html",
+        "reports/_analysis_body.html",
         consultation=consultation,
-        body=Markup(cache.cached_page(key, render_body)),  # nosec B704 - our rendered template
+        analysis=result,
+        chapters=chapters,
+        chapter_id=chosen or (chapters[0].id if chapters else None),
+        strategy_chart=charts.strategy_chart,
+        priority_chart=charts.priority_chart,
+        distribution_chart=charts.distribution_chart,
+        **_template_labels(),
     )
 
 

@@ -1,0 +1,413 @@
+"""Rows of an export: one set that every format writes (comments, participants, tables).
+
+Comments are read per place in the plan (yield_per CHUNK, authors by id), so memory stays
+flat as the data grows.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from consult.auth.models import StakeholderGroup, User
+from consult.extensions import db
+from consult.feedback.models import Comment, CommentStatus
+from consult.plans.models import Consultation, MemberRole, Membership
+from consult.reports.exports.identities import Identities
+from consult.reports.exports.options import ExportFilters, Progress, Steps
+from consult.reports.exports.ratings import (
+    SUMMARY_COLUMNS,
+    group_columns,
+    group_rows,
+    rating_tables,
+    summary_rows,
+)
+from consult.reports.models import CommentResponse, ResponseGroup
+from consult.reports.services import plan_targets, top_level_comments_of
+from consult.timeutil import utc_to_local
+
+CHUNK = 500
+
+
+def _when(value) -> str:
+    return utc_to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _link(base: str, consultation_id: int, strategy_id, section_id) -> str:
+    """The address of a strategy's or section's page; a comment's link adds its anchor."""
+    adapter = current_app.url_map.bind("localhost")
+    if strategy_id is not None:
+        path = adapter.build(
+            "feedback.show_strategy",
+            {"consultation_id": consultation_id, "strategy_id": strategy_id},
+        )
+    else:
+        path = adapter.build(
+            "feedback.show_section", {"consultation_id": consultation_id, "section_id": section_id}
+        )
+    return f"{base.rstrip('/')}{path}"
+
+
+def _authors(user_ids: set[int]) -> dict[int, tuple]:
+    """(id, name, organisation, email) of these users, read by id CHUNK at a time."""
+    ids = sorted(user_ids)
+    found = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(User.id, User.name, User.organisation, User.email).where(
+            User.id.in_(ids[start : start + CHUNK])
+        )
+        found.update((row[0], tuple(row)) for row in db.session.execute(query))
+    return found
+
+
+COMMENT_COLUMNS = [
+    ("id", _l("ID")),
+    ("parent_id", _l("Reply to")),
+    ("chapter", _l("Chapter")),
+    ("section", _l("Section")),
+    ("strategy", _l("Strategy")),
+    ("type", _l("Type")),
+    ("status", _l("Status")),
+    ("phase", _l("Phase")),
+    ("source", _l("Source")),
+    ("group", _l("Stakeholder group")),
+    ("author", _l("Author")),
+    ("organisation", _l("Organisation")),
+    ("email", _l("E-mail")),
+    ("created_at", _l("Written (WIB)")),
+    ("body", _l("Comment")),
+    ("proposed_wording", _l("Proposed wording")),
+    ("reference", _l("Reference")),
+    ("disposition", _l("Disposition")),
+    ("rationale", _l("Rationale")),
+    ("revision_ref", _l("Taken into revision")),
+    ("content_version_id", _l("Published version id")),
+    ("response_group_id", _l("Answered together (group id)")),
+    ("url", _l("Link")),
+]
+
+
+def iter_comments(
+    consultation: Consultation,
+    filters: ExportFilters,
+    identities: Identities,
+    targets: list | None = None,
+    steps: Steps | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every comment in thread order (a top-level comment, then its replies), as plain rows.
+
+    Filters apply to top-level comments; replies follow their parent (status filter too).
+    Hidden, rejected and withdrawn comments are included, marked by their status.
+    `targets` are the plan's places (plan_targets) if already read; `steps` counts them.
+    """
+    base = current_app.config["PUBLIC_BASE_URL"]
+    group_names = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
+    # Plain columns, not ORM objects: building objects was most of the time per comment.
+    columns = (
+        Comment.id,
+        Comment.parent_id,
+        Comment.strategy_id,
+        Comment.type,
+        Comment.status,
+        Comment.phase,
+        Comment.source,
+        Comment.created_at,
+        Comment.body,
+        Comment.proposed_wording,
+        Comment.reference,
+        Comment.author_id,
+        Comment.group_id,
+        CommentResponse.id.label("response_id"),
+        CommentResponse.disposition,
+        CommentResponse.rationale,
+        CommentResponse.revision_ref,
+        CommentResponse.content_version_id,
+        CommentResponse.response_group_id,
+        ResponseGroup.id.label("group_response_id"),
+        ResponseGroup.disposition.label("group_disposition"),
+        ResponseGroup.rationale.label("group_rationale"),
+        ResponseGroup.revision_ref.label("group_revision_ref"),
+        ResponseGroup.content_version_id.label("group_content_version_id"),
+    )
+
+    def joined(query):
+        return query.outerjoin(CommentResponse, CommentResponse.comment_id == Comment.id).outerjoin(
+            ResponseGroup, CommentResponse.response_group_id == ResponseGroup.id
+        )
+
+    links: dict[tuple[int | None, int], str] = {}
+
+    def row(comment, place: dict[str, Any], section_id: int, authors: dict) -> dict:
+        group_name = group_names.get(comment.group_id)
+        author = authors.get(comment.author_id)
+        if author is None:
+            name, organisation, email = identities.person(None, None, None, None, group_name)
+        else:
+            name, organisation, email = identities.person(*author, group_name)
+        link = links.get((comment.strategy_id, section_id))
+        if link is None:
+            link = _link(base, consultation.id, comment.strategy_id, section_id)
+            links[(comment.strategy_id, section_id)] = link
+        # A grouped answer speaks for the comment; otherwise its own response, if any.
+        if comment.group_response_id is not None:
+            disposition = comment.group_disposition
+            rationale = comment.group_rationale
+            revision_ref = comment.group_revision_ref
+            content_version_id = comment.group_content_version_id
+        elif comment.response_id is not None:
+            disposition = comment.disposition
+            rationale = comment.rationale
+            revision_ref = comment.revision_ref
+            content_version_id = comment.content_version_id
+        else:
+            disposition, rationale, revision_ref, content_version_id = None, "", "", None
+        return {
+            "id": comment.id,
+            "parent_id": comment.parent_id,
+            **place,
+            "type": comment.type.value,
+            "status": comment.status.value,
+            "phase": comment.phase.value if comment.phase else "",
+            "source": comment.source.value,
+            "group": group_name or "",
+            "author": name,
+            "organisation": organisation,
+            "email": email,
+            "created_at": _when(comment.created_at),
+            "body": comment.body,
+            "proposed_wording": comment.proposed_wording,
+            "reference": comment.reference,
+            "disposition": disposition.value if disposition else "",
+            "rationale": rationale,
+            "revision_ref": revision_ref,
+            "content_version_id": content_version_id,
+            "response_group_id": comment.response_group_id,
+            "url": f"{link}#comment-{comment.id}",
+        }
+
+    # One query per section and strategy in plan order, not one over the whole consultation:
+    # sorting every comment at once grows faster than the comments and spills to disk.
+    if targets is None:
+        targets = plan_targets(consultation)
+    for strategy, section, chapter in _chosen(targets, filters):
+        place = {
+            "chapter": f"{chapter.code} {chapter.title}".strip(),
+            "section": f"{section.code} {section.title}".strip(),
+            "strategy": f"{strategy.code} {strategy.title}".strip() if strategy else "",
+            "chapter_id": chapter.id,
+            "section_id": section.id,
+            "strategy_id": strategy.id if strategy else None,
+        }
+        query = joined(top_level_comments_of(section, strategy, *columns))
+        if filters.phase is not None:
+            query = query.where(Comment.phase == filters.phase)
+        if filters.group_id is not None:
+            query = query.where(Comment.group_id == filters.group_id)
+        if filters.status is not None:
+            query = query.where(Comment.status == filters.status)
+        result = db.session.execute(query.execution_options(yield_per=CHUNK))
+        for partition in result.partitions():
+            replies = defaultdict(list)
+            reply_query = joined(
+                select(*columns)
+                .select_from(Comment)
+                .where(Comment.parent_id.in_([parent.id for parent in partition]))
+                .order_by(Comment.created_at, Comment.id)
+            )
+            if filters.status is not None:
+                reply_query = reply_query.where(Comment.status == filters.status)
+            for reply in db.session.execute(reply_query):
+                replies[reply.parent_id].append(reply)
+            # Authors by their ids, not joined: PostgreSQL would hash every user for each query.
+            author_ids = {parent.author_id for parent in partition}
+            author_ids.update(r.author_id for thread in replies.values() for r in thread)
+            author_ids.discard(None)
+            authors = _authors(author_ids)
+            for parent in partition:
+                yield row(parent, place, section.id, authors)
+                for reply in replies.get(parent.id, ()):
+                    yield row(reply, place, section.id, authors)
+        if steps is not None:
+            steps.step()
+
+
+def _chosen(targets: list, filters: ExportFilters) -> list:
+    """The plan's places an export covers: all, or those of the chosen section."""
+    if filters.section_id is None:
+        return targets
+    return [target for target in targets if target[1].id == filters.section_id]
+
+
+PARTICIPANT_COLUMNS = [
+    _l("Name"),
+    _l("Organisation"),
+    _l("Position"),
+    _l("E-mail"),
+    _l("Stakeholder group"),
+    _l("Role"),
+]
+
+
+def participant_rows(
+    consultation: Consultation, filters: ExportFilters, identities: Identities
+) -> Iterator[list]:
+    """Members of the consultation by group (pseudonymised and without e-mail when anonymised)."""
+    query = (
+        select(
+            User.id,
+            User.name,
+            User.organisation,
+            User.position,
+            User.email,
+            StakeholderGroup.name,
+            Membership.role,
+        )
+        .join(User, Membership.user_id == User.id)
+        .outerjoin(StakeholderGroup, User.group_id == StakeholderGroup.id)
+        .where(Membership.consultation_id == consultation.id)
+        .order_by(StakeholderGroup.position, StakeholderGroup.name, User.name, User.id)
+    )
+    if filters.group_id is not None:
+        query = query.where(User.group_id == filters.group_id)
+    for user_id, name, organisation, position, email, group_name, role in db.session.execute(
+        query.execution_options(yield_per=CHUNK)
+    ):
+        name, organisation, email = identities.person(
+            user_id, name, organisation, email, group_name
+        )
+        if identities.anonymise:
+            position = ""
+        yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
+
+
+# --- the response matrix ("Rekapitulasi Masukan") -------------------------------------
+
+DISPOSITION_TEXT = {
+    "accepted": _l("Accepted"),
+    "partly_accepted": _l("Partly accepted"),
+    "noted": _l("Noted"),
+    "not_accepted": _l("Not accepted"),
+    "out_of_scope": _l("Out of scope"),
+}
+STATUS_TEXT = {
+    "pending": _l("Waiting for approval"),
+    "published": _l("Published"),
+    "hidden": _l("Hidden"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+}
+MATRIX_COLUMNS = [
+    _l("No."),
+    _l("Section / strategy"),
+    _l("Stakeholder group"),
+    _l("Input"),
+    _l("Disposition"),
+    _l("Rationale"),
+    _l("Taken into revision"),
+]
+
+
+@dataclass
+class MatrixRow:
+    chapter_id: int
+    chapter: str
+    values: list[str]  # as MATRIX_COLUMNS
+
+
+def matrix_rows(comments: Iterable[dict[str, Any]]) -> Iterator[MatrixRow]:
+    """One row per comment: numbered threads ("3", replies "3 ↳"), who, input and answer."""
+    number = 0
+    for item in comments:
+        if item["parent_id"] is None:
+            number += 1
+            label = str(number)
+        else:
+            label = f"{number} ↳"
+        who = item["group"] or ""
+        if item["author"]:
+            who = f"{item['author']} ({who})" if who else item["author"]
+        body = item["body"]
+        if item["status"] != CommentStatus.PUBLISHED.value:
+            body = f"[{STATUS_TEXT[item['status']]}] {body}"
+        disposition = item["disposition"]
+        values = [
+            label,
+            item["strategy"] or item["section"] or "",
+            who,
+            f"{body}\n{item['url']}",
+            str(DISPOSITION_TEXT[disposition]) if disposition else "",
+            item["rationale"] or "",
+            item["revision_ref"] or "",
+        ]
+        yield MatrixRow(item["chapter_id"], item["chapter"], [str(v) for v in values])
+
+
+# --- tables shared by every format ----------------------------------------------------
+
+
+@dataclass
+class Table:
+    sheet: str  # sheet / file name
+    headers: list[str]
+    rows: Callable[[], Iterator[list]]
+
+
+class ExportRows:
+    """The rows of one export, for any format; `progress(done, total)` hears of each place."""
+
+    def __init__(
+        self, consultation: Consultation, filters: ExportFilters, progress: Progress | None = None
+    ):
+        self.consultation = consultation
+        self.filters = filters
+        self.identities = Identities(consultation, filters.anonymise)
+        self.targets = plan_targets(consultation)
+        # One step per place in the plan whose comments are written, one for the participants.
+        self.steps = Steps(len(_chosen(self.targets, filters)) + 1, progress)
+
+    def comments(self) -> Iterator[dict[str, Any]]:
+        return iter_comments(
+            self.consultation, self.filters, self.identities, self.targets, self.steps
+        )
+
+    def participants(self) -> Iterator[list]:
+        yield from participant_rows(self.consultation, self.filters, self.identities)
+        self.steps.step()
+
+    def ratings(self):
+        """(summary cells, cells by group, comment counts per strategy)."""
+        return rating_tables(self.consultation, self.filters)
+
+    def matrix(self) -> Iterator[MatrixRow]:
+        return matrix_rows(self.comments())
+
+    def finish(self) -> None:
+        self.steps.finish()
+
+    def tables(self) -> list[Table]:
+        """The four tables of the spreadsheet formats: Ringkasan, Penilaian, Masukan, Peserta."""
+        summary_cells, group_cells, comment_counts = self.ratings()
+        scale_max = max((c.criterion.scale_max for c in summary_cells), default=5)
+
+        def comment_rows():
+            for item in self.comments():
+                yield [item[key] for key, _label in COMMENT_COLUMNS]
+
+        return [
+            Table(
+                "Ringkasan",
+                [str(h) for h in SUMMARY_COLUMNS],
+                lambda: summary_rows(summary_cells, comment_counts),
+            ),
+            Table(
+                "Penilaian",
+                [str(h) for h in group_columns(scale_max)],
+                lambda: group_rows(group_cells, scale_max),
+            ),
+            Table("Masukan", [str(label) for _key, label in COMMENT_COLUMNS], comment_rows),
+            Table("Peserta", [str(h) for h in PARTICIPANT_COLUMNS], self.participants),
+        ]
