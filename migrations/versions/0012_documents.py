@@ -1,7 +1,7 @@
 """documents: letterhead and paper per consultation, signatories, issued (frozen) documents
 
 Revision ID: 0012_documents
-Revises: 0008_comment_flags_index
+Revises: 0009_drop_discussion_version
 Create Date: 2026-11-29 17:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012_documents'
-down_revision = '0008_comment_flags_index'
+down_revision = '0009_drop_discussion_version'
 branch_labels = None
 depends_on = None
 
