@@ -187,12 +187,15 @@ def test_xlsx_has_the_four_sheets_with_content(setting):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     sheets = xlsx_texts(_export("xlsx", consultation, organiser))
     assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
-    summary = [r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "pre"]
+    # A workbook is for people: labels in the export's language, not codes.
+    summary = [
+        r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "Before the FGD"
+    ]
     assert summary[0][4] == 4 and summary[0][6] == pytest.approx(3.75)
     comments = sheets["Masukan"][1:]
     assert [r[0] for r in comments] == [top.id, reply.id, hidden.id]  # thread order
-    assert comments[0][17] == "accepted" and comments[0][18] == "Masuk program 1.1.1."
-    assert comments[2][6] == "hidden"
+    assert comments[0][17] == "Accepted" and comments[0][18] == "Masuk program 1.1.1."
+    assert comments[2][6] == "Hidden"
     assert comments[0][-1].endswith(
         f"/c/{consultation.id}/strategies/{strategy.id}#comment-{top.id}"
     )

@@ -1,5 +1,6 @@
 """Forms of the official documents page: letterhead, signatories, the documents to make."""
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -97,7 +98,9 @@ class LetterForm(FlaskForm):
             for p in people
         ]
         self.recipient.choices += [
-            SelectChoice(f"o{i}", _l("Everyone from %(org)s", org=o))
+            # gettext, not lazy_gettext: a lazy string is rendered as safe HTML, and the
+            # organisation's name is typed by a participant.
+            SelectChoice(f"o{i}", gettext("Everyone from %(org)s", org=o))
             for i, o in enumerate(organisations)
         ]
         self._organisations = organisations

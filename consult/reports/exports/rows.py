@@ -6,7 +6,7 @@ flat as the data grows.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -354,6 +354,33 @@ class Table:
     sheet: str  # sheet / file name
     headers: list[str]
     rows: Callable[[], Iterator[list]]
+    # How a spreadsheet for people shows a column: a label kind of consult.labels ("phase",
+    # "type", ...) instead of the code, "datetime", "text" (long, wrapped) or "name" (wide).
+    # CSV and JSON ignore it and keep the codes.
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+COMMENT_KINDS = {
+    "type": "type",
+    "status": "status",
+    "phase": "phase",
+    "source": "source",
+    "disposition": "disposition",
+    "created_at": "datetime",
+    "body": "text",
+    "proposed_wording": "text",
+    "reference": "text",
+    "rationale": "text",
+    "chapter": "name",
+    "section": "name",
+    "strategy": "name",
+    "group": "name",
+    "author": "name",
+    "organisation": "name",
+    "email": "name",
+    "revision_ref": "name",
+    "url": "name",
+}
 
 
 class ExportRows:
@@ -402,12 +429,28 @@ class ExportRows:
                 "Ringkasan",
                 [str(h) for h in SUMMARY_COLUMNS],
                 lambda: summary_rows(summary_cells, comment_counts),
+                {1: "name", 2: "name", 3: "phase"},
             ),
             Table(
                 "Penilaian",
                 [str(h) for h in group_columns(scale_max)],
                 lambda: group_rows(group_cells, scale_max),
+                {1: "name", 2: "name", 3: "phase", 4: "name"},
             ),
-            Table("Masukan", [str(label) for _key, label in COMMENT_COLUMNS], comment_rows),
-            Table("Peserta", [str(h) for h in PARTICIPANT_COLUMNS], self.participants),
+            Table(
+                "Masukan",
+                [str(label) for _key, label in COMMENT_COLUMNS],
+                comment_rows,
+                {
+                    i: COMMENT_KINDS[key]
+                    for i, (key, _l) in enumerate(COMMENT_COLUMNS)
+                    if key in COMMENT_KINDS
+                },
+            ),
+            Table(
+                "Peserta",
+                [str(h) for h in PARTICIPANT_COLUMNS],
+                self.participants,
+                {0: "name", 1: "name", 2: "name", 3: "name", 4: "name", 5: "role"},
+            ),
         ]
