@@ -161,6 +161,8 @@ def test_rekapitulasi_pdf_is_a4_with_landscape_tables_and_indonesian_labels(worl
         assert expected in text, expected
     for code in ("partly_accepted", "online", " pre", "published", "**"):
         assert code not in text, code
+    # The summary: mean (raters) per criterion and phase, with a decimal comma.
+    assert "4,00 (1)" in text
     # The long address is a short note, listed at the end, never inline in the table.
     assert "[1]" in text and "Daftar tautan" in text
 

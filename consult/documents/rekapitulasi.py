@@ -161,29 +161,46 @@ def comment_rows(
         yield item["chapter_id"], item["chapter"], cells
 
 
-def summary_rows(consultation: Consultation, options: RekapOptions, decimal: str) -> list:
-    """Ratings per strategy, criterion, phase and group (mean, median, raters)."""
+def summary_table(consultation: Consultation, options: RekapOptions, decimal: str) -> Table:
+    """Ratings per strategy and stakeholder group: for each criterion the mean before and
+    after the FGD, with the number of raters ("4,20 (12)"); one row per strategy and group,
+    so the table stays a few pages even for a large plan."""
     filters = ExportFilters(anonymise=options.anonymise)
-    _cells, group_cells, _counts = rating_tables(consultation, filters)
+    summary_cells, group_cells, _counts = rating_tables(consultation, filters)
+    criteria = list({c.criterion.id: c.criterion for c in summary_cells}.values())
+    phases = list(dict.fromkeys(c.phase for c in summary_cells))
+    keys = [(criterion.id, phase) for criterion in criteria for phase in phases]
 
-    def number(value) -> str:
-        return "–" if value is None else f"{value:.2f}".replace(".", decimal)
+    def number(summary) -> str:
+        if summary is None or summary.mean is None:
+            return "–"
+        return f"{summary.mean:.2f}".replace(".", decimal) + f" ({summary.n})"
 
-    rows = []
+    rows: dict[tuple, dict] = {}
     for cell, group_name, suppressed in group_cells:
-        s = cell.summary
-        rows.append(
-            [
-                plain(f"{cell.strategy.code} {cell.strategy.title}".strip()),
-                plain(cell.criterion.label),
-                plain(label("phase", cell.phase)),
-                plain(group_name or _("(no group)")),
-                plain("–" if suppressed else str(s.n)),
-                plain("–" if suppressed else number(s.mean)),
-                plain("–" if suppressed else number(s.median)),
-            ]
-        )
-    return rows
+        row = rows.setdefault((cell.strategy.id, group_name), {"cell": cell, "group": group_name})
+        row[(cell.criterion.id, cell.phase)] = None if suppressed else cell.summary
+    width = 52 / max(len(keys), 1)
+    columns = [Column(_("Strategy"), 30), Column(_("Stakeholder group"), 18)] + [
+        Column(f"{criterion.label}: {label('phase', phase)}", width, "right")
+        for criterion in criteria
+        for phase in phases
+    ]
+    body = [
+        [
+            plain(f"{row['cell'].strategy.code} {row['cell'].strategy.title}".strip()),
+            plain(row["group"] or _("(no group)")),
+            *[plain(number(row.get(key))) for key in keys],
+        ]
+        for row in rows.values()
+    ]
+    return Table(
+        columns,
+        body,
+        landscape=True,
+        empty_text=_("No ratings yet."),
+        title=_("Ratings per strategy, stakeholder group and phase"),
+    )
 
 
 def build_rekapitulasi(consultation: Consultation, options: RekapOptions) -> Document:
@@ -227,24 +244,7 @@ def _build(consultation: Consultation, options: RekapOptions) -> Document:
         table.rows.append(cells)
     if chapter_id is None:
         document.add(Paragraph(plain(_("No input matches the chosen filters."))))
-    summary = summary_rows(consultation, options, "," if options.lang == "id" else ".")
-    document.add(
-        Table(
-            [
-                Column(_("Strategy"), 30),
-                Column(_("Criterion"), 15),
-                Column(_("Phase"), 13),
-                Column(_("Stakeholder group"), 18),
-                Column(_("Raters"), 8, "right"),
-                Column(_("Mean"), 8, "right"),
-                Column(_("Median"), 8, "right"),
-            ],
-            summary,
-            landscape=True,
-            empty_text=_("No ratings yet."),
-            title=_("Ratings per strategy, stakeholder group and phase"),
-        )
-    )
+    document.add(summary_table(consultation, options, "," if options.lang == "id" else "."))
     place = settings.place or ""
     when = place_date(today, options.lang)
     document.add(
