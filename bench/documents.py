@@ -23,7 +23,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
     app = bench_app(database_url)
     with app.app_context(), app.test_request_context():
         from consult.documents.docx_writer import render_docx
-        from consult.documents.pdf import render_pdf
+        from consult.documents.pdf import render_pdf_in_parts
         from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi
         from consult.extensions import db
         from consult.plans.models import Consultation
@@ -33,7 +33,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         started = time.perf_counter()
         document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
         built = time.perf_counter() - started
-        content = render_pdf(document) if fmt == "pdf" else render_docx(document)
+        content = render_pdf_in_parts(document) if fmt == "pdf" else render_docx(document)
         seconds = time.perf_counter() - started
     pages = None
     if fmt == "pdf":

@@ -14,7 +14,7 @@ from consult.audit import AuditEvent
 from consult.auth.models import Role
 from consult.documents.docx_writer import render_docx
 from consult.documents.models import DocumentSettings, Signatory
-from consult.documents.pdf import render_pdf
+from consult.documents.pdf import render_pdf, render_pdf_in_parts
 from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi, rekap_filename
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType, InputSource, Rating
@@ -190,6 +190,22 @@ def test_rekapitulasi_page_count_grows_with_input(world):
     _add_comments(consultation, siti, 40)
     after = len(_pdf(build_rekapitulasi(consultation, RekapOptions())).pages)
     assert after > before
+
+
+def test_long_rekapitulasi_rendered_in_parts_is_numbered_across_all_pages(world):
+    consultation, _organiser, siti, _signatory = world
+    _add_comments(consultation, siti, 12)
+    document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
+    reader = PdfReader(io.BytesIO(render_pdf_in_parts(document, rows_per_part=5)))
+    total = len(reader.pages)
+    assert total >= 4
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Halaman {number} dari {total}" in " ".join(page.extract_text().split())
+    text = _text(reader)
+    assert text.count("PEMERINTAH KOTA PALANGKA RAYA") == 1
+    assert "Masukan nomor 11" in text and "Daftar tautan" in text
+    assert _size(reader.pages[0]) == A4
+    assert _size(reader.pages[1]) == (A4[1], A4[0])
 
 
 def test_rekapitulasi_on_f4_paper_when_set(world):

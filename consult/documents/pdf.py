@@ -7,10 +7,11 @@ fontconfig, and the URL fetcher refuses every address that is not a data URI (a 
 
 import base64
 import json
+from dataclasses import replace
 
 from flask import current_app
 
-from consult.documents.model import Document
+from consult.documents.model import Document, Links, Table
 
 PAGE_SIZES = {"A4": ("210mm", "297mm"), "F4": ("215mm", "330mm")}
 
@@ -48,7 +49,7 @@ def _page_label(template: str) -> str:
             break
         name, _, rest = tail.partition("}")
         parts.append("counter(pages)" if name == "pages" else "counter(page)")
-    return " ".join(parts)
+    return " ".join(parts) or '""'
 
 
 def render_html(document: Document) -> str:
@@ -74,3 +75,90 @@ def render_pdf(document: Document) -> bytes:
 
     html = HTML(string=render_html(document), url_fetcher=local_fetcher(), base_url="data:,")
     return html.write_pdf()
+
+
+# --- long documents: rendered in parts, page numbers stamped afterwards ------------------
+
+ROWS_PER_PART = 300
+
+
+def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> list[Document]:
+    """The document cut into parts of about rows_per_part table rows each (a long table is
+    cut between rows; its header repeats). The letterhead and title stay in the first part,
+    the list of links in the last."""
+    parts: list[Document] = []
+    current: list = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal current, rows
+        if current:
+            parts.append(replace(document, blocks=current, links=Links()))
+        current, rows = [], 0
+
+    for block in document.blocks:
+        if not isinstance(block, Table) or len(block.rows) <= rows_per_part - rows:
+            current.append(block)
+            rows += len(block.rows) if isinstance(block, Table) else 0
+            continue
+        remaining, title = list(block.rows), block.title
+        while remaining:
+            room = max(rows_per_part - rows, 1)
+            chunk, remaining = remaining[:room], remaining[room:]
+            current.append(replace(block, rows=chunk, title=title))
+            title = ""
+            rows += len(chunk)
+            if remaining or rows >= rows_per_part:
+                flush()
+    flush()
+    for index, part in enumerate(parts):
+        if index:
+            part.letterhead, part.title, part.number, part.subtitle = None, "", "", ""
+    if parts:
+        parts[-1].links = document.links
+    return parts or [document]
+
+
+def _footers(document: Document, sizes: list[tuple[float, float]]) -> bytes:
+    """A PDF of empty pages, one per page of the document, each with its footer only."""
+    from weasyprint import HTML
+
+    width, height = PAGE_SIZES.get(document.paper, PAGE_SIZES["A4"])
+    pages = "".join(f'<div class="{"wide" if w > h else "tall"}"></div>' for w, h in sizes)
+    style = (
+        f"@page {{ size: {width} {height}; margin: 2cm 2cm 2.2cm 2.5cm;"
+        f" @bottom-right {{ content: {_page_label(document.page_label)};"
+        ' font-family: "Liberation Sans", "DejaVu Sans", sans-serif; font-size: 8.5pt; }}'
+        f" @page wide {{ size: {height} {width}; margin: 2cm 1.5cm 2cm 1.5cm; }}"
+        " .wide { page: wide; } div { break-after: page; height: 1px; }"
+        " div:last-child { break-after: auto; }"
+    )
+    html = f"<html><head><style>{style}</style></head><body>{pages}</body></html>"
+    return HTML(string=html, url_fetcher=local_fetcher(), base_url="data:,").write_pdf()
+
+
+def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> bytes:
+    """A long document rendered part by part, so memory stays bounded by a part, not by the
+    whole document; "Halaman X dari Y" is stamped on each page once Y is known."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML
+
+    parts = split_parts(document, rows_per_part)
+    if len(parts) == 1:
+        return render_pdf(document)
+    writer = PdfWriter()
+    for part in parts:
+        part.page_label = ""
+        html = HTML(string=render_html(part), url_fetcher=local_fetcher(), base_url="data:,")
+        for page in PdfReader(io.BytesIO(html.write_pdf())).pages:
+            writer.add_page(page)
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in writer.pages]
+    footers = PdfReader(io.BytesIO(_footers(document, sizes)))
+    for page, footer in zip(writer.pages, footers.pages, strict=True):
+        page.merge_page(footer)
+    writer.add_metadata({"/Title": document.title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -15,7 +15,7 @@ from consult.documents.forms import (
     RekapForm,
     SignatoryForm,
 )
-from consult.documents.pdf import render_pdf
+from consult.documents.pdf import render_pdf, render_pdf_in_parts
 from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi, rekap_filename
 from consult.extensions import db
 from consult.permissions import require_manage
@@ -133,7 +133,8 @@ def rekapitulasi(consultation_id: int):
         anonymise=form.anonymise.data,
     )
     document = build_rekapitulasi(consultation, options)
-    content = render_pdf(document) if form.format.data == "pdf" else render_docx(document)
+    pdf = form.format.data == "pdf"
+    content = render_pdf_in_parts(document) if pdf else render_docx(document)
     record(
         "documents.rekapitulasi",
         current_user,
