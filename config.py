@@ -75,6 +75,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
     PAGE_SIZE = 20
+    # Anonymised exports suppress every figure computed from fewer people than this
+    # (consult/reports/anonymity.py).
+    ANONYMITY_MIN_GROUP_SIZE = _env_int("ANONYMITY_MIN_GROUP_SIZE", 3)
     # The analysis dashboard's cache (consult/reports/analysis_cache.py): each worker's memory
     # by default; in production with several workers, Redis (CACHE_TYPE=RedisCache and
     # CACHE_REDIS_URL=redis://...), shared by all. A body is about 0.6 MB.

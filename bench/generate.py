@@ -341,9 +341,16 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
         # and without statistics the planner picks the wrong indexes.
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    # The reply form on the heavy strategy's page answers its first comment.
+    reply_to = db.session.scalar(
+        select(Comment.id)
+        .where(Comment.strategy_id == heavy, Comment.parent_id.is_(None))
+        .order_by(Comment.created_at, Comment.id)
+    )
     return {
         "consultation_id": cid,
         "heavy_strategy_id": heavy,
+        "reply_to_comment_id": reply_to,
         "heavy_section_id": section_of[heavy],
         "organiser_email": organiser.email,
         "participant_email": "peserta0@example.org",

@@ -5,9 +5,10 @@ its time (no server, no wrk: steadier than `make bench` on a busy machine).
     python -m bench.profile --database-url sqlite:///bench/results/prof.sqlite \
         --page strategy --profile
 
-Prints milliseconds per request, wall and CPU (the medians of --repeat runs after a warm-up:
-CPU time is what a shared machine disturbs least) and the number
-of SQL statements of each page; --profile adds a pyinstrument call tree of one request.
+Prints, per page: milliseconds per request, wall (median) and CPU (the least of --repeat runs
+after a warm-up: what a busy machine disturbs least); the Python function calls of one request
+(which it does not disturb at all); the SQL statements. --profile adds a pyinstrument tree,
+--cprofile the costliest functions in CPU time.
 """
 
 import argparse
@@ -16,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from bench.common import bench_app, fresh_schema
 from bench.generate import BENCH_PASSWORD, generate
@@ -27,17 +28,12 @@ INFO = Path(__file__).resolve().parent / "results" / "profile-data.json"
 
 def pages(info: dict) -> dict[str, tuple[str, str]]:
     """Page name: (path, role)."""
-    cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
-    return {
-        "static": ("/static/css/rembuk.css", "participant"),
-        "ceiling": ("/bench/ceiling", "participant"),
-        "overview": (f"/c/{cid}", "participant"),
-        "strategy": (f"/c/{cid}/strategies/{heavy}", "participant"),
-        "reply": (f"/c/{cid}/strategies/{heavy}?reply_to={info['reply_to']}", "participant"),
-        "my-input": ("/my-input", "participant"),
-        "queue": (f"/moderation?consultation={cid}", "organiser"),
-        "analysis": (f"/c/{cid}/analysis", "organiser"),
-    }
+    from bench.run import bench_pages_of
+
+    names = ["static", "base", "overview", "strategy", "reply", "my-input", "queue", "analysis"]
+    return dict(
+        zip(names, [(path, role) for _name, path, role in bench_pages_of(info)], strict=True)
+    )
 
 
 def prepare(database_url: str) -> dict:
@@ -45,20 +41,9 @@ def prepare(database_url: str) -> dict:
     with app.app_context():
         fresh_schema()
         info = generate(1.0)
-        info["reply_to"] = first_comment(info)
     INFO.parent.mkdir(parents=True, exist_ok=True)
     INFO.write_text(json.dumps(info, default=str))
     return info
-
-
-def first_comment(info: dict) -> int:
-    from consult.feedback.models import Comment
-
-    return db.session.scalar(
-        select(Comment.id)
-        .where(Comment.strategy_id == info["heavy_strategy_id"], Comment.parent_id.is_(None))
-        .order_by(Comment.created_at, Comment.id)
-    )
 
 
 def signed_in_client(app, email: str):
@@ -76,6 +61,9 @@ def main() -> None:
     parser.add_argument("--page", action="append", help="page names (default: all)")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="a pyinstrument tree per page")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="cProfile in CPU time: the costliest functions"
+    )
     args = parser.parse_args()
     info = prepare(args.database_url) if args.generate else json.loads(INFO.read_text())
     app = bench_app(
@@ -108,7 +96,7 @@ def main() -> None:
             cpu_times.append((time.process_time() - cpu_started) * 1000)
         print(
             f"{name:10} {response.status_code} {statistics.median(times):7.2f} ms "
-            f"(CPU {statistics.median(cpu_times):6.2f} ms) "
+            f"(CPU min {min(cpu_times):6.2f} ms, {python_calls(client, path):6} calls) "
             f"{queries:3} queries {len(response.get_data()):8} bytes  {path}",
             flush=True,
         )
@@ -120,6 +108,33 @@ def main() -> None:
                 for _ in range(5):
                     client.get(path).close()
             print(profiler.output_text(unicode=True, color=False, show_all=False))
+        if args.cprofile:
+            cpu_profile(client, path)
+
+
+def python_calls(client, path: str) -> int:
+    """Python function calls in one request: steady on a busy machine, unlike its time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: client.get(path).close())
+    return pstats.Stats(profiler).total_calls
+
+
+def cpu_profile(client, path: str, requests: int = 20) -> None:
+    """The functions that take the most CPU time (not wall time: the machine may be busy)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(requests):
+        client.get(path).close()
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs()
+    print(f"per request, over {requests} requests:")
+    stats.sort_stats("cumulative").print_stats(45)
 
 
 if __name__ == "__main__":

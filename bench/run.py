@@ -31,7 +31,7 @@ SECRET = "bench-secret-not-for-production"  # noqa: S105 - local benchmark serve
 # Sent by our client and by wrk alike: the session-protection id depends on it.
 USER_AGENT = "rembuk-bench"
 WARM_UP_SECONDS = 2
-ROUNDS = 3  # alternating ceiling and page runs per page
+ROUNDS = 3  # alternating reference and page runs per page
 EXPORT_FORMATS = ["xlsx", "csv", "json", "docx"]
 # Kept in the repository, so a rerun on a fresh checkout still shows the separate 16× run.
 EXPORTS = ROOT / "bench" / "exports.json"
@@ -184,75 +184,86 @@ def combine_runs(runs: list[dict]) -> dict:
     }
 
 
-def measure_against_ceiling(port, page, ceiling, seconds, connections) -> tuple[dict, dict, float]:
-    """The page and the ceiling in alternating short runs, so that whatever else the machine
+def measure_against_reference(port, page, reference, seconds, connections):
+    """The page and the reference in alternating short runs, so that whatever else the machine
     is doing weighs on both; the ratio is the median of the rounds' ratios."""
-    page_runs, ceiling_runs = [], []
+    page_runs, reference_runs = [], []
     for _ in range(ROUNDS):
-        ceiling_runs.append(run_wrk(port, *ceiling, seconds // ROUNDS, connections))
+        reference_runs.append(run_wrk(port, *reference, seconds // ROUNDS, connections))
         page_runs.append(run_wrk(port, *page, seconds // ROUNDS, connections))
-    ratios = [p["rps"] / c["rps"] for p, c in zip(page_runs, ceiling_runs, strict=True)]
+    ratios = [p["rps"] / r["rps"] for p, r in zip(page_runs, reference_runs, strict=True)]
     ratio = statistics.median(ratios)
-    return combine_runs(page_runs), combine_runs(ceiling_runs), round(ratio, 2)
+    return combine_runs(page_runs), combine_runs(reference_runs), round(ratio, 2)
 
 
-def bench_pages(label: str, database_url: str, seconds: int, workers: int) -> dict:
+# Every page is measured against this static file, served by the same gunicorn.
+REFERENCE = "static stylesheet"
+
+
+def bench_pages_of(info: dict) -> list[tuple[str, str, str]]:
+    """(name, path, role) of each page measured: the reference first."""
+    cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
+    strategy = f"/c/{cid}/strategies/{heavy}"
+    return [
+        (REFERENCE, "/static/css/rembuk.css", "participant"),
+        ("base page (no data)", "/bench/ceiling", "participant"),
+        ("consultation overview", f"/c/{cid}", "participant"),
+        ("strategy page (500 comments)", strategy, "participant"),
+        (
+            "strategy page with a reply form",
+            f"{strategy}?reply_to={info['reply_to_comment_id']}",
+            "participant",
+        ),
+        ("my input", "/my-input", "participant"),
+        ("moderation queue", f"/moderation?consultation={cid}", "organiser"),
+        ("analysis dashboard", f"/c/{cid}/analysis", "organiser"),
+    ]
+
+
+def bench_pages(
+    label: str, database_url: str, seconds: int, workers: int, only: tuple[str, ...] = ()
+) -> dict:
     app = bench_app(database_url, SECRET_KEY=SECRET)
     with app.app_context():
         fresh_schema()
         info = generate(1.0)
-    cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
-    pages = [
-        ("consultation overview", f"/c/{cid}", "participant"),
-        ("strategy page (500 comments)", f"/c/{cid}/strategies/{heavy}", "participant"),
-        ("moderation queue", f"/moderation?consultation={cid}", "organiser"),
-        ("analysis dashboard", f"/c/{cid}/analysis", "organiser"),
-    ]
     results = {"data": info, "pages": {}}
-    # The strategy page again with no thread cache: what the first reader after new input pays.
-    uncached = [("strategy page, thread not cached", f"/c/{cid}/strategies/{heavy}", "participant")]
-    ceiling_path = "/bench/ceiling"
-    ceiling_row, ceiling_runs, cookies = None, [], {}
-    for server_pages, extra_env in ((pages, {}), (uncached, {"THREAD_CACHE_ENTRIES": "0"})):
-        server = Server(database_url, workers, **extra_env)
-        try:
-            if not cookies:
-                # Signed in once; the same secret makes the sessions good on every server.
-                for role in ("participant", "organiser"):
-                    cookies[role] = server.login(info[f"{role}_email"], info["password"])
-                status, queries, size = server.get(ceiling_path, cookies["participant"])
-                ceiling_row = {
-                    "path": ceiling_path,
-                    "status": status,
-                    "queries": queries,
-                    "warm_queries": queries,
-                    "bytes": size,
-                }
-            for name, path, role in server_pages:
-                cookie = cookies[role]
-                status, queries, size = server.get(path, cookie)  # also warms caches
-                row = {"path": path, "status": status, "queries": queries, "bytes": size}
-                if status == 200:
-                    # Steady use: every worker has compiled the templates and filled its caches
-                    # (the first request above reached only one of them).
-                    run_wrk(server.port, path, cookie, WARM_UP_SECONDS, workers * 2)
-                    row["warm_queries"] = server.get(path, cookie)[1]
-                    page, ceiling, ratio = measure_against_ceiling(
-                        server.port,
-                        (path, cookie),
-                        (ceiling_path, cookies["participant"]),
-                        seconds,
-                        workers * 2,
-                    )
-                    ceiling_runs.append(ceiling)
-                    row.update(page, ratio=ratio, ceiling_rps=ceiling["rps"])
-                results["pages"][name] = row
-                print(label, name, row, flush=True)
-        finally:
-            server.stop()
-    # The ceiling's own row: the median of its measurements alongside each page.
-    median = sorted(ceiling_runs, key=lambda run: run["rps"])[len(ceiling_runs) // 2]
-    results["pages"] = {"ceiling": {**ceiling_row, **median, "ratio": 1.0}, **results["pages"]}
+    server = Server(database_url, workers)
+    try:
+        # Signed in once; the same secret makes the sessions good on every server.
+        cookies = {
+            role: server.login(info[f"{role}_email"], info["password"])
+            for role in ("participant", "organiser")
+        }
+        (_name, reference_path, _role), *pages = bench_pages_of(info)
+        reference = (reference_path, cookies["participant"])
+        reference_runs = []
+        for name, path, role in pages:
+            if only and not any(word in name for word in only):
+                continue
+            cookie = cookies[role]
+            status, queries, size = server.get(path, cookie)
+            row = {"path": path, "status": status, "queries": queries, "bytes": size}
+            if status == 200:
+                # Steady use: every worker has compiled the templates (the first request
+                # above reached only one of them) and the dashboard is computed.
+                run_wrk(server.port, path, cookie, WARM_UP_SECONDS, workers * 2)
+                row["warm_queries"] = server.get(path, cookie)[1]
+                page, ref, ratio = measure_against_reference(
+                    server.port, (path, cookie), reference, seconds, workers * 2
+                )
+                reference_runs.append(ref)
+                row.update(page, ratio=ratio, reference_rps=ref["rps"])
+            results["pages"][name] = row
+            print(label, name, row, flush=True)
+        status, queries, size = server.get(*reference)
+    finally:
+        server.stop()
+    # The reference's own row: the median of its measurements alongside each page.
+    median = sorted(reference_runs, key=lambda run: run["rps"])[len(reference_runs) // 2]
+    reference_row = {"path": reference_path, "status": status, "queries": queries}
+    reference_row.update(bytes=size, warm_queries=queries, **median, ratio=1.0)
+    results["pages"] = {REFERENCE: reference_row, **results["pages"]}
     return results
 
 
@@ -341,6 +352,10 @@ def main() -> None:
         ),
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--pages", default="", help="only pages whose name holds one of these comma-separated words"
+    )
+    parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -348,21 +363,22 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     sqlite_url = f"sqlite:///{RESULTS / 'bench.sqlite'}"
+    only = tuple(word for word in args.pages.split(",") if word)
     results = {
         "machine": machine_description(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": args.seconds,
         "workers": args.workers,
-        "pages": {"SQLite": bench_pages("SQLite", sqlite_url, args.seconds, args.workers)},
+        "pages": {"SQLite": bench_pages("SQLite", sqlite_url, args.seconds, args.workers, only)},
     }
     if not args.skip_postgres:
         from bench.postgres import ensure_database
 
         ensure_database(args.postgres_url)
         results["pages"]["PostgreSQL"] = bench_pages(
-            "PostgreSQL", args.postgres_url, args.seconds, args.workers
+            "PostgreSQL", args.postgres_url, args.seconds, args.workers, only
         )
-    scales = [float(s) for s in args.export_scales.split(",") if s]
+    scales = [] if args.skip_exports else [float(s) for s in args.export_scales.split(",") if s]
     results["exports"] = merge_exports(bench_exports(sqlite_url, scales), results["date"])
     results["total_seconds"] = round(time.monotonic() - started)
     (RESULTS / "results.json").write_text(json.dumps(results, indent=2, default=str))

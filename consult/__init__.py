@@ -67,9 +67,10 @@ def register_extensions(app: Flask) -> None:
 
     register_input_version()
     babel.init_app(app, locale_selector=select_locale)
-    from consult.translations import init_form_translations
+    from consult.translations import init_form_translations, init_template_translations
 
     init_form_translations(app)  # WTForms' own messages in Indonesian too
+    init_template_translations(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")
@@ -161,10 +162,10 @@ def register_template_helpers(app: Flask) -> None:
 
     from consult.markdown import render_markdown
     from consult.permissions import TEMPLATE_PERMISSIONS
-    from consult.timeutil import format_datetime_remembered
+    from consult.timeutil import datetimeformat
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["datetimeformat"] = format_datetime_remembered
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
 
     def nav_items():
         from flask_login import current_user

@@ -1,11 +1,12 @@
 """Who may do what: pure functions (user, object) -> bool, shared by views and templates.
 
 Views call them through `require`, which aborts; templates get them from a context processor,
-so what a page offers and what the server accepts never disagree.
+so what a page offers and what the server accepts never disagree. A rule that queries need
+too has its SQL twin here, beside it (`can_manage`: `managed_consultation_ids`, `manager_ids`).
 """
 
 from flask import abort, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 
 from consult.auth.models import Role, User
 from consult.extensions import db
@@ -54,6 +55,25 @@ def can_manage(user: User, consultation: Consultation) -> bool:
 
 
 can_moderate = can_manage
+
+
+def managed_consultation_ids(user: User) -> Select:
+    """SQL twin of can_manage: a select of the ids of the consultations the user runs."""
+    if is_admin(user):
+        return select(Consultation.id)
+    if not getattr(user, "is_authenticated", False):
+        return select(Consultation.id).where(false())
+    return select(Membership.consultation_id).where(
+        Membership.user_id == user.id, Membership.role == MemberRole.ORGANISER
+    )
+
+
+def manager_ids(consultation: Consultation) -> Select:
+    """SQL twin of can_manage: a select of the ids of the users who run the consultation."""
+    organisers = select(Membership.user_id).where(
+        Membership.consultation_id == consultation.id, Membership.role == MemberRole.ORGANISER
+    )
+    return organisers.union(select(User.id).where(User.role == Role.ADMIN))
 
 
 def can_view(user: User, consultation: Consultation) -> bool:

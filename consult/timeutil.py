@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import format_datetime, get_locale
+from jinja2 import pass_context
 
 LOCAL_TZ = ZoneInfo("Asia/Jakarta")
 
@@ -26,6 +27,7 @@ def utc_to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
+@lru_cache(maxsize=64)
 def _readable(format: str | None, locale) -> str | None:
     """ "medium" and "full" as the language's own date formats, with hours and minutes only
     ("full" also names the time zone): seconds mean nothing to people reading when a comment
@@ -39,19 +41,28 @@ def _readable(format: str | None, locale) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _formatted_datetime(value: datetime, format: str | None, _locale: str, _timezone: str) -> str:
-    # Locale and timezone are part of the key: format_datetime reads them from the request.
-    return format_datetime(value, format)
+def _formatted_datetime(value: datetime, format: str | None, locale) -> str:
+    # The locale is part of the key: format_datetime reads it from the request. The time zone
+    # is not: it is the app's (BABEL_DEFAULT_TIMEZONE), the same for every reader.
+    return format_datetime(value, _readable(format, locale))
 
 
-def format_datetime_remembered(value: datetime | None, format: str | None = None) -> str:
-    """The datetimeformat filter: a naive UTC datetime in WIB and the reader's language,
-    without seconds (see _readable), remembered: pages show the same dates over and over."""
-    locale = get_locale()
-    format = _readable(format, locale)
+def format_datetime_remembered(
+    value: datetime | None, format: str | None = None, locale=None
+) -> str:
+    """A naive UTC datetime in WIB and the reader's language (or the given locale), without
+    seconds (see _readable), remembered: pages show the same dates over and over."""
+    locale = locale or get_locale()
     if value is None:
-        return format_datetime(value, format)
-    return _formatted_datetime(value, format, str(locale), str(get_timezone()))
+        return format_datetime(value, _readable(format, locale))
+    return _formatted_datetime(value, format, locale)
+
+
+@pass_context
+def datetimeformat(context, value: datetime | None, format: str | None = None) -> str:
+    """The datetimeformat filter: format_datetime_remembered in the locale the template is
+    rendered in (looked up once per render, see consult/translations)."""
+    return format_datetime_remembered(value, format, context.get("rembuk_locale"))
 
 
 # --- official documents (tata naskah dinas): dates written out, times in WIB -------------

@@ -20,7 +20,7 @@ from consult.feedback.models import (
     InputSource,
     Rating,
 )
-from consult.plans.models import CommentVisibility, ModerationMode, Phase, Section
+from consult.plans.models import CommentVisibility, ModerationMode, Phase, Section, Strategy
 from consult.timeutil import utcnow
 
 
@@ -310,7 +310,79 @@ def test_strategy_page_runs_the_same_number_of_queries_for_10_and_500_comments(
     assert counts[0] == counts[1], counts
 
 
-def test_strategy_page_runs_six_queries_and_shows_the_readers_ratings(
+def test_strategy_page_with_a_reply_form_runs_the_same_queries_for_10_and_500_comments(
+    make_consultation, people, client, login, count_queries
+):
+    counts = []
+    for total in (10, 500):
+        consultation, strategy = make(make_consultation, people)
+        _fill(strategy, people, total)
+        first = db.session.scalar(
+            select(Comment.id).where(Comment.strategy_id == strategy.id).order_by(Comment.id)
+        )
+        path = f"/c/{consultation.id}/strategies/{strategy.id}?reply_to={first}"
+        login(people["ani"])
+        client.get(path)  # warm the session and the translations
+        with count_queries() as counter:
+            page = client.get(path).get_data(as_text=True)
+        assert "Reply to Bayu Pratama" in page
+        counts.append(counter.count)
+    # The strategy page's five, and the comment answered with its author and group.
+    assert counts == [6, 6], counts
+
+
+def _many_strategies(consultation, count: int) -> None:
+    section = db.session.get(Section, first_strategy(consultation).section_id)
+    for number in range(count):
+        db.session.add(
+            Strategy(section_id=section.id, position=10 + number, code=f"S{number}", title="T")
+        )
+    db.session.commit()
+
+
+def test_overview_runs_the_same_queries_for_few_and_many_strategies_and_comments(
+    make_consultation, people, client, login, count_queries
+):
+    counts = []
+    for strategies, comments in ((0, 2), (40, 60)):
+        consultation, strategy = make(make_consultation, people)
+        _many_strategies(consultation, strategies)
+        login(people["ani"])
+        client.get(f"/c/{consultation.id}")  # the first visit; what changed is counted from it
+        for number in range(comments):
+            say(strategy, people["bayu"], f"Baru {number}")
+        with count_queries() as counter:
+            page = client.get(f"/c/{consultation.id}").get_data(as_text=True)
+        assert f"{comments} new comments" in page
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_my_input_runs_the_same_queries_for_few_and_many_comments_and_ratings(
+    make_consultation, people, client, login, count_queries
+):
+    counts = []
+    for comments in (2, 45):
+        consultation, strategy = make(make_consultation, people)
+        _many_strategies(consultation, comments)
+        criteria = queries.criteria_of(consultation)
+        strategies = db.session.scalars(
+            select(Strategy).join(Section).where(Section.id == strategy.section_id)
+        ).all()
+        for number, target in enumerate(strategies[:comments]):
+            say(target, people["ani"], f"Masukan {number}")
+            services.set_ratings(target, criteria, people["ani"], {criteria[0].id: 3}, Phase.PRE)
+        db.session.commit()
+        login(people["ani"])
+        client.get("/my-input")  # warm the session and the translations
+        with count_queries() as counter:
+            page = client.get("/my-input").get_data(as_text=True)
+        assert f"Masukan {comments - 1}" in page
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_strategy_page_runs_five_queries_and_shows_the_readers_ratings(
     make_consultation, people, client, login, count_queries
 ):
     consultation, strategy = make(make_consultation, people)
@@ -325,9 +397,9 @@ def test_strategy_page_runs_six_queries_and_shows_the_readers_ratings(
     with count_queries() as counter:
         page = page_of(client, consultation, strategy)
     # The user; the consultation with the membership, the strategy, the criteria and the
-    # reader's ratings; the thread's counts; its comments and replies with their people;
-    # their attachments; the unread notifications.
-    assert counter.count == 6, counter.statements
+    # reader's ratings; the thread's counts; its comments and replies with their people and
+    # attachments; the unread notifications.
+    assert counter.count == 5, counter.statements
     assert "Pendapat Bayu" in page
     checked = re.findall(r"<input[^>]*checked[^>]*>", page)
     for i, criterion in enumerate(criteria):

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from flask import render_template_string
 from sqlalchemy import select
 
 from consult.auth.models import Role
@@ -49,20 +48,15 @@ def test_decision_without_token_is_refused(pending, client, login):
     assert db.session.get(Comment, comment.id).status == CommentStatus.PUBLISHED
 
 
-def test_flag_needs_the_token_from_the_partial(pending, client, login, app):
+def test_flag_needs_the_token_from_the_strategy_page(pending, client, login):
     _, reader, consultation, comment = pending
     login(reader)
     url = f"/c/{consultation.id}/comments/{comment.id}/flag"
     assert client.post(url, data={"reason": "spam"}).status_code == 400
-    # The partial the participant pages include renders a working form.
-    page = client.get(url)
-    with app.test_request_context():
-        html = render_template_string(
-            '{% include "moderation/_flag_form.html" %}',
-            consultation_id=consultation.id,
-            comment=comment,
-        )
-    assert f'action="{url}"' in html
-    response = client.post(url, data={"reason": "spam", "csrf_token": token_from(page.text)})
+    # The flag form on the comment's card, as the strategy page renders it, works.
+    page = client.get(f"/c/{consultation.id}/strategies/{comment.strategy_id}").text
+    form = re.search(rf'<form method="post" action="{url}".*?</form>', page, re.S).group(0)
+    assert 'name="reason"' in form
+    response = client.post(url, data={"reason": "spam", "csrf_token": token_from(form)})
     assert response.status_code == 302
     assert db.session.scalar(select(Flag.comment_id)) == comment.id

@@ -310,29 +310,41 @@ def test_anonymised_exports_leak_no_name_or_email(setting):
         for text in texts:
             for secret in secrets:
                 assert secret not in text, (fmt, secret, text)
-    # Stable pseudonyms that keep the group.
+    # Pseudonyms that keep the group, stable within an export, new in the next one.
     document = json.loads(_export("json", consultation, organiser, anonymise=True))
     pseudonym = document["comments"][0]["author"]
     # "Peserta KADIN 3f9a2c" once translated; the msgid is "Participant".
     assert re.fullmatch(r"(Peserta|Participant) KADIN [0-9a-f]{6}", pseudonym)
+    listed = {p["name"] for p in document["participants"]}
+    assert pseudonym in listed
     again = json.loads(_export("json", consultation, organiser, anonymise=True))
-    assert again["comments"][0]["author"] == pseudonym
+    assert again["comments"][0]["author"] != pseudonym
+    assert pseudonym not in {p["name"] for p in again["participants"]}
     assert document["comments"][0]["group"] == "KADIN"
 
 
 def test_anonymised_breakdowns_suppress_small_groups(setting, app):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     document = json.loads(_export("json", consultation, organiser, anonymise=True))
-    rows = {r["group"]: r for r in document["ratings_by_group"] if r["criterion"] == "priority"}
-    assert rows["KADIN"]["suppressed"] is False and rows["KADIN"]["raters"] == 3
+    rows = {
+        r["group"]: r
+        for r in document["ratings_by_group"]
+        if r["criterion"] == "priority" and r["phase"] == "pre"
+    }
     assert rows["Akademisi"]["suppressed"] is True and "mean" not in rows["Akademisi"]
+    # KADIN alone would give Akademisi back as the total minus KADIN: suppressed too.
+    assert rows["KADIN"]["suppressed"] is True and "raters" not in rows["KADIN"]
+    total = [
+        s for s in document["summary"] if s["criterion"] == "priority" and s["phase"] == "pre"
+    ][0]
+    assert total["suppressed"] is False and total["raters"] == 4
     sheets = xlsx_texts(_export("xlsx", consultation, organiser, anonymise=True))
     academic_rows = [r for r in sheets["Penilaian"][1:] if r[4] == "Akademisi"]
-    assert academic_rows and all(r[7] is None for r in academic_rows)
+    assert academic_rows and all(r[7] in ("(suppressed)", "(disembunyikan)") for r in academic_rows)
     # Named exports are for organisers and are not suppressed.
     named = json.loads(_export("json", consultation, organiser))
     assert all(not r["suppressed"] for r in named["ratings_by_group"])
-    app.config["EXPORT_MIN_GROUP_SIZE"] = 5
+    app.config["ANONYMITY_MIN_GROUP_SIZE"] = 5
     document = json.loads(_export("json", consultation, organiser, anonymise=True))
     assert all(r["suppressed"] for r in document["ratings_by_group"])
 
@@ -364,7 +376,8 @@ def test_export_page_downloads_and_audits(client, login, setting):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in response.headers["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
-    assert workbook.sheetnames == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
+    # Anonymised: a last sheet explains the suppression rules.
+    assert workbook.sheetnames == ["Ringkasan", "Penilaian", "Masukan", "Peserta", "Catatan"]
     response.close()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
     assert event.data["format"] == "xlsx"

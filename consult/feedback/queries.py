@@ -6,17 +6,16 @@ from datetime import datetime
 
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, func, join, lambda_stmt, or_, select, true
+from sqlalchemy import Row, and_, func, join, lambda_stmt, or_, select, true
 from sqlalchemy.orm import (
     aliased,
     contains_eager,
     joinedload,
     lazyload,
-    load_only,
     selectinload,
 )
 
-from consult.auth.models import Role, StakeholderGroup, User
+from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import (
     Attachment,
@@ -25,7 +24,7 @@ from consult.feedback.models import (
     CommentStatus,
     Rating,
 )
-from consult.permissions import can_manage
+from consult.permissions import can_manage, manager_ids
 from consult.plans.models import (
     Chapter,
     CommentVisibility,
@@ -80,24 +79,28 @@ def get_comment(consultation: Consultation, comment_id: int, user: User) -> Comm
     return comment
 
 
+def get_reply_target(consultation: Consultation, comment_id: int, user: User) -> Comment:
+    """The comment a reply form answers, with the author and group its heading names, in one
+    query; 404 unless the user may see it."""
+    comment = db.session.scalar(
+        select(Comment)
+        .where(
+            Comment.id == comment_id,
+            Comment.consultation_id == consultation.id,
+            visible_condition(user, consultation),
+        )
+        .options(joinedload(Comment.author), joinedload(Comment.group))
+    )
+    if comment is None:
+        abort(404)
+    return comment
+
+
 # --- visibility ----------------------------------------------------------------------
 
 
 # What every participant sees where comments are visible to all (see visible_condition).
 SHOWN_TO_ALL_PARTICIPANTS = Comment.status.in_(SHOWN_TO_OTHERS)
-
-
-def organiser_ids(consultation: Consultation):
-    """A subquery of the users who run this consultation (its organisers and admins)."""
-    return (
-        select(Membership.user_id)
-        .where(
-            Membership.consultation_id == consultation.id,
-            Membership.role == MemberRole.ORGANISER,
-        )
-        .union(select(User.id).where(User.role == Role.ADMIN))
-        .scalar_subquery()
-    )
 
 
 def visible_condition(user: User, consultation: Consultation):
@@ -111,7 +114,7 @@ def visible_condition(user: User, consultation: Consultation):
     my_comment_ids = select(mine.id).where(mine.author_id == user.id).scalar_subquery()
     reply_from_organiser = and_(
         Comment.parent_id.in_(my_comment_ids),
-        Comment.author_id.in_(organiser_ids(consultation)),
+        Comment.author_id.in_(manager_ids(consultation)),
         Comment.status.in_(SHOWN_TO_OTHERS),
     )
     return or_(own, reply_from_organiser)
@@ -157,6 +160,15 @@ class Thread:
     def comments(self) -> list[Comment]:
         return list(self.pagination.items)
 
+    @property
+    def cards(self) -> list[tuple[Comment, bool]]:
+        """(comment, is_reply) in the order the page shows them: each reply under its comment."""
+        return [
+            (card, card is not comment)
+            for comment in self.pagination.items
+            for card in (comment, *self.replies.get(comment.id, ()))
+        ]
+
 
 def _thread_counts(target: Section | Strategy, visible) -> tuple[int, dict[int, int]]:
     """The number of visible top-level comments, and how many of them (not withdrawn) each
@@ -177,7 +189,7 @@ def _thread_counts(target: Section | Strategy, visible) -> tuple[int, dict[int, 
 def comment_thread(target: Section | Strategy, visible, page: int, per_page: int) -> Thread:
     """One page of top-level comments on a target with their replies, authors, groups and
     attachments, as far as visible (a condition from visible_condition) lets them be seen, and
-    the paragraph counts: three queries, however long the thread."""
+    the paragraph counts: two queries, however long the thread."""
     total, paragraph_counts = _thread_counts(target, visible)
     page = max(page, 1)
     page_ids = (
@@ -187,19 +199,23 @@ def comment_thread(target: Section | Strategy, visible, page: int, per_page: int
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    # The page's comments and their visible replies in one statement, with the people and
-    # groups they show joined (the attachments, rare, in a second one).
-    loaded = db.session.scalars(
-        select(Comment)
-        .where(or_(Comment.id.in_(page_ids), and_(Comment.parent_id.in_(page_ids), visible)))
-        .order_by(Comment.created_at, Comment.id)
-        .options(
-            joinedload(Comment.author),
-            joinedload(Comment.group),
-            joinedload(Comment.entered_by),
-            selectinload(Comment.attachments),
+    # The page's comments and their visible replies in one statement, with the people, groups
+    # and attachments they show joined.
+    loaded = (
+        db.session.scalars(
+            select(Comment)
+            .where(or_(Comment.id.in_(page_ids), and_(Comment.parent_id.in_(page_ids), visible)))
+            .order_by(Comment.created_at, Comment.id)
+            .options(
+                joinedload(Comment.author),
+                joinedload(Comment.group),
+                joinedload(Comment.entered_by),
+                joinedload(Comment.attachments),
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     comments = [c for c in loaded if c.parent_id is None]
     replies: dict[int, list[Comment]] = defaultdict(list)
     for reply in loaded:
@@ -370,31 +386,25 @@ def commented_sections(consultation: Consultation, user: User) -> set[int]:
     )
 
 
-def plan_structure(consultation: Consultation) -> list[tuple[Chapter, list]]:
-    """[(chapter, [(section, [strategies])])] in order, in three queries: codes and titles
-    only (the texts are not needed for an outline, and would be most of what is read)."""
-    chapters = list(
-        db.session.scalars(
-            select(Chapter)
-            .where(Chapter.consultation_id == consultation.id)
-            .order_by(Chapter.position, Chapter.id)
-            .options(load_only(Chapter.code, Chapter.title, raiseload=True))
-        )
-    )
-    sections = list(
-        db.session.scalars(
-            select(Section)
-            .where(Section.chapter_id.in_([c.id for c in chapters]))
-            .order_by(Section.position, Section.id)
-            .options(load_only(Section.chapter_id, Section.code, Section.title, raiseload=True))
-        )
-    )
+def plan_structure(consultation: Consultation) -> list[tuple[Row, list]]:
+    """[(chapter, [(section, [strategies])])] in order, in three queries, as rows of id, code
+    and title: an outline of hundreds of strategies needs neither their texts nor ORM objects
+    (building those cost more than the rest of the page)."""
+    chapters = db.session.execute(
+        select(Chapter.id, Chapter.code, Chapter.title)
+        .where(Chapter.consultation_id == consultation.id)
+        .order_by(Chapter.position, Chapter.id)
+    ).all()
+    sections = db.session.execute(
+        select(Section.id, Section.chapter_id, Section.code, Section.title)
+        .where(Section.chapter_id.in_([c.id for c in chapters]))
+        .order_by(Section.position, Section.id)
+    ).all()
     strategies = defaultdict(list)
-    for strategy in db.session.scalars(
-        select(Strategy)
+    for strategy in db.session.execute(
+        select(Strategy.id, Strategy.section_id, Strategy.code, Strategy.title)
         .where(Strategy.section_id.in_([s.id for s in sections]))
         .order_by(Strategy.position, Strategy.id)
-        .options(load_only(Strategy.section_id, Strategy.code, Strategy.title, raiseload=True))
     ):
         strategies[strategy.section_id].append(strategy)
     by_chapter = defaultdict(list)
@@ -451,20 +461,16 @@ def changes_since(consultation: Consultation, user: User, since: datetime | None
             .order_by(Comment.created_at.desc(), Comment.id.desc())
             .limit(10)
             .options(
-                *comment_options(), selectinload(Comment.strategy), selectinload(Comment.section)
+                joinedload(Comment.author),
+                joinedload(Comment.group),
+                joinedload(Comment.entered_by),
+                joinedload(Comment.strategy).load_only(Strategy.code, Strategy.title),
+                joinedload(Comment.section).load_only(Section.code, Section.title),
             )
             .execution_options(populate_existing=True)
         )
     )
     return changes
-
-
-def membership(consultation: Consultation, user: User) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.consultation_id == consultation.id, Membership.user_id == user.id
-        )
-    )
 
 
 # --- recording on behalf, documents, history -----------------------------------------
@@ -550,7 +556,10 @@ def my_comments(user: User, page: int, per_page: int):
         select(Comment)
         .where(Comment.author_id == user.id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .options(selectinload(Comment.strategy), selectinload(Comment.section))
+        .options(
+            joinedload(Comment.strategy).load_only(Strategy.code, Strategy.title),
+            joinedload(Comment.section).load_only(Section.code, Section.title),
+        )
         .execution_options(populate_existing=True),
         page=page,
         per_page=per_page,
@@ -564,7 +573,7 @@ def my_ratings(user: User, page: int, per_page: int):
         select(Rating)
         .where(Rating.user_id == user.id)
         .order_by(Rating.updated_at.desc(), Rating.id.desc())
-        .options(selectinload(Rating.criterion)),
+        .options(joinedload(Rating.criterion).load_only(Criterion.label)),
         page=page,
         per_page=per_page,
         error_out=False,

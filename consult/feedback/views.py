@@ -29,6 +29,7 @@ from consult.permissions import (
     can_manage,
     can_participate,
     can_record_input,
+    membership_of,
     require,
     require_manage,
 )
@@ -38,6 +39,15 @@ from consult.uploads import UploadStorageError, send_stored
 
 bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
+
+
+def translated(labels: dict) -> dict:
+    """Lazily translated labels as plain strings in the reader's language: looked up once,
+    not each time a page shows one (a thread shows a comment type on every card)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
+bp.add_app_template_filter(translated)
 
 
 @bp.app_context_processor
@@ -119,22 +129,29 @@ def _render_target(
 
     rated: a strategy's criteria and the reader's ratings, when already loaded with it."""
     reader = current_user._get_current_object()  # once, not through the proxy for every card
+    context = _discussion(consultation, target, reader, comment_form)
+    if isinstance(target, Strategy):
+        return _render_strategy(context, rated, rating_form), status
+    return _render_section(context), status
+
+
+def _discussion(consultation, target, reader, comment_form) -> dict:
+    """What a section and a strategy page both show: the text, the thread, the comment form."""
     phase = services.current_phase(consultation)
     may_post = bool(phase) and can_participate(reader, consultation)
     visible = queries.visible_condition(reader, consultation)
-    thread = queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"])
     if comment_form is None:
         paragraph_index = request.args.get("paragraph", type=int)
         reply_id = request.args.get("reply_to", type=int)
     else:
         paragraph_index, reply_id = comment_form.paragraph_index.data, comment_form.parent_id.data
-    context = {
+    return {
         "consultation": consultation,
         "target": target,
         "reader": reader,
         "manager": can_manage(reader, consultation),
         "paragraphs": split_paragraphs(services.target_text(target)),
-        "thread": thread,
+        "thread": queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"]),
         "phase": phase,
         "may_post": may_post,
         "may_record": can_record_input(reader, consultation),
@@ -142,11 +159,8 @@ def _render_target(
         "comment_form": _comment_form((paragraph_index, reply_id), comment_form)
         if may_post
         else None,
-        "reply_to": queries.get_comment(consultation, reply_id, reader) if reply_id else None,
+        "reply_to": queries.get_reply_target(consultation, reply_id, reader) if reply_id else None,
     }
-    if isinstance(target, Strategy):
-        return _render_strategy(context, rated, rating_form), status
-    return _render_section(context), status
 
 
 def _render_strategy(context: dict, rated, rating_form) -> str:
@@ -182,28 +196,30 @@ def _render_section(context: dict) -> str:
 @login_required
 def consultation_overview(consultation_id: int):
     """The plan with the participant's progress and what changed since the last visit."""
-    consultation = queries.get_consultation(consultation_id, current_user)
-    membership = queries.membership(consultation, current_user)
+    reader = current_user._get_current_object()
+    consultation = queries.get_consultation(consultation_id, reader)
+    membership = membership_of(reader, consultation)  # loaded with the consultation
     since = membership.last_visit_at if membership else None
-    if membership is not None:
-        # Committed before loading the page: a commit expires what is loaded.
-        services.note_visit(membership)
-        db.session.commit()
     chapters = queries.plan_structure(consultation)
     strategy_ids = [s.id for _ch, sections in chapters for _sec, items in sections for s in items]
     criteria_count = len(queries.criteria_of(consultation))
-    changes = queries.changes_since(consultation, current_user, since)
-    return render_template(
+    page = render_template(
         "feedback/overview.html",
         consultation=consultation,
         chapters=chapters,
-        progress=queries.user_progress(consultation, current_user, strategy_ids, criteria_count),
-        commented_sections=queries.commented_sections(consultation, current_user),
-        changes=changes,
+        progress=queries.user_progress(consultation, reader, strategy_ids, criteria_count),
+        commented_sections=queries.commented_sections(consultation, reader),
+        changes=queries.changes_since(consultation, reader, since),
         phase=services.current_phase(consultation),
         may_post=_may_post(consultation),
         documents=queries.documents_of(consultation),
     )
+    if membership is not None:
+        # Recorded once the page is rendered: a commit expires what is loaded, which the page
+        # would otherwise load again.
+        services.note_visit(membership)
+        db.session.commit()
+    return page
 
 
 @bp.route("/c/<int:consultation_id>/sections/<int:section_id>")
@@ -230,20 +246,8 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _render_target(consultation, target, comment_form=form, status=422)
-    data = form.comment_data()
-    if form.parent_id.data:
-        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
     try:
-        comment = services.add_comment(
-            target,
-            current_user,
-            data,
-            phase=services.current_phase(consultation),
-            consultation=consultation,
-        )
-        # A repeated submission returns the comment already made: attach the file only once.
-        if form.uploaded_file() and not queries.has_attachment(comment):
-            services.add_attachment(comment, form.uploaded_file(), current_user)
+        comment = _post_comment(consultation, target, form)
     except UploadStorageError as error:
         # No room for the file: keep nothing of this comment, give the text back to resend.
         db.session.rollback()
@@ -255,6 +259,24 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     else:
         flash(_("Thank you, your comment has been posted."), "success")
     return redirect(_comment_url(consultation, comment))
+
+
+def _post_comment(consultation, target, form: CommentForm) -> Comment:
+    """The comment or reply (or the one a repeated submission already made), with its file."""
+    data = form.comment_data()
+    if form.parent_id.data:
+        data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
+    comment = services.add_comment(
+        target,
+        current_user,
+        data,
+        phase=services.current_phase(consultation),
+        consultation=consultation,
+    )
+    # A repeated submission returns the comment already made: attach the file only once.
+    if form.uploaded_file() and not queries.has_attachment(comment):
+        services.add_attachment(comment, form.uploaded_file(), current_user)
+    return comment
 
 
 @bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/ratings")

@@ -11,17 +11,15 @@ from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.invitations import services
 from consult.invitations.forms import CsvImportForm, InviteForm
-from consult.permissions import require_manage
 from consult.plans.models import Consultation, Membership
+from consult.plans.services import get_managed_consultation
 
 bp = Blueprint("invitations", __name__)
 
 
 def _managed_consultation(consultation_id: int) -> Consultation:
     """The consultation if this user runs it: 404 when not visible, 403 when not an organiser."""
-    consultation = db.session.get(Consultation, consultation_id) or abort(404)
-    require_manage(current_user, consultation)
-    return consultation
+    return get_managed_consultation(consultation_id, current_user)
 
 
 def _membership_or_404(consultation: Consultation, membership_id: int) -> Membership:

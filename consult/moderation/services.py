@@ -25,7 +25,7 @@ from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType
 from consult.moderation.models import Flag, ModerationReason, ReminderLog
 from consult.notifications import NotificationKind, notify
-from consult.permissions import is_admin
+from consult.permissions import can_manage, is_admin, managed_consultation_ids
 from consult.plans.models import (
     Consultation,
     ConsultationState,
@@ -341,7 +341,7 @@ def _auto_hide(comment: Comment, threshold: int) -> None:
 
 def suspend_participant(membership: Membership, organiser: User, reason: str) -> Membership:
     """Stop a participant posting in one consultation; what they wrote stays visible."""
-    if membership.role == MemberRole.ORGANISER or membership.user_id == organiser.id:
+    if membership.user_id == organiser.id or can_manage(membership.user, membership.consultation):
         raise ModerationError(_l("Organisers cannot be suspended."))
     if membership.suspended_at is not None:
         raise ModerationError(_l("This participant is already suspended."))
@@ -386,11 +386,11 @@ def lift_suspension(membership: Membership, organiser: User) -> Membership:
 
 def moderated_consultations(user: User) -> list[Consultation]:
     """Consultations the user may moderate: the ones they organise (admins: all)."""
-    query = select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
-    if not is_admin(user):
-        query = query.join(Membership, Membership.consultation_id == Consultation.id).where(
-            Membership.user_id == user.id, Membership.role == MemberRole.ORGANISER
-        )
+    query = (
+        select(Consultation)
+        .where(Consultation.id.in_(managed_consultation_ids(user)))
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    )
     return list(db.session.scalars(query))
 
 
@@ -552,9 +552,8 @@ def audit_query(user: User, filters: AuditFilters) -> Select:
     """Audit events the user may read (organisers: their consultations; admins: all), newest
     first, narrowed by the filters (dates are WIB calendar days, both ends included)."""
     query = select(AuditEvent)
-    if not is_admin(user):
-        organised = [c.id for c in moderated_consultations(user)]
-        query = query.where(AuditEvent.consultation_id.in_(organised))
+    if not is_admin(user):  # admins also read events outside any consultation (accounts)
+        query = query.where(AuditEvent.consultation_id.in_(managed_consultation_ids(user)))
     if filters.consultation_id is not None:
         query = query.where(AuditEvent.consultation_id == filters.consultation_id)
     if filters.action:

@@ -1,6 +1,7 @@
 """Moderation queue, flags, suspensions, notifications and the audit trail browser."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -45,11 +47,8 @@ from consult.notifications import (
 )
 from consult.permissions import (
     can_manage,
-    can_view,
     is_admin,
     require,
-    require_manage,
-    require_view,
 )
 from consult.plans.models import (
     Chapter,
@@ -59,6 +58,7 @@ from consult.plans.models import (
     Membership,
     Section,
 )
+from consult.plans.services import get_consultation, get_managed_consultation
 
 bp = Blueprint("moderation", __name__)
 
@@ -82,7 +82,7 @@ def moderation_helpers():
 
 @dataclass(frozen=True)
 class FlagChoices:
-    """What the flag form on each comment card shows (templates/moderation/_flag_form.html)."""
+    """What the flag form on each comment card shows (templates/feedback/_thread.html)."""
 
     summary: str
     reason_label: str
@@ -92,13 +92,19 @@ class FlagChoices:
 
 
 def flag_choices() -> FlagChoices:
-    """The flag form's labels and reason options, rendered by WTForms once per request."""
-    # Never bound to the page's own POST data (another form may share field names).
-    form = FlagForm(formdata=None)
+    """The flag form's labels and reason options in the reader's language."""
+    return _flag_choices(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _flag_choices(_locale: str) -> FlagChoices:
+    # A pure function of the language (the catalogue does not change while the app runs):
+    # rendered by WTForms once per language, not once per request or card.
+    form = FlagForm(formdata=None, meta={"csrf": False})
     return FlagChoices(
         summary=_("Flag for moderators"),
-        reason_label=form.reason.label.text,
-        note_label=form.note.label.text,
+        reason_label=str(form.reason.label.text),
+        note_label=str(form.note.label.text),
         send=_("Send flag"),
         options=Markup("").join(
             Select.render_option(choice) for choice in form.reason.iter_choices()
@@ -114,19 +120,18 @@ def _page() -> int:
     return request.args.get("page", 1, type=int)
 
 
-def _get_consultation(consultation_id: int) -> Consultation:
-    return db.get_or_404(Consultation, consultation_id)
-
-
-def _require_moderator(consultation: Consultation) -> None:
+def _moderated(consultation_id: int) -> Consultation:
     """404 to those who cannot see the consultation, 403 to members who may not moderate."""
-    require_manage(current_user, consultation)
+    return get_managed_consultation(consultation_id, current_user)
 
 
 # --- the queue --------------------------------------------------------------------------
 
 
-def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> None:
+def _queue_filters(
+    form: QueueFilterForm, consultations: list[Consultation]
+) -> services.QueueFilters:
+    """The filter form's choices for this moderator, and the filters it asks for."""
     form.consultation.choices = choices(
         [("", _("All my consultations"))] + [(c.id, c.title) for c in consultations]
     )
@@ -144,6 +149,13 @@ def _queue_filters(form: QueueFilterForm, consultations: list[Consultation]) -> 
     )
     groups = db.session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position))
     form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
+    return services.QueueFilters(
+        consultation_id=form.consultation.data,
+        section_id=form.section.data if form.consultation.data else None,
+        group_id=form.group.data,
+        type=form.type.data or None,
+        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
+    )
 
 
 @bp.route("/moderation")
@@ -155,15 +167,8 @@ def queue():
     form = QueueFilterForm(request.args)
     ids = {c.id for c in consultations}
     if form.consultation.data is not None and form.consultation.data not in ids:
-        _require_moderator(_get_consultation(form.consultation.data))
-    _queue_filters(form, consultations)
-    filters = services.QueueFilters(
-        consultation_id=form.consultation.data,
-        section_id=form.section.data if form.consultation.data else None,
-        group_id=form.group.data,
-        type=form.type.data or None,
-        view=form.view.data if form.view.data in services.QUEUE_VIEWS else "review",
-    )
+        _moderated(form.consultation.data)
+    filters = _queue_filters(form, consultations)
     page = db.paginate(
         services.queue_query(ids, filters),
         page=_page(),
@@ -196,7 +201,7 @@ def _back_to_queue():
 def decide_comment(comment_id: int):
     """Approve, reject, hide or restore one comment (404/403 outside one's consultations)."""
     comment = db.get_or_404(Comment, comment_id)
-    _require_moderator(_get_consultation(comment.consultation_id))
+    _moderated(comment.consultation_id)
     form = DecisionForm()
     if not form.validate():
         _flash_errors(form)
@@ -232,7 +237,7 @@ def bulk_decide():
     ).all()
     require(len(comments) == len(ids), 404)
     for consultation_id in sorted({c.consultation_id for c in comments}):
-        _require_moderator(_get_consultation(consultation_id))
+        _moderated(consultation_id)
     try:
         services.moderate_comments(
             comments, current_user, form.action.data, form.reason.data, form.note.data
@@ -269,8 +274,7 @@ def _visible_comment(consultation: Consultation, comment_id: int) -> Comment:
 @login_required
 def flag_comment(consultation_id: int, comment_id: int):
     """Report a comment to the moderators, once per person."""
-    consultation = _get_consultation(consultation_id)
-    require_view(current_user, consultation)
+    consultation = get_consultation(consultation_id, current_user)
     comment = _visible_comment(consultation, comment_id)
     form = FlagForm()
     if form.validate_on_submit():
@@ -296,8 +300,7 @@ def flag_comment(consultation_id: int, comment_id: int):
 @login_required
 def participants(consultation_id: int):
     """Members of a consultation, with suspend and lift buttons for organisers."""
-    consultation = _get_consultation(consultation_id)
-    _require_moderator(consultation)
+    consultation = _moderated(consultation_id)
     page = db.paginate(
         select(Membership)
         .where(
@@ -331,8 +334,7 @@ def _membership(consultation: Consultation, membership_id: int) -> Membership:
 @login_required
 def suspend_participant(consultation_id: int, membership_id: int):
     """Stop a participant posting in this consultation (their words stay visible)."""
-    consultation = _get_consultation(consultation_id)
-    _require_moderator(consultation)
+    consultation = _moderated(consultation_id)
     membership = _membership(consultation, membership_id)
     form = SuspendForm()
     if not form.validate():
@@ -356,8 +358,7 @@ def suspend_participant(consultation_id: int, membership_id: int):
 @login_required
 def lift_suspension(consultation_id: int, membership_id: int):
     """Let a suspended participant post again."""
-    consultation = _get_consultation(consultation_id)
-    _require_moderator(consultation)
+    consultation = _moderated(consultation_id)
     membership = _membership(consultation, membership_id)
     if ConfirmForm().validate():
         try:
@@ -440,9 +441,7 @@ def _audit_filters(form: AuditFilterForm) -> services.AuditFilters:
     form.consultation.choices = choices([("", _("All"))] + [(c.id, c.title) for c in consultations])
     chosen = form.consultation.data
     if chosen is not None and chosen not in {c.id for c in consultations}:
-        consultation = _get_consultation(chosen)
-        require(can_view(current_user, consultation), 404)
-        abort(403)
+        _moderated(chosen)  # not one of theirs: 404 if they cannot see it, else 403
     valid = form.validate()
     return services.AuditFilters(
         consultation_id=chosen,

@@ -11,9 +11,15 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from consult.audit import changes, record
-from consult.auth.models import Role, User
+from consult.auth.models import User
 from consult.extensions import db
-from consult.permissions import remember_membership, require_view
+from consult.permissions import (
+    is_admin,
+    managed_consultation_ids,
+    remember_membership,
+    require_manage,
+    require_view,
+)
 from consult.plans.importer import Outline
 from consult.plans.models import (
     Chapter,
@@ -100,10 +106,17 @@ def get_consultation(consultation_id: int, user: User) -> Consultation:
     return consultation
 
 
+def get_managed_consultation(consultation_id: int, user: User) -> Consultation:
+    """The consultation the user runs: 404 when they cannot see it, 403 when they only take part."""
+    consultation = get_consultation(consultation_id, user)
+    require_manage(user, consultation)
+    return consultation
+
+
 def visible_consultations_query(user: User) -> Select:
     """Consultations in the user's list: member of (drafts only as organiser); admins all."""
     query = select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
-    if user.role == Role.ADMIN:
+    if is_admin(user):
         return query
     membership = select(Membership.consultation_id, Membership.role).where(
         Membership.user_id == user.id
@@ -112,21 +125,20 @@ def visible_consultations_query(user: User) -> Select:
     return query.join(mine, mine.c.consultation_id == Consultation.id).where(
         or_(
             Consultation.state != ConsultationState.DRAFT,
-            mine.c.role == MemberRole.ORGANISER,
+            Consultation.id.in_(managed_consultation_ids(user)),
         )
     )
 
 
-def organiser_ids(consultations: list[Consultation], user: User) -> set[int]:
-    """Ids of those consultations the user organises (one query)."""
+def managed_ids(consultations: list[Consultation], user: User) -> set[int]:
+    """Ids of those consultations the user runs (organises, or any as an admin; one query)."""
     if not consultations:
         return set()
     return set(
         db.session.scalars(
-            select(Membership.consultation_id).where(
-                Membership.user_id == user.id,
-                Membership.role == MemberRole.ORGANISER,
-                Membership.consultation_id.in_([c.id for c in consultations]),
+            select(Consultation.id).where(
+                Consultation.id.in_([c.id for c in consultations]),
+                Consultation.id.in_(managed_consultation_ids(user)),
             )
         )
     )

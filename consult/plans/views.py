@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
-from consult.permissions import can_create_consultation, require, require_manage
+from consult.permissions import can_create_consultation, require
 from consult.plans import services
 from consult.plans.forms import (
     ChapterForm,
@@ -45,9 +45,7 @@ def plans_helpers():
 
 def _managed(consultation_id: int):
     """The consultation, 404 if not visible, 403 if the user may not manage it."""
-    consultation = services.get_consultation(consultation_id, current_user)
-    require_manage(current_user, consultation)
-    return consultation
+    return services.get_managed_consultation(consultation_id, current_user)
 
 
 def _manage_url(consultation, anchor: str = "") -> str:
@@ -68,7 +66,7 @@ def list_consultations():
     return render_template(
         "plans/list.html",
         page=page,
-        organised=services.organiser_ids(page.items, current_user),
+        organised=services.managed_ids(page.items, current_user),
     )
 
 

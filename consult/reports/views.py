@@ -23,8 +23,9 @@ from sqlalchemy import Select, func, select
 from consult.auth.models import StakeholderGroup
 from consult.extensions import db
 from consult.feedback.models import CommentStatus
-from consult.permissions import can_manage, require_manage, require_view
+from consult.permissions import can_manage, require_view
 from consult.plans.models import Chapter, CommentVisibility, Consultation, Phase, Section
+from consult.plans.services import get_managed_consultation
 from consult.reports import analysis_cache, charts, services
 from consult.reports.exports import ExportFilters, run_export
 from consult.reports.forms import (
@@ -39,12 +40,6 @@ from consult.reports.forms import (
 )
 
 bp = Blueprint("reports", __name__)
-
-
-@bp.record_once
-def _defaults(state) -> None:
-    # Anonymised exports suppress group breakdowns of fewer people than this.
-    state.app.config.setdefault("EXPORT_MIN_GROUP_SIZE", 3)
 
 
 @dataclass
@@ -85,9 +80,7 @@ def _load(consultation_id: int) -> Consultation:
 
 def _managed(consultation_id: int) -> Consultation:
     """The consultation, 404 if not visible, 403 unless the user runs it."""
-    consultation = _load(consultation_id)
-    require_manage(current_user, consultation)
-    return consultation
+    return get_managed_consultation(consultation_id, current_user)
 
 
 def _template_labels() -> dict:

@@ -7,8 +7,9 @@ are listed below only so that `make extract-messages` puts them into messages.po
 """
 
 from flask import Flask, request
-from flask_babel import get_translations, lazy_ngettext
+from flask_babel import get_locale, get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
 
 WTFORMS_MESSAGES = (
     _l("Invalid field name '%s'."),
@@ -93,3 +94,50 @@ def init_form_translations(app: Flask) -> None:
     def use_app_catalogue_for_forms():
         # Lazy: the locale is looked up when a message is translated, not now.
         request.wtforms_translations = translations
+
+
+_TRANSLATIONS = "rembuk_translations"
+
+
+def _translations(context):
+    # Looked up once per rendered template by the context processor below; a macro imported
+    # without context does not have it and looks it up itself.
+    return context.get(_TRANSLATIONS) or get_translations()
+
+
+@pass_context
+def _gettext(context, string: str) -> str:
+    return _translations(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, n: int) -> str:
+    return _translations(context).ungettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context, msgctxt: str, string: str) -> str:
+    return _translations(context).upgettext(msgctxt, string)
+
+
+@pass_context
+def _npgettext(context, msgctxt: str, singular: str, plural: str, n: int) -> str:
+    return _translations(context).unpgettext(msgctxt, singular, plural, n)
+
+
+def init_template_translations(app: Flask) -> None:
+    """Templates translate with the catalogue of the locale they are rendered in, and format
+    dates in that locale, found once per template rather than on each _() (Flask-Babel's own
+    lookup costs more than the rest of a page's text). Inside force_locale (mail in the
+    recipient's language) they are that locale's, as the context processor runs there."""
+    app.jinja_env.install_gettext_callables(
+        gettext=_gettext,
+        ngettext=_ngettext,
+        newstyle=True,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
+    )
+
+    @app.context_processor
+    def template_translations():
+        return {_TRANSLATIONS: get_translations(), "rembuk_locale": get_locale()}

@@ -20,11 +20,12 @@ from consult.audit import record
 from consult.auth.models import User
 from consult.extensions import db
 from consult.plans.models import Consultation
+from consult.reports.anonymity import min_group_size
 from consult.reports.exports.csv_zip import write_csv
 from consult.reports.exports.docx_doc import write_docx
 from consult.reports.exports.identities import Identities
 from consult.reports.exports.json_doc import JSON_SCHEMA, write_json
-from consult.reports.exports.options import ExportFilters, Progress, min_group_size
+from consult.reports.exports.options import ExportFilters, Progress
 from consult.reports.exports.rows import COMMENT_COLUMNS, ExportRows, iter_comments
 from consult.reports.exports.xlsx import write_xlsx
 from consult.spreadsheet import neutralise

@@ -52,8 +52,10 @@ def _w_heading(text: str) -> str:
     return f'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r>{_w_text(text)}</w:r></w:p>'
 
 
-def _docx_skeleton(consultation: Consultation) -> tuple[bytes, bytes, zipfile.ZipFile]:
-    """The styled document from python-docx, split around the place where the body goes."""
+def _docx_skeleton(
+    consultation: Consultation, notes: list[str]
+) -> tuple[bytes, bytes, zipfile.ZipFile]:
+    """The styled document from python-docx (title, notes), split where the body goes."""
     from docx import Document
 
     document = Document()
@@ -61,6 +63,8 @@ def _docx_skeleton(consultation: Consultation) -> tuple[bytes, bytes, zipfile.Zi
     document.add_paragraph(consultation.title)
     if consultation.department:
         document.add_paragraph(consultation.department)
+    for note in notes:
+        document.add_paragraph(note)
     document.add_paragraph(_DOCX_MARKER)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -81,7 +85,7 @@ def write_docx(
 ) -> None:
     """Write the report to a writable binary file."""
     rows = ExportRows(consultation, filters, progress)
-    head, tail, skeleton = _docx_skeleton(consultation)
+    head, tail, skeleton = _docx_skeleton(consultation, rows.notes())
     headers = [str(h) for h in MATRIX_COLUMNS]
     with zipfile.ZipFile(out_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for info in skeleton.infolist():

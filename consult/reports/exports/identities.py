@@ -2,34 +2,61 @@
 
 import hashlib
 import hmac
+import secrets
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from consult.extensions import db
-from consult.plans.models import Consultation, MemberRole, Membership
+from consult.permissions import manager_ids
+from consult.plans.models import Consultation
+from consult.reports.anonymity import group_member_counts, min_group_size, named_groups
+
+CODE_LENGTH = 6
 
 
 class Identities:
-    """Names as exported: real, or stable pseudonyms ("Peserta KADIN 3f9a2c") when anonymised."""
+    """Names as exported: real, or pseudonyms ("Peserta KADIN 3f9a2c") when anonymised.
+
+    A pseudonym is stable within one export and differs between exports: it is keyed by a
+    random salt drawn for each export, never by the user id alone, so two exports cannot be
+    linked person by person. A group with fewer than k members is never named beside a person.
+    """
 
     def __init__(self, consultation: Consultation, anonymise: bool):
         self.consultation = consultation
         self.anonymise = anonymise
-        self._key = str(current_app.config["SECRET_KEY"]).encode()
-        self.organiser_ids = set(
-            db.session.scalars(
-                select(Membership.user_id).where(
-                    Membership.consultation_id == consultation.id,
-                    Membership.role == MemberRole.ORGANISER,
-                )
-            )
-        )
+        self._salt = secrets.token_bytes(32)
+        self._codes: dict[int, str] = {}
+        self._taken: set[str] = set()
+        # Those who run the consultation (organisers and admins) are shown as organisers.
+        self.organiser_ids = set(db.session.scalars(manager_ids(consultation)))
+        self._named: set[int | None] | None = None
+        self.member_counts: dict[int | None, int] | None = None
+        if anonymise:
+            self.member_counts = group_member_counts(consultation)
+            self._named = named_groups(self.member_counts, min_group_size())
 
     def code(self, user_id: int) -> str:
-        message = f"{self.consultation.id}:{user_id}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()[:6]
+        """This export's code for a person: random-keyed, unique within the export."""
+        if user_id not in self._codes:
+            attempt = 0
+            while True:
+                message = f"{user_id}:{attempt}".encode()
+                code = hmac.new(self._salt, message, hashlib.sha256).hexdigest()[:CODE_LENGTH]
+                if code not in self._taken:
+                    break
+                attempt += 1
+            self._taken.add(code)
+            self._codes[user_id] = code
+        return self._codes[user_id]
+
+    def names_group(self, group_id: int | None) -> bool:
+        """May this group be named beside a person? Always, unless anonymised and small."""
+        return self._named is None or group_id in self._named
+
+    def group_name(self, group_id: int | None, name: str | None) -> str:
+        """The group as shown beside a person: empty for a small group when anonymised."""
+        return (name or "") if self.names_group(group_id) else ""
 
     def person(
         self,
@@ -39,7 +66,7 @@ class Identities:
         email: str | None,
         group_name: str | None,
     ) -> tuple[str, str, str]:
-        """(name, organisation, email) as this export may show them."""
+        """(name, organisation, email) as this export may show them (group_name as shown)."""
         if user_id is None:
             return ("", "", "")
         if not self.anonymise:

@@ -5,13 +5,8 @@ import json
 from typing import Any, BinaryIO
 
 from consult.plans.models import Consultation
-from consult.reports.exports.options import (
-    ExportFilters,
-    Progress,
-    localised,
-    min_group_size,
-    rounded,
-)
+from consult.reports.anonymity import min_group_size
+from consult.reports.exports.options import ExportFilters, Progress, localised, rounded
 from consult.reports.exports.ratings import RatingCell
 from consult.reports.exports.rows import ExportRows
 from consult.reports.services import criteria_of
@@ -78,6 +73,7 @@ def write_json(
     )
     out.write(',"filters":' + json.dumps(filters.as_dict()))
     out.write(',"min_group_size":' + json.dumps(minimum))
+    out.write(',"notes":' + json.dumps(rows.notes(), ensure_ascii=False))
     write_array(
         out,
         "criteria",
@@ -92,9 +88,12 @@ def write_json(
         (
             {
                 **cell_head(cell),
-                **summary_dict(cell.summary),
-                "groups_disagree": bool(getattr(cell, "disagree", False)),
-                "comments": comment_counts.get(cell.strategy.id, 0),
+                "suppressed": cell.suppressed,
+                **({} if cell.suppressed else summary_dict(cell.summary)),
+                "groups_disagree": cell.disagree,
+                "comments": None
+                if comment_counts is None
+                else comment_counts.get(cell.strategy.id, 0),
             }
             for cell in summary_cells
         ),

@@ -32,10 +32,6 @@ class ExportFilters:
         return values
 
 
-def min_group_size() -> int:
-    return int(current_app.config.setdefault("EXPORT_MIN_GROUP_SIZE", 3))
-
-
 def rounded(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
 

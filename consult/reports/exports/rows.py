@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -17,10 +18,13 @@ from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
 from consult.plans.models import Consultation, MemberRole, Membership
+from consult.reports import anonymity
+from consult.reports.anonymity import min_group_size
 from consult.reports.exports.identities import Identities
 from consult.reports.exports.options import ExportFilters, Progress, Steps
 from consult.reports.exports.ratings import (
     SUMMARY_COLUMNS,
+    RatingTables,
     group_columns,
     group_rows,
     rating_tables,
@@ -142,7 +146,7 @@ def iter_comments(
     links: dict[tuple[int | None, int], str] = {}
 
     def row(comment, place: dict[str, Any], section_id: int, authors: dict) -> dict:
-        group_name = group_names.get(comment.group_id)
+        group_name = identities.group_name(comment.group_id, group_names.get(comment.group_id))
         author = authors.get(comment.author_id)
         if author is None:
             name, organisation, email = identities.person(None, None, None, None, group_name)
@@ -194,6 +198,10 @@ def iter_comments(
     if targets is None:
         targets = plan_targets(consultation)
     for strategy, section, chapter in _chosen(targets, filters):
+        if withheld(filters, identities):
+            if steps is not None:
+                steps.step()
+            continue
         place = {
             "chapter": f"{chapter.code} {chapter.title}".strip(),
             "section": f"{section.code} {section.title}".strip(),
@@ -235,6 +243,11 @@ def iter_comments(
             steps.step()
 
 
+def withheld(filters: ExportFilters, identities: Identities) -> bool:
+    """Anonymised and filtered to a group too small to be named: the filter would name it."""
+    return filters.group_id is not None and not identities.names_group(filters.group_id)
+
+
 def _chosen(targets: list, filters: ExportFilters) -> list:
     """The plan's places an export covers: all, or those of the chosen section."""
     if filters.section_id is None:
@@ -255,7 +268,13 @@ PARTICIPANT_COLUMNS = [
 def participant_rows(
     consultation: Consultation, filters: ExportFilters, identities: Identities
 ) -> Iterator[list]:
-    """Members of the consultation by group (pseudonymised and without e-mail when anonymised)."""
+    """Members of the consultation by group (pseudonymised and without e-mail when anonymised).
+
+    Anonymised, they are listed by shown group and pseudonym, so neither their names' order
+    nor the place of a group too small to be named gives them away.
+    """
+    if withheld(filters, identities):
+        return
     query = (
         select(
             User.id,
@@ -265,6 +284,7 @@ def participant_rows(
             User.email,
             StakeholderGroup.name,
             Membership.role,
+            User.group_id,
         )
         .join(User, Membership.user_id == User.id)
         .outerjoin(StakeholderGroup, User.group_id == StakeholderGroup.id)
@@ -273,15 +293,19 @@ def participant_rows(
     )
     if filters.group_id is not None:
         query = query.where(User.group_id == filters.group_id)
-    for user_id, name, organisation, position, email, group_name, role in db.session.execute(
-        query.execution_options(yield_per=CHUNK)
-    ):
-        name, organisation, email = identities.person(
-            user_id, name, organisation, email, group_name
-        )
-        if identities.anonymise:
-            position = ""
-        yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
+    rows = db.session.execute(query.execution_options(yield_per=CHUNK))
+    if not identities.anonymise:
+        for _user_id, name, organisation, position, email, group_name, role, _group in rows:
+            yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
+        return
+    listed, ranks = [], {}
+    for user_id, _name, _org, _position, _email, group_name, role, group_id in rows:
+        shown = identities.group_name(group_id, group_name)
+        pseudonym = identities.person(user_id, "", "", "", shown)[0]
+        rank = ranks.setdefault(group_id, len(ranks)) if shown else 0
+        listed.append(((not shown, rank, pseudonym), pseudonym, shown, MemberRole(role).value))
+    for _key, pseudonym, shown, role in sorted(listed):
+        yield [pseudonym, "", "", "", shown, role]
 
 
 # --- the response matrix ("Rekapitulasi Masukan") -------------------------------------
@@ -405,9 +429,18 @@ class ExportRows:
         yield from participant_rows(self.consultation, self.filters, self.identities)
         self.steps.step()
 
-    def ratings(self):
-        """(summary cells, cells by group, comment counts per strategy)."""
-        return rating_tables(self.consultation, self.filters)
+    def ratings(self) -> RatingTables:
+        """Summary cells, cells by group and comment counts per strategy, as shown."""
+        return rating_tables(
+            self.consultation,
+            self.filters,
+            withheld(self.filters, self.identities),
+            self.identities.member_counts,
+        )
+
+    def notes(self) -> list[str]:
+        """How an anonymised export hides people (nothing for a named one)."""
+        return anonymity.notes(min_group_size()) if self.filters.anonymise else []
 
     def matrix(self) -> Iterator[MatrixRow]:
         return matrix_rows(self.comments())
@@ -416,7 +449,8 @@ class ExportRows:
         self.steps.finish()
 
     def tables(self) -> list[Table]:
-        """The four tables of the spreadsheet formats: Ringkasan, Penilaian, Masukan, Peserta."""
+        """The tables of the spreadsheet formats: Ringkasan, Penilaian, Masukan, Peserta, and
+        Catatan (the anonymity rules) when anonymised."""
         summary_cells, group_cells, comment_counts = self.ratings()
         scale_max = max((c.criterion.scale_max for c in summary_cells), default=5)
 
@@ -424,7 +458,7 @@ class ExportRows:
             for item in self.comments():
                 yield [item[key] for key, _label in COMMENT_COLUMNS]
 
-        return [
+        tables = [
             Table(
                 "Ringkasan",
                 [str(h) for h in SUMMARY_COLUMNS],
@@ -454,3 +488,7 @@ class ExportRows:
                 {0: "name", 1: "name", 2: "name", 3: "name", 4: "name", 5: "role"},
             ),
         ]
+        notes = self.notes()
+        if notes:
+            tables.append(Table("Catatan", [_("Note")], lambda: ([note] for note in notes)))
+        return tables
