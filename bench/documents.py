@@ -73,10 +73,22 @@ def main() -> None:
         fresh_schema()
         data = generate(args.scale)
     child = subprocess.run(  # nosec B603 - our own module, fixed arguments
-        [sys.executable, "-m", "bench.documents", "--database-url", url,
-         "--consultation", str(data["consultation_id"]), "--format", args.format],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "bench.documents",
+            "--database-url",
+            url,
+            "--consultation",
+            str(data["consultation_id"]),
+            "--format",
+            args.format,
+        ],
+        capture_output=True,
+        text=True,
     )
+    if child.returncode:
+        sys.exit(child.stderr[-3000:])
     result = json.loads(child.stdout.strip().splitlines()[-1])
     result.update(scale=args.scale, comments=data.get("comments"))
     print(json.dumps(result))
