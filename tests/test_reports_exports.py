@@ -11,7 +11,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from docx import Document
 from flask import g, request_started
 from sqlalchemy import select
 
@@ -162,15 +161,6 @@ def csv_tables(data):
     return tables
 
 
-def docx_texts(data):
-    document = Document(io.BytesIO(data))
-    texts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            texts.extend(cell.text for cell in row.cells)
-    return texts
-
-
 def json_strings(value):
     if isinstance(value, str):
         yield value
@@ -235,16 +225,14 @@ def test_json_document_follows_the_schema(setting):
     assert priority["raters"] == 4 and priority["distribution"] == [0, 1, 0, 2, 1]
 
 
-def test_docx_report_has_title_and_response_matrix_per_chapter(setting):
+def test_export_page_offers_no_docx_and_points_to_the_official_documents(setting, client, login):
     consultation, strategy, organiser, people, top, reply, hidden = setting
-    data = _export("docx", consultation, organiser)
-    document = Document(io.BytesIO(data))
-    assert document.paragraphs[0].text == "Rekapitulasi Masukan"
-    assert any(p.text == "1 Bab 1" for p in document.paragraphs)
-    assert len(document.tables) == 1
-    texts = docx_texts(data)
-    assert any(top.body in t for t in texts)
-    assert "Masuk program 1.1.1." in texts
+    login(organiser)
+    page = client.get(f"/c/{consultation.id}/export").get_data(as_text=True)
+    assert 'value="docx"' not in page
+    assert f"/c/{consultation.id}/official-documents" in page
+    refused = client.post(f"/c/{consultation.id}/export", data={"format": "docx"})
+    assert refused.status_code == 422
 
 
 def test_formula_injection_is_neutralised_but_text_kept(setting):
@@ -304,7 +292,6 @@ def test_anonymised_exports_leak_no_name_or_email(setting):
         "json": list(
             json_strings(json.loads(_export("json", consultation, organiser, anonymise=True)))
         ),
-        "docx": docx_texts(_export("docx", consultation, organiser, anonymise=True)),
     }
     for fmt, texts in outputs.items():
         for text in texts:

@@ -5,7 +5,7 @@ flat as the data grows.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
-from consult.feedback.models import Comment, CommentStatus
+from consult.feedback.models import Comment
 from consult.plans.models import Consultation, MemberRole, Membership
 from consult.reports import anonymity
 from consult.reports.anonymity import min_group_size
@@ -310,66 +310,6 @@ def participant_rows(
 
 # --- the response matrix ("Rekapitulasi Masukan") -------------------------------------
 
-DISPOSITION_TEXT = {
-    "accepted": _l("Accepted"),
-    "partly_accepted": _l("Partly accepted"),
-    "noted": _l("Noted"),
-    "not_accepted": _l("Not accepted"),
-    "out_of_scope": _l("Out of scope"),
-}
-STATUS_TEXT = {
-    "pending": _l("Waiting for approval"),
-    "published": _l("Published"),
-    "hidden": _l("Hidden"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
-}
-MATRIX_COLUMNS = [
-    _l("No."),
-    _l("Section / strategy"),
-    _l("Stakeholder group"),
-    _l("Input"),
-    _l("Disposition"),
-    _l("Rationale"),
-    _l("Taken into revision"),
-]
-
-
-@dataclass
-class MatrixRow:
-    chapter_id: int
-    chapter: str
-    values: list[str]  # as MATRIX_COLUMNS
-
-
-def matrix_rows(comments: Iterable[dict[str, Any]]) -> Iterator[MatrixRow]:
-    """One row per comment: numbered threads ("3", replies "3 ↳"), who, input and answer."""
-    number = 0
-    for item in comments:
-        if item["parent_id"] is None:
-            number += 1
-            label = str(number)
-        else:
-            label = f"{number} ↳"
-        who = item["group"] or ""
-        if item["author"]:
-            who = f"{item['author']} ({who})" if who else item["author"]
-        body = item["body"]
-        if item["status"] != CommentStatus.PUBLISHED.value:
-            body = f"[{STATUS_TEXT[item['status']]}] {body}"
-        disposition = item["disposition"]
-        values = [
-            label,
-            item["strategy"] or item["section"] or "",
-            who,
-            f"{body}\n{item['url']}",
-            str(DISPOSITION_TEXT[disposition]) if disposition else "",
-            item["rationale"] or "",
-            item["revision_ref"] or "",
-        ]
-        yield MatrixRow(item["chapter_id"], item["chapter"], [str(v) for v in values])
-
-
 # --- tables shared by every format ----------------------------------------------------
 
 
@@ -441,9 +381,6 @@ class ExportRows:
     def notes(self) -> list[str]:
         """How an anonymised export hides people (nothing for a named one)."""
         return anonymity.notes(min_group_size()) if self.filters.anonymise else []
-
-    def matrix(self) -> Iterator[MatrixRow]:
-        return matrix_rows(self.comments())
 
     def finish(self) -> None:
         self.steps.finish()
