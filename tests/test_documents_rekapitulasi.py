@@ -287,3 +287,10 @@ def test_response_letter_to_an_organisation(world, client, login):
     )
     text = _text(PdfReader(io.BytesIO(response.data)))
     assert "TANGGAPAN ATAS MASUKAN" in text and "KADIN Kalteng" in text
+
+
+def test_anonymised_rekapitulasi_shows_no_names_or_organisations(world):
+    consultation = world[0]
+    text = _text(_pdf(build_rekapitulasi(consultation, RekapOptions(anonymise=True))))
+    assert "Siti Rahmawati" not in text and "KADIN Kalteng" not in text
+    assert "mendukung" in text

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from docx import Document
 from flask import g, request_started
 from sqlalchemy import select
 
@@ -159,6 +160,16 @@ def csv_tables(data):
         assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
         tables[name] = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     return tables
+
+
+def docx_texts(data):
+    """Every paragraph and table cell text of a DOCX."""
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            texts.extend(cell.text for cell in row.cells)
+    return texts
 
 
 def json_strings(value):

@@ -41,8 +41,7 @@ from consult.documents.services import (
 from consult.extensions import db
 from consult.labels import label
 from consult.plans.models import Consultation, ContentVersion
-from consult.reports.exports import ExportFilters, Identities, iter_comments
-from consult.reports.exports.ratings import rating_tables
+from consult.reports.exports import ExportFilters, ExportRows
 from consult.timeutil import long_date, place_date
 
 SHOWN = {"published"}
@@ -133,10 +132,10 @@ def comment_rows(
         from consult.plans.models import Phase
 
         filters.phase = Phase(filters.phase)
-    identities = Identities(consultation, options.anonymise)
     versions = _versions(consultation)
     number, reply, skipped_parent = 0, 0, None
-    for item in iter_comments(consultation, filters, identities):
+    # The export's rows: the same names, pseudonyms and small-group rules as every export.
+    for item in ExportRows(consultation, filters).comments():
         if item["parent_id"] is None:
             skipped_parent = None
             if item["status"] not in allowed:
@@ -166,7 +165,7 @@ def summary_table(consultation: Consultation, options: RekapOptions, decimal: st
     after the FGD, with the number of raters ("4,20 (12)"); one row per strategy and group,
     so the table stays a few pages even for a large plan."""
     filters = ExportFilters(anonymise=options.anonymise)
-    summary_cells, group_cells, _counts = rating_tables(consultation, filters)
+    summary_cells, group_cells, _counts = ExportRows(consultation, filters).ratings()
     criteria = list({c.criterion.id: c.criterion for c in summary_cells}.values())
     phases = list(dict.fromkeys(c.phase for c in summary_cells))
     keys = [(criterion.id, phase) for criterion in criteria for phase in phases]
@@ -236,6 +235,9 @@ def _build(consultation: Consultation, options: RekapOptions) -> Document:
         )
     fields.append((_("Scope"), scope))
     document.add(Fields(fields))
+    # How an anonymised document hides people (the export's anonymity notes).
+    for note in ExportRows(consultation, ExportFilters(anonymise=options.anonymise)).notes():
+        document.add(Paragraph(plain(note, italic=True)))
     chapter_id, table = None, None
     for current, title, cells in comment_rows(consultation, options, document.links):
         if current != chapter_id:
