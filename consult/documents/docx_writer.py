@@ -300,29 +300,30 @@ class _Writer:
         self.word.add_paragraph()
 
     def signatures(self, block: Signatures) -> None:
-        table = self.word.add_table(rows=1, cols=len(block.blocks))
+        """Blocks side by side, one row per kind of line so names and NIPs line up."""
+        kinds = [
+            k
+            for k in ("place_date", "caption", "position")
+            if any(getattr(s, k) for s in block.blocks)
+        ]
+        lines = [[getattr(s, k) for s in block.blocks] for k in kinds]
+        lines += [[""] * len(block.blocks)] * 3
+        names = [s.name or "(.................................)" for s in block.blocks]
+        after = [
+            [s.rank for s in block.blocks],
+            [f"{s.nip_label}. {s.nip}" if s.nip else "" for s in block.blocks],
+        ]
+        after = [row for row in after if any(row)]
+        table = self.word.add_table(rows=0, cols=len(block.blocks))
         _no_borders(table)
-        for cell, signature in zip(table.rows[0].cells, block.blocks, strict=True):
-            lines = [signature.place_date, signature.caption, signature.position]
-            first = True
-            for value in [v for v in lines if v] + ["", "", ""]:
-                paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
-                first = False
+        for index, row in enumerate([*lines, names, *after]):
+            for cell, value in zip(_new_row(table), row, strict=True):
+                paragraph = cell.paragraphs[0]
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 paragraph.paragraph_format.space_after = Pt(0)
-                paragraph.add_run(value)
-            name = cell.add_paragraph()
-            name.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = name.add_run(signature.name or "(.................................)")
-            run.bold, run.underline = True, True
-            for value in (
-                signature.rank,
-                f"{signature.nip_label}. {signature.nip}" if signature.nip else "",
-            ):
-                if value:
-                    paragraph = cell.add_paragraph(value)
-                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                    paragraph.paragraph_format.space_after = Pt(0)
+                run = paragraph.add_run(value)
+                if index == len(lines):
+                    run.bold, run.underline = True, True
 
     def write(self) -> bytes:
         if self.doc.letterhead:
