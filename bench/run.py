@@ -32,7 +32,7 @@ SECRET = "bench-secret-not-for-production"  # noqa: S105 - local benchmark serve
 USER_AGENT = "rembuk-bench"
 WARM_UP_SECONDS = 2
 ROUNDS = 3  # alternating reference and page runs per page
-EXPORT_FORMATS = ["xlsx", "csv", "json", "docx"]
+EXPORT_FORMATS = ["xlsx", "csv", "json"]
 # Kept in the repository, so a rerun on a fresh checkout still shows the separate 16× run.
 EXPORTS = ROOT / "bench" / "exports.json"
 

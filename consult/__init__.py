@@ -156,6 +156,7 @@ def select_locale() -> str:
 def register_blueprints(app: Flask) -> None:
     from consult.auth.views import bp as auth_bp
     from consult.core.views import bp as core_bp
+    from consult.documents.views import bp as documents_bp
     from consult.feedback.views import bp as feedback_bp
     from consult.fgd.views import bp as fgd_bp
     from consult.invitations.views import bp as invitations_bp
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
         revisions_bp,
         privacy_bp,
         fgd_bp,
+        documents_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,6 +2,7 @@
 
 from consult.audit import AuditEvent  # noqa: F401
 from consult.auth.models import Invitation, StakeholderGroup, User  # noqa: F401
+from consult.documents.models import DocumentSettings, IssuedDocument, Signatory  # noqa: F401
 from consult.feedback.models import (  # noqa: F401
     Attachment,
     Comment,

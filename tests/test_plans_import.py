@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from consult.audit import AuditEvent
 from consult.auth.models import Role
 from consult.extensions import db
+from consult.markdown import render_markdown
 from consult.plans.importer import parse_docx, parse_markdown, split_code
 from consult.plans.models import Chapter, Section, Strategy
 
@@ -150,8 +151,49 @@ def test_docx_outline_from_heading_styles_with_lists():
     assert strategy.description == (
         "Mengurangi impor bahan baku.\n\n- bahan baku\n- barang modal\n\nPenutup strategi."
     )
+    # The empty table adds nothing; no problem is reported for it.
     kinds = {p.kind for p in result.problems}
-    assert kinds == {"text_before_heading", "table_skipped"}
+    assert kinds == {"text_before_heading"}
+
+
+def _docx_with_programme_table() -> bytes:
+    document = docx.Document()
+    document.add_heading("Bab III Strategi", level=1)
+    document.add_heading("3.1 Hilirisasi", level=2)
+    document.add_heading("3.1.1 Pengolahan rotan", level=3)
+    document.add_paragraph("Program prioritas:")
+    table = document.add_table(rows=3, cols=3)
+    for row, values in zip(
+        table.rows,
+        [("Program", "Target 2030", "Pelaksana"), ("Sentra rotan", "5 sentra", "Dinas | UPT"),
+         ("Pelatihan", "200 orang", "")],
+        strict=True,
+    ):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    merged = table.rows[2].cells[1].merge(table.rows[2].cells[2])
+    merged.text = "200 orang"
+    document.add_paragraph("Penutup.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_docx_table_under_a_strategy_becomes_a_markdown_table_in_its_text():
+    result = parse_docx(_docx_with_programme_table())
+    strategy = result.outline.chapters[0].sections[0].strategies[0]
+    assert strategy.description == (
+        "Program prioritas:\n\n"
+        "| Program | Target 2030 | Pelaksana |\n"
+        "| --- | --- | --- |\n"
+        "| Sentra rotan | 5 sentra | Dinas \\| UPT |\n"
+        "| Pelatihan | 200 orang |   |\n\n"
+        "Penutup."
+    )
+    assert not result.problems
+    html = str(render_markdown(strategy.description))
+    assert "<table>" in html and "<th>Target 2030</th>" in html
+    assert "<td>Dinas | UPT</td>" in html
 
 
 def test_docx_with_localised_heading_style_names():

@@ -150,6 +150,7 @@ def csv_tables(data):
 
 
 def docx_texts(data):
+    """Every paragraph and table cell text of a DOCX."""
     document = Document(io.BytesIO(data))
     texts = [p.text for p in document.paragraphs]
     for table in document.tables:
@@ -174,12 +175,15 @@ def test_xlsx_has_the_four_sheets_with_content(setting):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     sheets = xlsx_texts(_export("xlsx", consultation, organiser))
     assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
-    summary = [r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "pre"]
+    # A workbook is for people: labels in the export's language, not codes.
+    summary = [
+        r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "Before the FGD"
+    ]
     assert summary[0][4] == 4 and summary[0][6] == pytest.approx(3.75)
     comments = sheets["Masukan"][1:]
     assert [r[0] for r in comments] == [top.id, reply.id, hidden.id]  # thread order
-    assert comments[0][17] == "accepted" and comments[0][18] == "Masuk program 1.1.1."
-    assert comments[2][6] == "hidden"
+    assert comments[0][17] == "Accepted" and comments[0][18] == "Masuk program 1.1.1."
+    assert comments[2][6] == "Hidden"
     assert comments[0][-1].endswith(
         f"/c/{consultation.id}/strategies/{strategy.id}#comment-{top.id}"
     )
@@ -219,16 +223,14 @@ def test_json_document_follows_the_schema(setting):
     assert priority["raters"] == 4 and priority["distribution"] == [0, 1, 0, 2, 1]
 
 
-def test_docx_report_has_title_and_response_matrix_per_chapter(setting):
+def test_export_page_offers_no_docx_and_points_to_the_official_documents(setting, client, login):
     consultation, strategy, organiser, people, top, reply, hidden = setting
-    data = _export("docx", consultation, organiser)
-    document = Document(io.BytesIO(data))
-    assert document.paragraphs[0].text == "Rekapitulasi Masukan"
-    assert any(p.text == "1 Bab 1" for p in document.paragraphs)
-    assert len(document.tables) == 1
-    texts = docx_texts(data)
-    assert any(top.body in t for t in texts)
-    assert "Masuk program 1.1.1." in texts
+    login(organiser)
+    page = client.get(f"/c/{consultation.id}/export").get_data(as_text=True)
+    assert 'value="docx"' not in page
+    assert f"/c/{consultation.id}/official-documents" in page
+    refused = client.post(f"/c/{consultation.id}/export", data={"format": "docx"})
+    assert refused.status_code == 422
 
 
 def test_formula_injection_is_neutralised_but_text_kept(setting):
@@ -288,7 +290,6 @@ def test_anonymised_exports_leak_no_name_or_email(setting):
         "json": list(
             json_strings(json.loads(_export("json", consultation, organiser, anonymise=True)))
         ),
-        "docx": docx_texts(_export("docx", consultation, organiser, anonymise=True)),
     }
     for fmt, texts in outputs.items():
         for text in texts:

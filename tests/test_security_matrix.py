@@ -34,6 +34,7 @@ from consult.auth.tokens import (
     make_reset_token,
     make_room_token,
 )
+from consult.documents.models import Signatory
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
@@ -555,6 +556,23 @@ MATRIX: dict[str, Rule] = {
     "reports.download_export": Rule(
         args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
     ),
+    # --- official documents of consultation A ----------------------------------------------
+    "documents.index": Rule(args=a(), get=MANAGE_A),
+    "documents.save_letterhead": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"institution": "PEMERINTAH KOTA", "paper": "A4"}
+    ),
+    "documents.add_signatory": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"name": "Kepala Dinas", "nip": "1970"}
+    ),
+    "documents.remove_signatory": Rule(
+        args=a(signatory_id=lambda w: w.signatory.id), post=MANAGE_A
+    ),
+    "documents.rekapitulasi": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"format": "pdf", "lang": "id"}
+    ),
+    "documents.response_letter": Rule(
+        args=a(), post=MANAGE_A, data=lambda w: {"recipient": f"u{w.users['invited'].id}"}
+    ),
 }
 
 
@@ -635,6 +653,8 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
             Membership.consultation_id == consultation_a.id, Membership.user_id == invited.id
         )
     )
+    signatory = Signatory(consultation_id=consultation_a.id, name="Kepala Dinas")
+    db.session.add(signatory)
     newcomer = User(email="baru@example.org", name="Pendatang Baru")
     db.session.add(newcomer)
     db.session.flush()
@@ -701,6 +721,7 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         notification=notification,
         membership=membership,
         erasure=erasure,
+        signatory=signatory,
         invitation_token=make_invitation_token(invitation.id, invitation.nonce),
         reset_token=make_reset_token(invited.id, invited.password_hash),
     )

@@ -392,8 +392,10 @@ def _list_marker(paragraph) -> str | None:
 
 
 def parse_docx(data: bytes) -> ParseResult:
-    """Read a Word outline: Heading 1/2/3 (or "Judul 1/2/3") paragraphs and body paragraphs."""
+    """Read a Word outline: Heading 1/2/3 (or "Judul 1/2/3") paragraphs, body paragraphs
+    and tables (kept as Markdown pipe tables in the text they stand in)."""
     import docx  # python-docx; imported here so the Markdown path does not need it
+    from docx.table import Table as DocxTable
 
     if not is_docx(data):
         return ParseResult(Outline(), [Problem("not_docx")])
@@ -403,7 +405,15 @@ def parse_docx(data: bytes) -> ParseResult:
         return ParseResult(Outline(), [Problem("not_docx")])
     builder = _Builder()
     previous_was_list = False
-    for number, paragraph in enumerate(document.paragraphs, 1):
+    for number, item in enumerate(document.iter_inner_content(), 1):
+        if isinstance(item, DocxTable):
+            # A table (a programme's activities, targets per year) stays a table: Markdown.
+            builder.text("", number)
+            for line in table_markdown(item):
+                builder.text(line, number)
+            previous_was_list = False
+            continue
+        paragraph = item
         text = paragraph.text.strip()
         level = _heading_level(paragraph)
         if level is not None and level <= 3:
@@ -423,6 +433,34 @@ def parse_docx(data: bytes) -> ParseResult:
         builder.text("", number)
         builder.text(text, number)
         previous_was_list = False
-    if document.tables:
-        builder.problems.append(Problem("table_skipped"))
     return builder.finish()
+
+
+def _cell_text(cell) -> str:
+    """A cell's text on one line, with the pipe escaped so it stays inside its cell."""
+    text = " ".join(" ".join(p.text.split()) for p in cell.paragraphs if p.text.strip())
+    return text.replace("\\", "\\\\").replace("|", "\\|") or " "
+
+
+def table_markdown(table) -> list[str]:
+    """A Word table as a Markdown pipe table; the first row is the header row.
+
+    Horizontally merged cells repeat in python-docx's row.cells: each is written once.
+    """
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(_cell_text(cell))
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    rows = [r + [" "] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return lines

@@ -41,7 +41,6 @@ EXPORT_FORMATS = {
     "xlsx": _l("Excel workbook (XLSX)"),
     "csv": _l("CSV files (ZIP)"),
     "json": _l("JSON document"),
-    "docx": _l("Word report (DOCX)"),
 }
 
 

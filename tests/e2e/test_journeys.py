@@ -322,7 +322,7 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     formats = organiser.locator("select[name=format] option").evaluate_all(
         "options => options.map(o => o.value)"
     )
-    assert set(formats) == {"xlsx", "csv", "json", "docx"}
+    assert set(formats) == {"xlsx", "csv", "json"}
     for export_format in formats:
         organiser.select_option("select[name=format]", export_format)
         # The export is a job (run at once in tests): its page shows the state and progress,

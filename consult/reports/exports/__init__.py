@@ -1,8 +1,10 @@
-"""Exports of a consultation: XLSX, CSV (ZIP), JSON and DOCX.
+"""Exports of a consultation: XLSX, CSV (ZIP) and JSON.
+
+The Word and PDF report (rekapitulasi masukan) is an official document: consult/documents/.
 
 - `identities`: who is shown how (real names, or pseudonyms when anonymised);
 - `ratings` and `rows`: one set of rows (`ExportRows`) that every format writes;
-- `xlsx`, `csv_zip`, `json_doc`, `docx_doc`: one thin writer per format,
+- `xlsx`, `csv_zip`, `json_doc`: one thin writer per format,
   `write_<format>(consultation, filters, out_file, progress=None)`, writing to any writable
   binary file and calling `progress(done, total)` as it goes, so a worker can run it.
 
@@ -22,7 +24,6 @@ from consult.extensions import db
 from consult.plans.models import Consultation
 from consult.reports.anonymity import min_group_size
 from consult.reports.exports.csv_zip import write_csv
-from consult.reports.exports.docx_doc import write_docx
 from consult.reports.exports.identities import Identities
 from consult.reports.exports.json_doc import JSON_SCHEMA, write_json
 from consult.reports.exports.options import ExportFilters, Progress
@@ -47,7 +48,6 @@ __all__ = [
     "neutralise",
     "run_export",
     "write_csv",
-    "write_docx",
     "write_json",
     "write_xlsx",
 ]
@@ -56,14 +56,12 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "application/zip",
     "json": "application/json",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-SUFFIX = {"xlsx": ".xlsx", "csv": ".zip", "json": ".json", "docx": ".docx"}
+SUFFIX = {"xlsx": ".xlsx", "csv": ".zip", "json": ".json"}
 WRITERS: dict[str, Callable[..., None]] = {
     "xlsx": write_xlsx,
     "csv": write_csv,
     "json": write_json,
-    "docx": write_docx,
 }
 
 

@@ -5,8 +5,8 @@ flat as the data grows.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from consult.auth.models import StakeholderGroup, User
 from consult.extensions import db
-from consult.feedback.models import Comment, CommentStatus
+from consult.feedback.models import Comment
 from consult.plans.models import Consultation, MemberRole, Membership
 from consult.reports import anonymity
 from consult.reports.anonymity import min_group_size
@@ -308,66 +308,6 @@ def participant_rows(
 
 # --- the response matrix ("Rekapitulasi Masukan") -------------------------------------
 
-DISPOSITION_TEXT = {
-    "accepted": _l("Accepted"),
-    "partly_accepted": _l("Partly accepted"),
-    "noted": _l("Noted"),
-    "not_accepted": _l("Not accepted"),
-    "out_of_scope": _l("Out of scope"),
-}
-STATUS_TEXT = {
-    "pending": _l("Waiting for approval"),
-    "published": _l("Published"),
-    "hidden": _l("Hidden"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
-}
-MATRIX_COLUMNS = [
-    _l("No."),
-    _l("Section / strategy"),
-    _l("Stakeholder group"),
-    _l("Input"),
-    _l("Disposition"),
-    _l("Rationale"),
-    _l("Taken into revision"),
-]
-
-
-@dataclass
-class MatrixRow:
-    chapter_id: int
-    chapter: str
-    values: list[str]  # as MATRIX_COLUMNS
-
-
-def matrix_rows(comments: Iterable[dict[str, Any]]) -> Iterator[MatrixRow]:
-    """One row per comment: numbered threads ("3", replies "3 ↳"), who, input and answer."""
-    number = 0
-    for item in comments:
-        if item["parent_id"] is None:
-            number += 1
-            label = str(number)
-        else:
-            label = f"{number} ↳"
-        who = item["group"] or ""
-        if item["author"]:
-            who = f"{item['author']} ({who})" if who else item["author"]
-        body = item["body"]
-        if item["status"] != CommentStatus.PUBLISHED.value:
-            body = f"[{STATUS_TEXT[item['status']]}] {body}"
-        disposition = item["disposition"]
-        values = [
-            label,
-            item["strategy"] or item["section"] or "",
-            who,
-            f"{body}\n{item['url']}",
-            str(DISPOSITION_TEXT[disposition]) if disposition else "",
-            item["rationale"] or "",
-            item["revision_ref"] or "",
-        ]
-        yield MatrixRow(item["chapter_id"], item["chapter"], [str(v) for v in values])
-
-
 # --- tables shared by every format ----------------------------------------------------
 
 
@@ -376,6 +316,33 @@ class Table:
     sheet: str  # sheet / file name
     headers: list[str]
     rows: Callable[[], Iterator[list]]
+    # How a spreadsheet for people shows a column: a label kind of consult.labels ("phase",
+    # "type", ...) instead of the code, "datetime", "text" (long, wrapped) or "name" (wide).
+    # CSV and JSON ignore it and keep the codes.
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+COMMENT_KINDS = {
+    "type": "type",
+    "status": "status",
+    "phase": "phase",
+    "source": "source",
+    "disposition": "disposition",
+    "created_at": "datetime",
+    "body": "text",
+    "proposed_wording": "text",
+    "reference": "text",
+    "rationale": "text",
+    "chapter": "name",
+    "section": "name",
+    "strategy": "name",
+    "group": "name",
+    "author": "name",
+    "organisation": "name",
+    "email": "name",
+    "revision_ref": "name",
+    "url": "name",
+}
 
 
 class ExportRows:
@@ -413,9 +380,6 @@ class ExportRows:
         """How an anonymised export hides people (nothing for a named one)."""
         return anonymity.notes(min_group_size()) if self.filters.anonymise else []
 
-    def matrix(self) -> Iterator[MatrixRow]:
-        return matrix_rows(self.comments())
-
     def finish(self) -> None:
         self.steps.finish()
 
@@ -434,14 +398,30 @@ class ExportRows:
                 "Ringkasan",
                 [str(h) for h in SUMMARY_COLUMNS],
                 lambda: summary_rows(summary_cells, comment_counts),
+                {1: "name", 2: "name", 3: "phase"},
             ),
             Table(
                 "Penilaian",
                 [str(h) for h in group_columns(scale_max)],
                 lambda: group_rows(group_cells, scale_max),
+                {1: "name", 2: "name", 3: "phase", 4: "name"},
             ),
-            Table("Masukan", [str(label) for _key, label in COMMENT_COLUMNS], comment_rows),
-            Table("Peserta", [str(h) for h in PARTICIPANT_COLUMNS], self.participants),
+            Table(
+                "Masukan",
+                [str(label) for _key, label in COMMENT_COLUMNS],
+                comment_rows,
+                {
+                    i: COMMENT_KINDS[key]
+                    for i, (key, _l) in enumerate(COMMENT_COLUMNS)
+                    if key in COMMENT_KINDS
+                },
+            ),
+            Table(
+                "Peserta",
+                [str(h) for h in PARTICIPANT_COLUMNS],
+                self.participants,
+                {0: "name", 1: "name", 2: "name", 3: "name", 4: "name", 5: "role"},
+            ),
         ]
         notes = self.notes()
         if notes:

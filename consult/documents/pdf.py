@@ -1,0 +1,164 @@
+"""A Document as PDF: HTML and CSS (templates/documents/) laid out by WeasyPrint.
+
+Nothing is fetched: the logo is embedded as a data URI, fonts come from the system through
+fontconfig, and the URL fetcher refuses every address that is not a data URI (a stray
+<img src="http://..."> in a template can neither leak nor hang the render).
+"""
+
+import base64
+import json
+from dataclasses import replace
+
+from flask import current_app
+
+from consult.documents.model import Document, Links, Table
+
+PAGE_SIZES = {"A4": ("210mm", "297mm"), "F4": ("215mm", "330mm")}
+
+
+class FetchRefused(ValueError):
+    """The document tried to load something that is not embedded in it."""
+
+
+def local_fetcher():
+    """WeasyPrint's URL fetcher for documents: data URIs only, anything else refused."""
+    from weasyprint.urls import URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                raise FetchRefused(f"Documents load nothing from outside: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def _css_string(text: str) -> str:
+    return json.dumps(text)  # a CSS string literal: quotes and backslashes escaped
+
+
+def _page_label(template: str) -> str:
+    """ "Halaman {page} dari {pages}" as CSS content with page counters."""
+    parts = []
+    rest = template
+    while rest:
+        head, sep, tail = rest.partition("{")
+        if head:
+            parts.append(_css_string(head))
+        if not sep:
+            break
+        name, _, rest = tail.partition("}")
+        parts.append("counter(pages)" if name == "pages" else "counter(page)")
+    return " ".join(parts) or '""'
+
+
+def render_html(document: Document) -> str:
+    """The document as one HTML page with its print stylesheet."""
+    width, height = PAGE_SIZES.get(document.paper, PAGE_SIZES["A4"])
+    portrait, landscape = f"{width} {height}", f"{height} {width}"
+    logo = document.letterhead.logo_png if document.letterhead else None
+    # Straight from the Jinja environment: no request, session or context processor needed,
+    # so documents render the same in a view, a task or the benchmark.
+    template = current_app.jinja_env.get_template("documents/document.html")
+    return template.render(
+        doc=document,
+        logo_uri=("data:image/png;base64," + base64.b64encode(logo).decode()) if logo else "",
+        page_size=landscape if document.landscape else portrait,
+        page_size_wide=landscape,
+        page_label=_page_label(document.page_label),
+    )
+
+
+def render_pdf(document: Document) -> bytes:
+    """The document as PDF bytes."""
+    from weasyprint import HTML
+
+    html = HTML(string=render_html(document), url_fetcher=local_fetcher(), base_url="data:,")
+    return html.write_pdf()
+
+
+# --- long documents: rendered in parts, page numbers stamped afterwards ------------------
+
+ROWS_PER_PART = 300
+
+
+def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> list[Document]:
+    """The document cut into parts of about rows_per_part table rows each (a long table is
+    cut between rows; its header repeats). The letterhead and title stay in the first part,
+    the list of links in the last."""
+    parts: list[Document] = []
+    current: list = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal current, rows
+        if current:
+            parts.append(replace(document, blocks=current, links=Links()))
+        current, rows = [], 0
+
+    for block in document.blocks:
+        if not isinstance(block, Table) or len(block.rows) <= rows_per_part - rows:
+            current.append(block)
+            rows += len(block.rows) if isinstance(block, Table) else 0
+            continue
+        remaining, title = list(block.rows), block.title
+        while remaining:
+            room = max(rows_per_part - rows, 1)
+            chunk, remaining = remaining[:room], remaining[room:]
+            current.append(replace(block, rows=chunk, title=title))
+            title = ""
+            rows += len(chunk)
+            if remaining or rows >= rows_per_part:
+                flush()
+    flush()
+    for index, part in enumerate(parts):
+        if index:
+            part.letterhead, part.title, part.number, part.subtitle = None, "", "", ""
+    if parts:
+        parts[-1].links = document.links
+    return parts or [document]
+
+
+def _footers(document: Document, sizes: list[tuple[float, float]]) -> bytes:
+    """A PDF of empty pages, one per page of the document, each with its footer only."""
+    from weasyprint import HTML
+
+    width, height = PAGE_SIZES.get(document.paper, PAGE_SIZES["A4"])
+    pages = "".join(f'<div class="{"wide" if w > h else "tall"}"></div>' for w, h in sizes)
+    style = (
+        f"@page {{ size: {width} {height}; margin: 2cm 2cm 2.2cm 2.5cm;"
+        f" @bottom-right {{ content: {_page_label(document.page_label)};"
+        ' font-family: "Liberation Sans", "DejaVu Sans", sans-serif; font-size: 8.5pt; }}'
+        f" @page wide {{ size: {height} {width}; margin: 2cm 1.5cm 2cm 1.5cm; }}"
+        " .wide { page: wide; } div { break-after: page; height: 1px; }"
+        " div:last-child { break-after: auto; }"
+    )
+    html = f"<html><head><style>{style}</style></head><body>{pages}</body></html>"
+    return HTML(string=html, url_fetcher=local_fetcher(), base_url="data:,").write_pdf()
+
+
+def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> bytes:
+    """A long document rendered part by part, so memory stays bounded by a part, not by the
+    whole document; "Halaman X dari Y" is stamped on each page once Y is known."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML
+
+    parts = split_parts(document, rows_per_part)
+    if len(parts) == 1:
+        return render_pdf(document)
+    writer = PdfWriter()
+    for part in parts:
+        part.page_label = ""
+        html = HTML(string=render_html(part), url_fetcher=local_fetcher(), base_url="data:,")
+        for page in PdfReader(io.BytesIO(html.write_pdf())).pages:
+            writer.add_page(page)
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in writer.pages]
+    footers = PdfReader(io.BytesIO(_footers(document, sizes)))
+    for page, footer in zip(writer.pages, footers.pages, strict=True):
+        page.merge_page(footer)
+    writer.add_metadata({"/Title": document.title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,178 @@
+"""The organiser's official documents page: letterhead, signatories, and the documents to
+download (rekapitulasi masukan, response letters; FGD papers in fgd_views.py)."""
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from consult.audit import record
+from consult.documents import letters, services
+from consult.documents.docx_writer import render_docx
+from consult.documents.forms import (
+    ConfirmForm,
+    LetterForm,
+    LetterheadForm,
+    RekapForm,
+    SignatoryForm,
+)
+from consult.documents.pdf import render_pdf, render_pdf_in_parts
+from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi, rekap_filename
+from consult.extensions import db
+from consult.permissions import require_manage
+from consult.plans.models import Consultation
+
+bp = Blueprint("documents", __name__)
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _managed(consultation_id: int) -> Consultation:
+    """The consultation: 404 if not visible, 403 unless the user runs it."""
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        abort(404)
+    require_manage(current_user, consultation)
+    return consultation
+
+
+def _forms(consultation, **overrides) -> dict:
+    settings = services.settings_of(consultation)
+    signatories = services.signatories_of(consultation)
+    forms = {
+        "letterhead_form": LetterheadForm(obj=settings, formdata=None),
+        "signatory_form": SignatoryForm(formdata=None),
+        "rekap_form": RekapForm(signatories, formdata=None),
+        "letter_form": LetterForm(
+            signatories,
+            letters.authors(consultation),
+            letters.organisations(consultation),
+            formdata=None,
+        ),
+    }
+    forms.update(overrides)
+    return {"settings": settings, "signatories": signatories, "confirm": ConfirmForm(), **forms}
+
+
+def _page(consultation, status=200, **overrides):
+    return render_template(
+        "documents/index.html", consultation=consultation, **_forms(consultation, **overrides)
+    ), status
+
+
+def download(content: bytes, filename: str, fmt: str) -> Response:
+    """A rendered document as an attachment, never cached."""
+    g.no_store = True
+    response = Response(content, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/c/<int:consultation_id>/official-documents")
+@login_required
+def index(consultation_id: int):
+    return _page(_managed(consultation_id))
+
+
+@bp.route("/c/<int:consultation_id>/official-documents/letterhead", methods=["POST"])
+@login_required
+def save_letterhead(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = LetterheadForm()
+    if not form.validate_on_submit():
+        return _page(consultation, 422, letterhead_form=form)
+    services.save_settings(consultation, current_user, form.data, form.logo_bytes)
+    db.session.commit()
+    flash(_("The letterhead was saved."), "success")
+    return redirect(url_for("documents.index", consultation_id=consultation.id))
+
+
+@bp.route("/c/<int:consultation_id>/official-documents/signatories", methods=["POST"])
+@login_required
+def add_signatory(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = SignatoryForm()
+    if not form.validate_on_submit():
+        return _page(consultation, 422, signatory_form=form)
+    services.add_signatory(consultation, current_user, form.data)
+    db.session.commit()
+    flash(_("The signatory was added."), "success")
+    return redirect(url_for("documents.index", consultation_id=consultation.id) + "#signatories")
+
+
+@bp.route(
+    "/c/<int:consultation_id>/official-documents/signatories/<int:signatory_id>/remove",
+    methods=["POST"],
+)
+@login_required
+def remove_signatory(consultation_id: int, signatory_id: int):
+    consultation = _managed(consultation_id)
+    signatory = services.signatory_by_id(consultation, signatory_id)
+    if signatory is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        services.remove_signatory(signatory, current_user, consultation)
+        db.session.commit()
+        flash(_("The signatory was removed."), "info")
+    return redirect(url_for("documents.index", consultation_id=consultation.id) + "#signatories")
+
+
+@bp.route("/c/<int:consultation_id>/official-documents/rekapitulasi", methods=["POST"])
+@login_required
+def rekapitulasi(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = RekapForm(services.signatories_of(consultation))
+    if not form.validate_on_submit():
+        return _page(consultation, 422, rekap_form=form)
+    options = RekapOptions(
+        lang=form.lang.data,
+        include_withheld=form.include_withheld.data,
+        number=form.number.data or "",
+        signatory_id=int(form.signatory.data) if form.signatory.data else None,
+        anonymise=form.anonymise.data,
+    )
+    document = build_rekapitulasi(consultation, options)
+    pdf = form.format.data == "pdf"
+    content = render_pdf_in_parts(document) if pdf else render_docx(document)
+    record(
+        "documents.rekapitulasi",
+        current_user,
+        consultation,
+        consultation_id=consultation.id,
+        format=form.format.data,
+        lang=options.lang,
+        withheld=options.include_withheld,
+    )
+    db.session.commit()
+    name = rekap_filename(consultation, options, form.format.data)
+    return download(content, name, form.format.data)
+
+
+@bp.route("/c/<int:consultation_id>/official-documents/letter", methods=["POST"])
+@login_required
+def response_letter(consultation_id: int):
+    consultation = _managed(consultation_id)
+    signatories = services.signatories_of(consultation)
+    people, organisations = letters.authors(consultation), letters.organisations(consultation)
+    form = LetterForm(signatories, people, organisations)
+    if not form.validate_on_submit():
+        return _page(consultation, 422, letter_form=form)
+    user_id, organisation = form.chosen()
+    recipients = letters.recipients(consultation, user_id, organisation)
+    options = letters.LetterOptions(
+        number=form.number.data or "",
+        signatory_id=int(form.signatory.data) if form.signatory.data else None,
+    )
+    content = render_pdf(letters.build_letter(consultation, recipients, options))
+    record(
+        "documents.letter",
+        current_user,
+        consultation,
+        consultation_id=consultation.id,
+        recipients=[p.id for p in recipients],
+    )
+    db.session.commit()
+    return download(
+        content, letters.letter_filename(consultation, recipients, options, "pdf"), "pdf"
+    )

@@ -1,0 +1,61 @@
+"""The organiser sets the letterhead and a signatory, then downloads the official documents
+(rekapitulasi PDF and DOCX, a response letter) from the official documents page."""
+
+import io
+import re
+
+from pypdf import PdfReader
+
+from .conftest import assert_accessible, log_in, screenshot
+
+
+def test_organiser_downloads_official_documents(live_server, new_page, demo):
+    base = live_server.url
+    cid = demo["consultation"]
+    page = new_page("desktop")
+    log_in(page, base, "organiser@example.org")
+    page.goto(f"{base}/c/{cid}/manage")
+    page.locator(f".organiser-tools a[href='/c/{cid}/official-documents']").click()
+    page.wait_for_load_state()
+    assert_accessible(page, "official documents")
+
+    page.fill("#institution", "PEMERINTAH KOTA PALANGKA RAYA")
+    page.fill("#unit", "DINAS PERDAGANGAN, KOPERASI, UKM DAN PERINDUSTRIAN")
+    page.fill("#place", "Palangka Raya")
+    page.fill("#short_name", "RPIK Palangka Raya")
+    page.locator("form[action$='/letterhead'] [type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".alert-success").count() == 1
+
+    signatory_form = page.locator("form[action$='/signatories']")
+    signatory_form.locator("#name").fill("Dr. Bambang Sutrisno")
+    signatory_form.locator("#position").fill("Kepala Dinas")
+    signatory_form.locator("[type=submit]").click()
+    page.wait_for_load_state()
+    screenshot(page, "id-desktop-official-documents")
+
+    rekap = page.locator("form[action$='/rekapitulasi']")
+    rekap.locator("select[name=signatory]").select_option(
+        label="Dr. Bambang Sutrisno (Kepala Dinas)"
+    )
+    with page.expect_download(timeout=180_000) as download_info:
+        rekap.locator("[type=submit]").click()
+    download = download_info.value
+    assert re.fullmatch(
+        r"Rekapitulasi-Masukan-RPIK-Palangka-Raya-\d{4}-\d\d-\d\d\.pdf", download.suggested_filename
+    )
+    with open(download.path(), "rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    first = reader.pages[0].extract_text()
+    assert "PEMERINTAH KOTA PALANGKA RAYA" in first and "Halaman 1 dari" in first
+
+    rekap.locator("select[name=format]").select_option("docx")
+    with page.expect_download(timeout=180_000) as download_info:
+        rekap.locator("[type=submit]").click()
+    assert download_info.value.suggested_filename.endswith(".docx")
+
+    letter = page.locator("form[action$='/letter']")
+    letter.locator("select[name=recipient]").select_option(index=1)
+    with page.expect_download(timeout=120_000) as download_info:
+        letter.locator("[type=submit]").click()
+    assert download_info.value.suggested_filename.startswith("Surat-Tanggapan-")
