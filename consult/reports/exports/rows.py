@@ -290,7 +290,10 @@ def participant_rows(
         query = query.where(User.group_id == filters.group_id)
     rows = db.session.execute(query.execution_options(yield_per=CHUNK))
     if not identities.anonymise:
-        for _user_id, name, organisation, position, email, group_name, role, _group in rows:
+        for user_id, name, organisation, position, email, group_name, role, _group in rows:
+            name, organisation, email = identities.person(
+                user_id, name, organisation, email, group_name
+            )
             yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
         return
     listed, ranks = [], {}
