@@ -74,6 +74,11 @@ class Config:
     PERMANENT_SESSION_LIFETIME = _env_int("SESSION_LIFETIME_SECONDS", 8 * 3600)
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
 
+    # A role change needs the password entered within this many seconds (auth.reauth).
+    REAUTH_MAX_AGE_SECONDS = _env_int("REAUTH_MAX_AGE_SECONDS", 600)
+    # Benchmarks only (bench/wsgi.py): the query counter and the /bench/ceiling page.
+    BENCH_MODE = False
+
     PAGE_SIZE = 20
     # Anonymised exports suppress every figure computed from fewer people than this
     # (consult/reports/anonymity.py).

@@ -18,10 +18,10 @@ MISS_REASONS = {
     "17,000 (each an escaped URL, code and title), what changed since the last visit 5,000, "
     "the outline's three queries 3,000. 0.25 would need about 11,000",
     "strategy page (500 comments)": "with no HTML cache every request renders its page of "
-    "about 40 comment cards with the reader's own controls: in process about 37,600 Python "
+    "about 40 comment cards with the reader's own controls: in process about 37,500 Python "
     "calls (the static file 2,500, the base page 5,700): the cards 10,000 (about 250 each: "
-    "escaping, attribute look-ups, the edit and flag checks), the comment form 4,400, the "
-    "rating form 2,400, the thread's two queries and their ORM objects 4,200. 0.25 would need "
+    "escaping, attribute look-ups, the edit and flag checks), the comment form 4,300, the "
+    "rating form 2,400, the thread's two queries and their ORM objects 4,300. 0.25 would need "
     "about 11,000, less than twice the base page",
     "strategy page with a reply form": "as the strategy page, plus the comment answered "
     "(one more query, about 1,200 calls)",

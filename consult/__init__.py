@@ -39,7 +39,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_security_headers(app)
     register_cli(app)
     configure_logging(app)
-    if app.config.get("BENCH_MODE"):
+    if app.config["BENCH_MODE"]:
         from consult.instrumentation import register_bench_hooks
 
         register_bench_hooks(app)
@@ -170,9 +170,11 @@ def register_template_helpers(app: Flask) -> None:
     from consult.markdown import render_markdown
     from consult.permissions import TEMPLATE_PERMISSIONS
     from consult.timeutil import datetimeformat
+    from consult.urls import comment_url
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["datetimeformat"] = datetimeformat
+    app.jinja_env.globals["comment_url"] = comment_url
 
     def nav_items():
         from flask_login import current_user

@@ -14,7 +14,6 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +23,7 @@ from consult.enums import enum_column
 from consult.extensions import db
 from consult.mail import queue_mail
 from consult.timeutil import format_datetime_remembered, utcnow
+from consult.urls import public_url
 
 
 class NotificationKind(enum.StrEnum):
@@ -181,13 +181,12 @@ def notify(user: User, kind: NotificationKind | str, link: str = "", **params: A
     notification = Notification(user_id=user.id, kind=kind, params=safe, link=link)
     db.session.add(notification)
     if user.is_active_account and mail_enabled(user, kind):
-        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
         queue_mail(
             user,
             kind=f"notification_{kind.value}",
             subject=_LocalisedMessage(kind, safe),
             template=f"mail/notification_{kind.value}.txt",
-            link=f"{base}{link}" if link else base,
+            link=public_url(link),
             message=_LocalisedMessage(kind, safe),
             **{key: value for key, value in params.items() if key not in _RESERVED},
         )

@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, text
 from werkzeug.security import generate_password_hash
@@ -18,6 +19,7 @@ from config import TestingConfig
 from consult import create_app
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.extensions import db
+from consult.feedback.models import Comment, CommentStatus, Rating
 from consult.plans.models import (
     Chapter,
     Consultation,
@@ -25,6 +27,7 @@ from consult.plans.models import (
     Criterion,
     MemberRole,
     Membership,
+    Phase,
     Section,
     Strategy,
 )
@@ -83,19 +86,29 @@ def config_overrides():
     return {"BABEL_DEFAULT_LOCALE": "en"}
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The test body holds an app context of its own (for factories and queries). Flask's request
+    context would reuse it, so `g` (Flask-Login's user, Babel's locale) and the database session
+    would carry over from one request to the next. Here each request gets a fresh app context:
+    a fresh `g` and its own session, removed when the request ends. Before a request the test's
+    session is committed: the request sees what the test set up, and the test's objects expire,
+    so what it reads afterwards is what the request stored.
+    """
+
+    def run_wsgi_app(self, environ, buffered=False):
+        db.session.commit()
+        with self.application.app_context():
+            return super().run_wsgi_app(environ, buffered=buffered)
+
+
 @pytest.fixture
 def app(database_url, tmp_path, config_overrides):
     app = create_app(
         _config_for(database_url, UPLOAD_FOLDER=str(tmp_path / "uploads"), **config_overrides)
     )
-
-    @app.before_request
-    def forget_cached_user():
-        # The app context outlives requests in tests: make Flask-Login read the cookie anew.
-        from flask import g
-
-        g.pop("_login_user", None)
-
+    app.test_client_class = RequestClient
     with app.app_context():
         yield app
         db.session.rollback()
@@ -114,11 +127,7 @@ def login(client):
     """Log a user in on the test client (without going through the login form)."""
 
     def _login(user, test_client=None):
-        from flask import g
-
         test_client = test_client or client
-        # The app context outlives requests in tests: forget the user Flask-Login cached.
-        g.pop("_login_user", None)
         with test_client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
@@ -233,6 +242,68 @@ def make_consultation(app, make_user):
         return consultation
 
     return _make_consultation
+
+
+@pytest.fixture
+def make_comment(app):
+    """A comment stored in the state a test needs: by default published, on the consultation's
+    first strategy, in its author's group and against the text's current version.
+
+    For what posting does (moderation mode, windows, notifications) go through the page or
+    consult.feedback.services.add_comment instead.
+    """
+
+    def _make_comment(
+        consultation,
+        author,
+        body="Komentar tentang strategi ini.",
+        *,
+        strategy=None,
+        section=None,
+        status=CommentStatus.PUBLISHED,
+        **kw,
+    ):
+        if strategy is None and section is None:
+            strategy = first_strategy(consultation)
+        target = strategy or section
+        values = {
+            "consultation_id": consultation.id,
+            "strategy_id": strategy.id if strategy else None,
+            "section_id": section.id if section else None,
+            "author_id": author.id if author else None,
+            "group_id": author.group_id if author else None,
+            "body": body,
+            "status": status,
+            "target_version": target.version,
+        }
+        comment = Comment(**{**values, **kw})
+        db.session.add(comment)
+        db.session.commit()
+        return comment
+
+    return _make_comment
+
+
+@pytest.fixture
+def make_rating(app):
+    """A rating stored as given (the participant's group copied onto it, as services do)."""
+
+    def _make_rating(strategy, criterion, user, value, phase=Phase.PRE, **kw):
+        rating = Rating(
+            consultation_id=criterion.consultation_id,
+            strategy_id=strategy.id,
+            criterion_id=criterion.id,
+            user_id=user.id,
+            group_id=user.group_id,
+            phase=phase,
+            value=value,
+            **kw,
+        )
+        db.session.add(rating)
+        db.session.commit()
+        return rating
+
+    return _make_rating
 
 
 def first_strategy(consultation):

@@ -1,7 +1,6 @@
 """Accounts and stakeholder groups administration, the outbox, and who may open them."""
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -9,17 +8,6 @@ from consult.auth.models import Role, StakeholderGroup, User
 from consult.auth.services import DEFAULT_GROUPS, ensure_default_groups, request_password_reset
 from consult.extensions import db
 from consult.mail import OutboxMail, queue_mail
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
-
 
 ADMIN_GET = ["/admin/users", "/admin/groups"]
 ADMIN_POST = [

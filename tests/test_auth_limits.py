@@ -1,7 +1,6 @@
 """Rate limits on login, reset and invitation acceptance (the limiter switched on)."""
 
 import pytest
-from flask import g, request_started
 
 PASSWORD = "kopi-susu-pagi-hari"
 
@@ -9,16 +8,6 @@ PASSWORD = "kopi-susu-pagi-hari"
 @pytest.fixture
 def config_overrides():
     return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def test_login_is_limited_per_client_address(client, make_user):

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
-from flask import g, request_started
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -14,16 +13,6 @@ from consult.extensions import db
 from consult.mail import OutboxMail
 
 PASSWORD = "kopi-susu-pagi-hari"
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.demo import DEMO_PASSWORD, seed
 from consult.extensions import db
+from consult.feedback.models import Comment, CommentType, InputSource, Rating
 from consult.plans.models import (
     Chapter,
     CommentVisibility,
@@ -108,3 +109,16 @@ def test_seed_demo_if_empty_leaves_existing_database_alone(app, make_user):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert "not seeded" in result.output
     assert db.session.scalar(select(func.count(Consultation.id))) == 0
+
+
+def test_demo_example_input_covers_every_type_replies_and_ratings(app):
+    seed()
+    db.session.commit()
+    stakeholders = db.session.scalars(select(User.id).where(User.role == Role.PARTICIPANT)).all()
+    comments = db.session.scalars(select(Comment)).all()
+    assert {c.type for c in comments} == set(CommentType)
+    assert any(c.parent_id for c in comments)
+    assert any(c.type == CommentType.CHANGE and c.proposed_wording for c in comments)
+    assert any(c.source == InputSource.FGD and c.entered_by_id for c in comments)
+    raters = set(db.session.scalars(select(Rating.user_id)))
+    assert raters == set(stakeholders)

@@ -7,7 +7,6 @@ from urllib.parse import unquote
 
 import pytest
 from conftest import first_strategy
-from flask import g
 from sqlalchemy import func, select
 
 from consult.auth.models import Role
@@ -28,15 +27,6 @@ def office(member: str) -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(member, "<x/>")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 @pytest.fixture

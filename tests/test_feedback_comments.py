@@ -4,7 +4,6 @@ import re
 
 import pytest
 from conftest import first_strategy
-from flask import g
 from sqlalchemy import func, select
 
 from consult.audit import AuditEvent
@@ -13,17 +12,6 @@ from consult.extensions import db
 from consult.feedback import services
 from consult.feedback.models import Comment, CommentRevision, CommentStatus, CommentType
 from consult.plans.models import Phase, Section
-
-
-@pytest.fixture
-def login(login):
-    """Log in as someone else mid-test: the app context (and flask-login's g) is shared."""
-
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 @pytest.fixture

@@ -7,29 +7,15 @@ import io
 from conftest import first_strategy
 from flask import current_app
 
-from consult.extensions import db
-from consult.feedback.models import Comment, CommentStatus
-
 
 def test_form_error_on_a_paged_thread_renders_with_links_to_the_strategy_page(
-    client, make_user, make_consultation, login
+    client, make_user, make_consultation, make_comment, login
 ):
     participant = make_user()
     consultation = make_consultation(participants=[participant])
     strategy = first_strategy(consultation)
     for n in range(current_app.config["PAGE_SIZE"] + 1):
-        db.session.add(
-            Comment(
-                consultation_id=consultation.id,
-                section_id=strategy.section_id,
-                strategy_id=strategy.id,
-                author_id=participant.id,
-                body=f"Komentar {n}",
-                status=CommentStatus.PUBLISHED,
-                target_version=strategy.version,
-            )
-        )
-    db.session.commit()
+        make_comment(consultation, participant, f"Komentar {n}", section_id=strategy.section_id)
     login(participant)
     page_url = f"/c/{consultation.id}/strategies/{strategy.id}"
     response = client.post(

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from conftest import first_strategy
-from flask import g
 from sqlalchemy import func, select
 
 from consult.extensions import db
@@ -38,7 +37,6 @@ class at:  # noqa: N801 - reads as a phrase: with at(2022, 11, 5):
     def __enter__(self):
         self.traveller.__enter__()
         if _current:
-            g.pop("_login_user", None)
             _current["login"](_current["user"])
         return self
 
@@ -54,7 +52,6 @@ def setup(make_user, make_consultation, login):
     criteria = db.session.scalars(
         select(Criterion).where(Criterion.consultation_id == consultation.id).order_by("position")
     ).all()
-    g.pop("_login_user", None)
     login(participant)
     _current.update(login=login, user=participant)
     yield consultation, strategy, criteria, participant

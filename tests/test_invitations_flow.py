@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from flask import g, request_started
 from sqlalchemy import func, select
 
 from consult.audit import AuditEvent
@@ -18,16 +17,6 @@ from consult.plans.models import ConsultationState, Membership
 from consult.timeutil import utcnow
 
 NEW_PASSWORD = "kopi-susu-pagi-hari"
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from consult.auth.models import Role
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
 from consult.moderation.models import Flag
-from tests.conftest import first_strategy
 
 
 @pytest.fixture
@@ -18,18 +17,10 @@ def config_overrides():
 
 
 @pytest.fixture
-def pending(make_user, make_consultation):
+def pending(make_user, make_consultation, make_comment):
     organiser, author, reader = make_user(role=Role.ORGANISER), make_user(), make_user()
     consultation = make_consultation(organiser=organiser, participants=[author, reader])
-    comment = Comment(
-        consultation_id=consultation.id,
-        strategy_id=first_strategy(consultation).id,
-        author_id=author.id,
-        body="x",
-        status=CommentStatus.PUBLISHED,
-    )
-    db.session.add(comment)
-    db.session.commit()
+    comment = make_comment(consultation, author, "x")
     return organiser, reader, consultation, comment
 
 

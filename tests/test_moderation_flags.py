@@ -12,23 +12,14 @@ from consult.moderation import services
 from consult.moderation.models import Flag, ModerationReason
 from consult.permissions import can_participate
 from consult.plans.models import CommentVisibility, Membership
-from tests.conftest import first_strategy
 
 
 @pytest.fixture
-def world(make_user, make_consultation):
+def world(make_user, make_consultation, make_comment):
     organiser = make_user(role=Role.ORGANISER)
     author, readers = make_user(), [make_user() for _ in range(3)]
     consultation = make_consultation(organiser=organiser, participants=[author, *readers])
-    comment = Comment(
-        consultation_id=consultation.id,
-        strategy_id=first_strategy(consultation).id,
-        author_id=author.id,
-        body="Beli produk kami!",
-        status=CommentStatus.PUBLISHED,
-    )
-    db.session.add(comment)
-    db.session.commit()
+    comment = make_comment(consultation, author, "Beli produk kami!")
     return {
         "organiser": organiser,
         "author": author,

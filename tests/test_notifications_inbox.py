@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 
 from consult.auth.models import Role
 from consult.extensions import db
-from consult.feedback.models import Comment, CommentStatus
+from consult.feedback.models import CommentStatus
 from consult.mail import OutboxMail
 from consult.moderation import services
 from consult.notifications import Notification, NotificationKind, mail_enabled, notify
-from tests.conftest import first_strategy
 
 
 def mails(kind=None):
@@ -78,7 +77,7 @@ def test_unread_count_is_a_template_global(app, client, login, make_user):
 
 
 def test_turning_an_optional_kind_off_stops_the_mail_but_keeps_the_inbox_entry(
-    client, login, make_user, make_consultation
+    client, login, make_user, make_consultation, make_comment
 ):
     organiser, author = make_user(role=Role.ORGANISER), make_user()
     consultation = make_consultation(organiser=organiser, participants=[author])
@@ -98,15 +97,7 @@ def test_turning_an_optional_kind_off_stops_the_mail_but_keeps_the_inbox_entry(
     )
     assert not mail_enabled(author, "comment_approved")
     assert mail_enabled(author, "reply")
-    comment = Comment(
-        consultation_id=consultation.id,
-        strategy_id=first_strategy(consultation).id,
-        author_id=author.id,
-        body="x",
-        status=CommentStatus.PENDING,
-    )
-    db.session.add(comment)
-    db.session.flush()
+    comment = make_comment(consultation, author, "x", status=CommentStatus.PENDING)
     services.approve_comment(comment, organiser)
     db.session.commit()
     assert mails() == []
@@ -114,22 +105,16 @@ def test_turning_an_optional_kind_off_stops_the_mail_but_keeps_the_inbox_entry(
     assert kinds == [NotificationKind.COMMENT_APPROVED]
 
 
-def test_mandatory_kinds_are_always_mailed(client, login, make_user, make_consultation):
+def test_mandatory_kinds_are_always_mailed(
+    client, login, make_user, make_consultation, make_comment
+):
     organiser, author = make_user(role=Role.ORGANISER), make_user()
     consultation = make_consultation(organiser=organiser, participants=[author])
     login(author)
     # Trying to switch off a mandatory kind has no effect.
     client.post("/notifications/settings", data={"comment_rejected": ""})
     assert mail_enabled(author, "comment_rejected")
-    comment = Comment(
-        consultation_id=consultation.id,
-        strategy_id=first_strategy(consultation).id,
-        author_id=author.id,
-        body="x",
-        status=CommentStatus.PENDING,
-    )
-    db.session.add(comment)
-    db.session.flush()
+    comment = make_comment(consultation, author, "x", status=CommentStatus.PENDING)
     services.reject_comment(comment, organiser, "spam")
     db.session.commit()
     assert [m.kind for m in mails()] == ["notification_comment_rejected"]

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -30,17 +29,6 @@ VALID = {
     "comment_visibility": "all",
     "moderation_mode": "post",
 }
-
-
-@pytest.fixture
-def login(login):
-    """Switch users between requests: the test app context keeps g, and g the user."""
-
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 @pytest.fixture

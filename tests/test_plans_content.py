@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -18,15 +17,6 @@ from consult.plans.models import (
     Strategy,
 )
 from tests.conftest import first_strategy
-
-
-@pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 @pytest.fixture
@@ -251,8 +241,9 @@ def test_criteria_add_edit_and_remove_while_unrated(client, login, organiser, co
     )
     db.session.expire_all()
     assert db.session.get(Criterion, added.id).scale_max == 2
-    assert client.post(f"/c/{cid}/criteria/{added.id}/remove").status_code == 302
-    assert db.session.get(Criterion, added.id) is None
+    added_id = added.id
+    assert client.post(f"/c/{cid}/criteria/{added_id}/remove").status_code == 302
+    assert db.session.get(Criterion, added_id) is None
     assert {"criterion.added", "criterion.updated", "criterion.removed"} <= set(
         db.session.scalars(select(AuditEvent.action))
     )
@@ -269,24 +260,10 @@ def test_criterion_needs_two_to_ten_labels(client, login, organiser, consultatio
 
 
 def test_rated_criterion_cannot_be_removed_or_rescaled(
-    client, login, organiser, consultation, make_user
+    client, login, organiser, consultation, make_user, make_rating
 ):
-    from consult.feedback.models import Rating
-    from consult.plans.models import Phase
-
-    rater = make_user()
     criterion = db.session.scalar(select(Criterion).where(Criterion.key == "relevance"))
-    db.session.add(
-        Rating(
-            consultation_id=consultation.id,
-            strategy_id=first_strategy(consultation).id,
-            criterion_id=criterion.id,
-            user_id=rater.id,
-            phase=Phase.PRE,
-            value=4,
-        )
-    )
-    db.session.commit()
+    make_rating(first_strategy(consultation), criterion, make_user(), 4)
     login(organiser)
     client.post(f"/c/{consultation.id}/criteria/{criterion.id}/remove")
     assert db.session.get(Criterion, criterion.id) is not None

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from consult.auth.models import Role
@@ -14,15 +13,6 @@ from consult.plans.models import Chapter, Consultation, ConsultationState
 @pytest.fixture
 def config_overrides():
     return {"WTF_CSRF_ENABLED": True}
-
-
-@pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 def test_publish_without_token_is_refused_and_with_token_works(

@@ -6,7 +6,6 @@ from html import unescape
 
 import docx
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from consult.audit import AuditEvent
@@ -45,15 +44,6 @@ Tidak punya bagian.
 ```
 ##
 """
-
-
-@pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import insert, select
 
 from consult.auth.models import Role
@@ -12,18 +11,6 @@ from consult.feedback.models import Comment, CommentStatus, Rating
 from consult.plans.models import Chapter, Criterion, Phase, Section, Strategy
 from consult.reports.analysis_cache import input_version
 from tests.conftest import first_strategy
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    """Tests share one app context: forget Flask-Login's cached user before each request."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture
@@ -44,20 +31,6 @@ def setting(make_user, make_group, make_consultation):
     return consultation, strategy, criteria, organiser, people
 
 
-def rate(consultation, strategy, criterion, user, value, phase=Phase.PRE):
-    db.session.add(
-        Rating(
-            consultation_id=consultation.id,
-            strategy_id=strategy.id,
-            criterion_id=criterion.id,
-            user_id=user.id,
-            group_id=user.group_id,
-            phase=phase,
-            value=value,
-        )
-    )
-
-
 def add_strategy(consultation, strategy, code, title):
     other = Strategy(section_id=strategy.section_id, position=2, code=code, title=title)
     db.session.add(other)
@@ -65,15 +38,15 @@ def add_strategy(consultation, strategy, code, title):
     return other
 
 
-def test_dashboard_shows_numbers_charts_shift_and_disagreement(client, login, setting):
+def test_dashboard_shows_numbers_charts_shift_and_disagreement(client, login, setting, make_rating):
     consultation, strategy, criteria, organiser, people = setting
     kadin, academics = people[:3], people[3:]
     for user, value in zip(kadin, [5, 5, 4], strict=True):
-        rate(consultation, strategy, criteria["priority"], user, value)
+        make_rating(strategy, criteria["priority"], user, value)
     for user, value in zip(academics, [2, 2, None], strict=True):
-        rate(consultation, strategy, criteria["priority"], user, value)
+        make_rating(strategy, criteria["priority"], user, value)
     for user, value in zip(kadin, [3, 3, 3], strict=True):
-        rate(consultation, strategy, criteria["priority"], user, value, Phase.POST)
+        make_rating(strategy, criteria["priority"], user, value, Phase.POST)
     untouched = add_strategy(consultation, strategy, "1.1.2", "Kawasan industri tanpa masukan")
     db.session.commit()
 
@@ -91,30 +64,22 @@ def test_dashboard_shows_numbers_charts_shift_and_disagreement(client, login, se
     assert untouched.title in html.split('id="uncovered"')[1].split("</ul>")[0]
 
 
-def test_chart_text_is_escaped(client, login, setting):
+def test_chart_text_is_escaped(client, login, setting, make_rating):
     consultation, strategy, criteria, organiser, people = setting
     strategy.title = "<script>alert(1)</script>"
-    rate(consultation, strategy, criteria["priority"], people[0], 4)
+    make_rating(strategy, criteria["priority"], people[0], 4)
     db.session.commit()
     html = login(organiser).get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
 
 
-def test_participation_counts_invited_and_active_per_group(client, login, setting):
+def test_participation_counts_invited_and_active_per_group(
+    client, login, setting, make_rating, make_comment
+):
     consultation, strategy, criteria, organiser, people = setting
-    rate(consultation, strategy, criteria["priority"], people[0], 4)
-    db.session.add(
-        Comment(
-            consultation_id=consultation.id,
-            strategy_id=strategy.id,
-            author_id=people[3].id,
-            group_id=people[3].group_id,
-            body="Perlu data impor.",
-            status=CommentStatus.PUBLISHED,
-        )
-    )
-    db.session.commit()
+    make_rating(strategy, criteria["priority"], people[0], 4)
+    make_comment(consultation, people[3], "Perlu data impor.", strategy=strategy)
     from consult.reports.services import build_analysis
 
     analysis = build_analysis(consultation)
@@ -126,15 +91,15 @@ def test_participation_counts_invited_and_active_per_group(client, login, settin
     assert analysis.strategies[0].comment_count == 1
 
 
-def test_ranking_by_priority_and_by_contention(setting):
+def test_ranking_by_priority_and_by_contention(setting, make_rating):
     consultation, strategy, criteria, organiser, people = setting
     second = add_strategy(consultation, strategy, "1.1.2", "Hilirisasi rotan")
     for user in people:
-        rate(consultation, strategy, criteria["priority"], user, 3)
+        make_rating(strategy, criteria["priority"], user, 3)
     for user in people[:3]:
-        rate(consultation, second, criteria["priority"], user, 5)
+        make_rating(second, criteria["priority"], user, 5)
     for user in people[3:]:
-        rate(consultation, second, criteria["priority"], user, 3)
+        make_rating(second, criteria["priority"], user, 3)
     db.session.commit()
     from consult.reports.services import build_analysis
 
@@ -146,11 +111,13 @@ def test_ranking_by_priority_and_by_contention(setting):
     assert not analysis.by_contention[1].disagree
 
 
-def test_strategies_whose_groups_cannot_be_compared_show_no_contention(client, login, setting):
+def test_strategies_whose_groups_cannot_be_compared_show_no_contention(
+    client, login, setting, make_rating
+):
     consultation, strategy, criteria, organiser, people = setting
     unrated = add_strategy(consultation, strategy, "1.1.2", "Belum dinilai siapa pun")
     for user in people[:3]:  # one group only: nothing to compare with
-        rate(consultation, strategy, criteria["priority"], user, 4)
+        make_rating(strategy, criteria["priority"], user, 4)
     db.session.commit()
     from consult.reports.services import build_analysis
 
@@ -167,10 +134,12 @@ def test_strategies_whose_groups_cannot_be_compared_show_no_contention(client, l
     assert "No ratings yet." not in rated_part and "<svg" in rated_part
 
 
-def test_long_strategy_titles_are_shortened_in_the_ranking_chart(client, login, setting):
+def test_long_strategy_titles_are_shortened_in_the_ranking_chart(
+    client, login, setting, make_rating
+):
     consultation, strategy, criteria, organiser, people = setting
     strategy.title = "Substitusi impor bahan baku dan bahan penolong industri pengolahan"
-    rate(consultation, strategy, criteria["priority"], people[0], 4)
+    make_rating(strategy, criteria["priority"], people[0], 4)
     db.session.commit()
     html = login(organiser).get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
     chart = html.split('id="ranking-heading"')[1].split("</svg>")[0]
@@ -180,7 +149,7 @@ def test_long_strategy_titles_are_shortened_in_the_ranking_chart(client, login, 
 
 
 def test_dashboard_query_count_does_not_grow_with_data(
-    client, login, setting, make_user, count_queries
+    client, login, setting, make_user, count_queries, make_rating
 ):
     consultation, strategy, criteria, organiser, people = setting
     section = db.session.get(Section, strategy.section_id)
@@ -188,7 +157,7 @@ def test_dashboard_query_count_does_not_grow_with_data(
     def fill(raters):
         for user in raters:
             for criterion in criteria.values():
-                rate(consultation, strategy, criterion, user, (user.id % 5) + 1)
+                make_rating(strategy, criterion, user, (user.id % 5) + 1)
         db.session.commit()
 
     fill(people[:3])  # 9 ratings (~10)
@@ -239,9 +208,9 @@ def test_organiser_post_endpoints_refuse_participants(client, login, setting, ma
         assert login(make_user()).post(path, data={"format": "json"}).status_code == 404
 
 
-def test_cached_dashboard_shows_a_new_rating_at_once(client, login, setting):
+def test_cached_dashboard_shows_a_new_rating_at_once(client, login, setting, make_rating):
     consultation, strategy, criteria, organiser, people = setting
-    rate(consultation, strategy, criteria["priority"], people[0], 2)
+    make_rating(strategy, criteria["priority"], people[0], 2)
     db.session.commit()
     client = login(organiser)
     first = client.get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
@@ -249,7 +218,7 @@ def test_cached_dashboard_shows_a_new_rating_at_once(client, login, setting):
     assert client.get(f"/c/{consultation.id}/analysis").get_data(as_text=True) == first
 
     # A new rating and a changed one, committed as the rating service does.
-    rate(consultation, strategy, criteria["priority"], people[1], 5)
+    make_rating(strategy, criteria["priority"], people[1], 5)
     db.session.commit()
     assert "3.50" in client.get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
     rating = db.session.scalars(select(Rating).where(Rating.user_id == people[1].id)).one()

@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from docx import Document
-from flask import g, request_started
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -33,18 +32,6 @@ from consult.reports.services import comments_in_plan_order
 from tests.conftest import first_strategy
 
 INJECTIONS = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\t=x", "\r=x"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    """Tests share one app context: forget Flask-Login's cached user before each request."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

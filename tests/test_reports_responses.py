@@ -1,7 +1,6 @@
 """The response matrix (dispositions, grouped answers) and the "you said, we did" page."""
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
 
 from consult.audit import AuditEvent
@@ -11,18 +10,6 @@ from consult.feedback.models import Comment, CommentStatus
 from consult.plans.models import CommentVisibility
 from consult.reports.models import CommentResponse, Disposition, ResponseGroup
 from tests.conftest import first_strategy
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    """Tests share one app context: forget Flask-Login's cached user before each request."""
-
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

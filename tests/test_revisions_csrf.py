@@ -5,7 +5,6 @@ import re
 
 import pytest
 from conftest import first_strategy
-from flask import g
 
 from consult.auth.models import Role
 from consult.extensions import db
@@ -14,15 +13,6 @@ from consult.extensions import db
 @pytest.fixture
 def config_overrides():
     return {"WTF_CSRF_ENABLED": True}
-
-
-@pytest.fixture
-def login(login):
-    def _login(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return _login
 
 
 def _token(html: str) -> str:

@@ -99,7 +99,7 @@ def test_note_is_required_and_typed_text_is_kept(client, login, setup):
 
 def test_existing_stored_version_is_not_stored_twice(setup):
     consultation, organiser, _participant, strategy = setup
-    db.session.add(services._version_row(strategy, organiser))
+    db.session.add(ContentVersion.snapshot(strategy, organiser))
     db.session.flush()
     services.publish_revision(strategy, organiser, REVISED)
     db.session.commit()

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import first_strategy
-from flask import g
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -507,7 +506,6 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
 
 def _client_as(app, login, world, role):
     client = app.test_client()
-    g.pop("_login_user", None)
     if role != "anonymous":
         login(world.users[role], client)
     return client

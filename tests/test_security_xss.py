@@ -18,7 +18,7 @@ from xml.dom import minidom
 
 import pytest
 import test_security_matrix as matrix
-from flask import g, url_for
+from flask import url_for
 from openpyxl import load_workbook
 from security_payloads import (
     FORMULA,
@@ -40,7 +40,6 @@ ATTACHMENT_NAME = "XSSFILE'><img src=x onerror=alert(1)>{{7*7}}.pdf"
 
 def _client(app, login, user=None):
     client = app.test_client()
-    g.pop("_login_user", None)
     if user is not None:
         login(user, client)
     return client

@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 import pytest
-from flask import session
+from flask import render_template_string, session
 
 from consult.auth.models import Role
 from consult.extensions import db
@@ -35,7 +35,12 @@ def test_times_are_shown_to_the_minute_in_the_chosen_language(app, lang, medium,
         # 16:59:30 UTC is 23:59:30 WIB; seconds are noise to a reader.
         assert format_datetime_remembered(datetime(2026, 12, 2, 16, 59, 30)) == medium
         assert format_datetime_remembered(datetime(2026, 12, 2, 16, 59, 30), "full") == full
-        assert app.jinja_env.filters["datetimeformat"] is format_datetime_remembered
+        # Templates show the same, through their filter.
+        rendered = render_template_string(
+            "{{ when|datetimeformat }}|{{ when|datetimeformat('full') }}",
+            when=datetime(2026, 12, 2, 16, 59, 30),
+        )
+        assert rendered == f"{medium}|{full}"
 
 
 def test_consultation_window_is_shown_without_seconds(client, login, make_user, make_consultation):

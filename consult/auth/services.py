@@ -8,7 +8,6 @@ import enum
 import hmac
 import time
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import pyotp
 from flask import current_app
@@ -31,6 +30,7 @@ from consult.auth.tokens import (
 from consult.extensions import db
 from consult.mail import queue_mail
 from consult.timeutil import utcnow
+from consult.urls import public_url
 
 DEFAULT_GROUPS = [
     "KADIN",
@@ -60,15 +60,6 @@ def find_user_by_email(email: str) -> User | None:
     if not address:
         return None
     return db.session.scalar(select(User).where(func.lower(User.email) == address))
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL under PUBLIC_BASE_URL, for mails (works outside a request too)."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def rotate_session(user: User) -> None:

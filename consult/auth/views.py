@@ -94,7 +94,7 @@ def _signed_in(user: User) -> None:
 def _auth_is_fresh() -> bool:
     """Whether the password was entered recently enough for a sensitive change."""
     entered = session.get("auth_at")
-    max_age = current_app.config.get("REAUTH_MAX_AGE_SECONDS", 600)
+    max_age = current_app.config["REAUTH_MAX_AGE_SECONDS"]
     return isinstance(entered, int | float) and 0 <= time.time() - entered <= max_age
 
 

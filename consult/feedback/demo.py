@@ -1,21 +1,17 @@
 """Example input for the demo consultation: what the four demo stakeholders said and rated."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
-from consult.auth.models import User
 from consult.extensions import db
 from consult.feedback import services
 from consult.feedback.models import CommentType, InputSource
-from consult.plans.models import (
-    Chapter,
-    Consultation,
-    Criterion,
-    MemberRole,
-    Membership,
-    Phase,
-    Section,
-    Strategy,
-)
+from consult.plans.models import Chapter, Phase, Section, Strategy
+from consult.plans.services import criteria_of
+
+if TYPE_CHECKING:  # the demo package imports this step, not the other way round
+    from consult.demo import Demo
 
 # (author email, strategy index, type, body, proposed wording, reference, paragraph index)
 COMMENTS = [
@@ -111,8 +107,10 @@ RATINGS = {
 }
 
 
-def seed_example_input(consultation: Consultation) -> None:
-    """Add example comments, replies and pre-FGD ratings from the demo stakeholders."""
+def seed_example_input(demo: "Demo") -> None:
+    """A demo step: example comments, replies and pre-FGD ratings from the demo stakeholders,
+    and one comment recorded at the FGD on a participant's behalf."""
+    consultation, users = demo.consultation, demo.users
     strategies = list(
         db.session.scalars(
             select(Strategy)
@@ -123,90 +121,44 @@ def seed_example_input(consultation: Consultation) -> None:
             .limit(3)
         )
     )
-    criteria = list(
-        db.session.scalars(
-            select(Criterion)
-            .where(Criterion.consultation_id == consultation.id)
-            .order_by(Criterion.position)
-        )
-    )
-    users = {
-        u.email: u for u in db.session.scalars(select(User).where(User.email.in_(list(RATINGS))))
-    }
-    if not strategies:
-        return
-    _ensure_members(consultation, users.values())
-    made = []
-    for email, index, ctype, body, wording, reference, paragraph in COMMENTS:
-        author = users.get(email)
-        if author is None:
-            made.append(None)
-            continue
-        data = {
-            "type": ctype,
-            "body": body,
-            "proposed_wording": wording,
-            "reference": reference,
-            "paragraph_index": paragraph,
-        }
-        made.append(
-            services.add_comment(
-                strategies[index % len(strategies)],
-                author,
-                data,
-                phase=Phase.PRE,
-                consultation=consultation,
-            )
-        )
-    for email, target, ctype, body in REPLIES:
-        parent = made[target] if target < len(made) else None
-        if users.get(email) is None or parent is None:
-            continue
+    criteria = criteria_of(consultation)
+    made = [
         services.add_comment(
-            strategies[COMMENTS[target][1] % len(strategies)],
+            strategies[index],
             users[email],
-            {"type": ctype, "body": body, "parent": parent},
+            {
+                "type": ctype,
+                "body": body,
+                "proposed_wording": wording,
+                "reference": reference,
+                "paragraph_index": paragraph,
+            },
+            phase=Phase.PRE,
+            consultation=consultation,
+        )
+        for email, index, ctype, body, wording, reference, paragraph in COMMENTS
+    ]
+    for email, target, ctype, body in REPLIES:
+        services.add_comment(
+            strategies[COMMENTS[target][1]],
+            users[email],
+            {"type": ctype, "body": body, "parent": made[target]},
             phase=Phase.PRE,
             consultation=consultation,
         )
     for email, per_strategy in RATINGS.items():
-        rater = users.get(email)
-        if rater is None:
-            continue
-        for strategy, values in zip(strategies, per_strategy, strict=False):
-            given = {c.id: v for c, v in zip(criteria, values, strict=False)}
-            services.set_ratings(strategy, criteria, rater, given, Phase.PRE)
-    organiser = db.session.scalar(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.consultation_id == consultation.id,
-            Membership.role == MemberRole.ORGANISER,
-        )
-        .limit(1)
+        for strategy, values in zip(strategies, per_strategy, strict=True):
+            given = {c.id: v for c, v in zip(criteria, values, strict=True)}
+            services.set_ratings(strategy, criteria, users[email], given, Phase.PRE)
+    services.record_on_behalf(
+        strategies[-1],
+        demo.organiser,
+        {
+            "type": CommentType.SUPPORT,
+            "body": "Disampaikan secara lisan pada FGD: pelaku industri meminta "
+            "pelatihan ekspor dilaksanakan di Palangka Raya.",
+        },
+        phase=Phase.PRE,
+        source=InputSource.FGD,
+        member=users["industri@example.org"],
     )
-    if organiser is not None and users.get("industri@example.org") is not None:
-        services.record_on_behalf(
-            strategies[-1],
-            organiser,
-            {
-                "type": CommentType.SUPPORT,
-                "body": "Disampaikan secara lisan pada FGD: pelaku industri meminta "
-                "pelatihan ekspor dilaksanakan di Palangka Raya.",
-            },
-            phase=Phase.PRE,
-            source=InputSource.FGD,
-            member=users["industri@example.org"],
-        )
-
-
-def _ensure_members(consultation: Consultation, users) -> None:
-    member_ids = set(
-        db.session.scalars(
-            select(Membership.user_id).where(Membership.consultation_id == consultation.id)
-        )
-    )
-    for user in users:
-        if user.id not in member_ids:
-            db.session.add(Membership(consultation_id=consultation.id, user_id=user.id))
-    db.session.flush()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Row, and_, func, join, lambda_stmt, or_, select, true
+from sqlalchemy import and_, func, join, lambda_stmt, or_, select, true
 from sqlalchemy.orm import (
     aliased,
     contains_eager,
@@ -31,6 +31,7 @@ from consult.plans.models import (
     Consultation,
     ConsultationDocument,
     Criterion,
+    Labelled,
     MemberRole,
     Membership,
     Phase,
@@ -386,30 +387,46 @@ def commented_sections(consultation: Consultation, user: User) -> set[int]:
     )
 
 
-def plan_structure(consultation: Consultation) -> list[tuple[Row, list]]:
-    """[(chapter, [(section, [strategies])])] in order, in three queries, as rows of id, code
-    and title: an outline of hundreds of strategies needs neither their texts nor ORM objects
-    (building those cost more than the rest of the page)."""
-    chapters = db.session.execute(
-        select(Chapter.id, Chapter.code, Chapter.title)
-        .where(Chapter.consultation_id == consultation.id)
-        .order_by(Chapter.position, Chapter.id)
-    ).all()
-    sections = db.session.execute(
-        select(Section.id, Section.chapter_id, Section.code, Section.title)
-        .where(Section.chapter_id.in_([c.id for c in chapters]))
-        .order_by(Section.position, Section.id)
-    ).all()
+@dataclass(frozen=True, slots=True)
+class OutlineItem(Labelled):
+    """A chapter, section or strategy in an outline: its id, parent's id, code and title."""
+
+    id: int
+    parent_id: int | None
+    code: str
+    title: str
+
+
+def plan_structure(consultation: Consultation) -> list[tuple[OutlineItem, list]]:
+    """[(chapter, [(section, [strategies])])] in order, in three queries, as outline items
+    (id, parent, code and title): an outline of hundreds of strategies needs neither their
+    texts nor ORM objects (building those cost more than the rest of the page)."""
+    chapters = [
+        OutlineItem(*row)
+        for row in db.session.execute(
+            select(Chapter.id, Chapter.consultation_id, Chapter.code, Chapter.title)
+            .where(Chapter.consultation_id == consultation.id)
+            .order_by(Chapter.position, Chapter.id)
+        )
+    ]
+    sections = [
+        OutlineItem(*row)
+        for row in db.session.execute(
+            select(Section.id, Section.chapter_id, Section.code, Section.title)
+            .where(Section.chapter_id.in_([c.id for c in chapters]))
+            .order_by(Section.position, Section.id)
+        )
+    ]
     strategies = defaultdict(list)
-    for strategy in db.session.execute(
+    for row in db.session.execute(
         select(Strategy.id, Strategy.section_id, Strategy.code, Strategy.title)
         .where(Strategy.section_id.in_([s.id for s in sections]))
         .order_by(Strategy.position, Strategy.id)
     ):
-        strategies[strategy.section_id].append(strategy)
+        strategies[row.section_id].append(OutlineItem(*row))
     by_chapter = defaultdict(list)
     for section in sections:
-        by_chapter[section.chapter_id].append((section, strategies[section.id]))
+        by_chapter[section.parent_id].append((section, strategies[section.id]))
     return [(chapter, by_chapter[chapter.id]) for chapter in chapters]
 
 

@@ -34,6 +34,7 @@ from consult.plans.models import (
 )
 from consult.timeutil import utcnow
 from consult.uploads import store_upload
+from consult.urls import comment_url
 
 Target = Section | Strategy
 
@@ -160,14 +161,12 @@ def _notify_reply(parent: Comment, reply: Comment, target: Target, replier: User
     if parent.author_id is None or parent.author_id == reply.author_id:
         return
     parent_author = db.session.get(User, parent.author_id)
-    kind = "sections" if isinstance(target, Section) else "strategies"
-    link = f"/c/{reply.consultation_id}/{kind}/{target.id}#comment-{reply.id}"
     notify(
         parent_author,
         "reply",
-        link=link,
+        link=comment_url(reply),
         author=replier.name if replier is not None else "",
-        target=f"{target.code} {target.title}".strip(),
+        target=target.label,
     )
 
 

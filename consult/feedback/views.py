@@ -37,6 +37,7 @@ from consult.permissions import (
 from consult.plans.models import Phase, Section, Strategy
 from consult.timeutil import utcnow
 from consult.uploads import UploadStorageError, send_stored
+from consult.urls import comment_url
 
 bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
@@ -86,14 +87,6 @@ def _target_url(consultation, target, **kw) -> str:
     return url_for(
         "feedback.show_strategy", consultation_id=consultation.id, strategy_id=target.id, **kw
     )
-
-
-def _comment_url(consultation, comment: Comment) -> str:
-    if comment.strategy_id:
-        endpoint, args = "feedback.show_strategy", {"strategy_id": comment.strategy_id}
-    else:
-        endpoint, args = "feedback.show_section", {"section_id": comment.section_id}
-    return url_for(endpoint, consultation_id=consultation.id, **args) + f"#comment-{comment.id}"
 
 
 def _may_post(consultation) -> bool:
@@ -237,33 +230,8 @@ def show_strategy(consultation_id: int, strategy_id: int):
     return _render_target(page.consultation, page.strategy, rated=(page.criteria, page.my_ratings))
 
 
-@bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")
-@login_required
-def add_comment(consultation_id: int, kind: str, item_id: int):
-    """Post a comment or reply while the input window is open (403 otherwise)."""
-    consultation = queries.get_consultation(consultation_id, current_user)
-    target = _load_target(consultation, kind, item_id)
-    require(bool(_may_post(consultation)))
-    form = CommentForm()
-    if not form.validate_on_submit():
-        return _render_target(consultation, target, comment_form=form, status=422)
-    try:
-        comment = _post_comment(consultation, target, form)
-    except UploadStorageError as error:
-        # No room for the file: keep nothing of this comment, give the text back to resend.
-        db.session.rollback()
-        form.attachment.errors = [*form.attachment.errors, str(error)]
-        return _render_target(consultation, target, comment_form=form, status=507)
-    db.session.commit()
-    if comment.status == CommentStatus.PENDING:
-        flash(_("Thank you. Your comment will appear once an organiser has approved it."), "info")
-    else:
-        flash(_("Thank you, your comment has been posted."), "success")
-    return redirect(_comment_url(consultation, comment))
-
-
-def _post_comment(consultation, target, form: CommentForm) -> Comment:
-    """The comment or reply (or the one a repeated submission already made), with its file."""
+def _post_comment(form: CommentForm, consultation, target) -> Comment:
+    """The comment (a reply when the form names a parent) and its file, from a valid form."""
     data = form.comment_data()
     if form.parent_id.data:
         data["parent"] = queries.get_comment(consultation, form.parent_id.data, current_user)
@@ -278,6 +246,31 @@ def _post_comment(consultation, target, form: CommentForm) -> Comment:
     if form.uploaded_file() and not queries.has_attachment(comment):
         services.add_attachment(comment, form.uploaded_file(), current_user)
     return comment
+
+
+@bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")
+@login_required
+def add_comment(consultation_id: int, kind: str, item_id: int):
+    """Post a comment or reply while the input window is open (403 otherwise)."""
+    consultation = queries.get_consultation(consultation_id, current_user)
+    target = _load_target(consultation, kind, item_id)
+    require(bool(_may_post(consultation)))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_target(consultation, target, comment_form=form, status=422)
+    try:
+        comment = _post_comment(form, consultation, target)
+    except UploadStorageError as error:
+        # No room for the file: keep nothing of this comment, give the text back to resend.
+        db.session.rollback()
+        form.attachment.errors = [*form.attachment.errors, str(error)]
+        return _render_target(consultation, target, comment_form=form, status=507)
+    db.session.commit()
+    if comment.status == CommentStatus.PENDING:
+        flash(_("Thank you. Your comment will appear once an organiser has approved it."), "info")
+    else:
+        flash(_("Thank you, your comment has been posted."), "success")
+    return redirect(comment_url(comment))
 
 
 @bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/ratings")
@@ -312,7 +305,7 @@ def edit_comment(consultation_id: int, comment_id: int):
         services.edit_comment(comment, current_user, form.comment_data())
         db.session.commit()
         flash(_("Your comment has been updated."), "success")
-        return redirect(_comment_url(consultation, comment))
+        return redirect(comment_url(comment))
     return render_template(
         "feedback/edit_comment.html", consultation=consultation, comment=comment, form=form
     )
@@ -328,7 +321,7 @@ def withdraw_comment(consultation_id: int, comment_id: int):
         services.withdraw_comment(comment, current_user)
         db.session.commit()
         flash(_("Your comment has been withdrawn."), "info")
-    return redirect(_comment_url(consultation, comment))
+    return redirect(comment_url(comment))
 
 
 @bp.get("/c/<int:consultation_id>/comments/<int:comment_id>/history")
@@ -346,7 +339,7 @@ def comment_history(consultation_id: int, comment_id: int):
         consultation=consultation,
         comment=comment,
         revisions=queries.revisions_of(comment),
-        back_url=_comment_url(consultation, comment),
+        back_url=comment_url(comment),
     )
 
 
@@ -506,11 +499,5 @@ def my_input():
         ratings=ratings,
         consultation_titles=consultation_titles,
         strategies=strategies,
-        comment_url=lambda c: _comment_url(_Ref(c.consultation_id), c),
         now=utcnow(),
     )
-
-
-class _Ref:
-    def __init__(self, id_: int):
-        self.id = id_

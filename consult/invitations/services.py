@@ -21,13 +21,13 @@ from consult.auth.services import (
     find_user_by_email,
     invitation_url,
     normalise_email,
-    public_url,
     send_invitation,
 )
 from consult.extensions import db
 from consult.inputs import has_control_characters
 from consult.mail import queue_mail
 from consult.plans.models import Consultation, Membership
+from consult.urls import public_url
 
 MAX_FIELD_LENGTH = 200
 COLUMN_NAMES = {

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from consult.plans.models import (
 )
 from consult.spreadsheet import neutralise
 from consult.timeutil import local_to_utc, utc_to_local, utcnow
+from consult.urls import app_path, comment_url
 
 REASON_LABELS = {
     ModerationReason.OFF_TOPIC: _l("Off-topic"),
@@ -60,24 +61,6 @@ class ModerationError(ValueError):
 # --- decisions on comments -------------------------------------------------------------
 
 
-def _path(endpoint: str, **values) -> str:
-    """An app path for links in notifications, also from the command line."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return url_for(endpoint, **values)
-
-
-def comment_path(comment: Comment) -> str:
-    """The page showing a comment, with its anchor."""
-    if comment.strategy_id:
-        endpoint, args = "feedback.show_strategy", {"strategy_id": comment.strategy_id}
-    else:
-        endpoint, args = "feedback.show_section", {"section_id": comment.section_id}
-    path = _path(endpoint, consultation_id=comment.consultation_id, **args)
-    return f"{path}#comment-{comment.id}"
-
-
 def target_label(comment: Comment) -> str:
     """ "1.1.1 Title" of the strategy or section a comment is on (from the identity map)."""
     target = (
@@ -85,7 +68,7 @@ def target_label(comment: Comment) -> str:
         if comment.strategy_id
         else db.session.get(Section, comment.section_id)
     )
-    return f"{target.code} {target.title}".strip() if target is not None else ""
+    return target.label if target is not None else ""
 
 
 def reason_text(reason: str, note: str, locale: str | None) -> str:
@@ -215,9 +198,9 @@ def _decide(comment: Comment, moderator: User, action: str, reason: str, note: s
             author,
             decision.notice,
             # A refused comment is not on the page any more; "my input" shows it and why.
-            link=comment_path(comment)
+            link=comment_url(comment)
             if comment.status == CommentStatus.PUBLISHED
-            else _path("feedback.my_input"),
+            else app_path("feedback.my_input"),
             target=target_label(comment),
             reason=comment.moderation_reason,
         )
@@ -543,7 +526,7 @@ def send_reminders(now: datetime | None = None) -> int:
                 )
             ).all()
         )
-        link = _path("feedback.consultation_overview", consultation_id=consultation.id)
+        link = app_path("feedback.consultation_overview", consultation_id=consultation.id)
         for key, kind, params, participants_only in due:
             for member in members:
                 if participants_only and member.role != MemberRole.PARTICIPANT:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import load_only
 from wtforms.widgets import Select
 
 from consult.auth.models import StakeholderGroup
@@ -60,6 +61,7 @@ from consult.plans.models import (
     Section,
 )
 from consult.plans.services import get_consultation, get_managed_consultation
+from consult.urls import comment_url
 
 bp = Blueprint("moderation", __name__)
 
@@ -172,15 +174,14 @@ def _queue_filters(
     chosen = form.consultation.data
     sections = []
     if chosen:
-        sections = db.session.execute(
-            select(Section.id, Section.code, Section.title)
+        sections = db.session.scalars(
+            select(Section)
+            .options(load_only(Section.code, Section.title))
             .join(Chapter)
             .where(Chapter.consultation_id == chosen)
             .order_by(Chapter.position, Section.position)
         ).all()
-    form.section.choices = choices(
-        [("", _("All sections"))] + [(s.id, f"{s.code} {s.title}") for s in sections]
-    )
+    form.section.choices = choices([("", _("All sections"))] + [(s.id, s.label) for s in sections])
     groups = db.session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position))
     form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
     form.validate()  # a refused filter is shown with its error and left off
@@ -324,7 +325,7 @@ def flag_comment(consultation_id: int, comment_id: int):
         else:
             db.session.commit()
             flash(_("Thank you. A moderator will look at this comment."), "success")
-        return redirect(services.comment_path(comment))
+        return redirect(comment_url(comment))
     status = 400 if form.errors else 200
     return render_template(
         "moderation/flag.html", consultation=consultation, comment=comment, form=form

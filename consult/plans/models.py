@@ -141,7 +141,18 @@ class Membership(db.Model):
     __table_args__ = (UniqueConstraint("consultation_id", "user_id"),)
 
 
-class Chapter(db.Model):
+class Labelled:
+    """Shown as "code title", e.g. "1.1.1 Substitusi impor bahan baku" (no code: the title)."""
+
+    code: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.title}".strip()
+
+
+class Chapter(Labelled, db.Model):
     __tablename__ = "chapter"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,7 +168,7 @@ class Chapter(db.Model):
     )
 
 
-class Section(db.Model):
+class Section(Labelled, db.Model):
     __tablename__ = "section"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,7 +185,7 @@ class Section(db.Model):
     )
 
 
-class Strategy(db.Model):
+class Strategy(Labelled, db.Model):
     __tablename__ = "strategy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,7 +201,25 @@ class Strategy(db.Model):
     section: Mapped[Section] = relationship(back_populates="strategies")
 
 
-class ContentVersion(db.Model):
+def kind_of(item: Section | Strategy) -> str:
+    """ "section" or "strategy": the ContentVersion.kind of an item."""
+    return "section" if isinstance(item, Section) else "strategy"
+
+
+def text_of(item: Section | Strategy) -> dict[str, str]:
+    """The item's versioned text under ContentVersion's names (body = a strategy's description)."""
+    if isinstance(item, Section):
+        return {"code": item.code, "title": item.title, "body": item.body}
+    return {
+        "code": item.code,
+        "title": item.title,
+        "body": item.description,
+        "targets": item.targets,
+        "time_horizon": item.time_horizon,
+    }
+
+
+class ContentVersion(Labelled, db.Model):
     """A published text of a section or strategy; the live row holds the newest."""
 
     __tablename__ = "content_version"
@@ -209,6 +238,20 @@ class ContentVersion(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     __table_args__ = (UniqueConstraint("kind", "item_id", "version"),)
+
+    @classmethod
+    def snapshot(
+        cls, item: Section | Strategy, actor: User | None, note: str = ""
+    ) -> "ContentVersion":
+        """The item's current text as a version row (not added to the session)."""
+        return cls(
+            kind=kind_of(item),
+            item_id=item.id,
+            version=item.version,
+            note=note,
+            published_by_id=actor.id if actor is not None else None,
+            **text_of(item),
+        )
 
 
 class ConsultationDocument(db.Model):

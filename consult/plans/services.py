@@ -336,34 +336,8 @@ def _snapshot_versions(consultation: Consultation, actor: User) -> None:
     for item in sections + strategies:
         kind = "section" if isinstance(item, Section) else "strategy"
         if (kind, item.id, item.version) not in existing:
-            db.session.add(_version_of(item, actor))
+            db.session.add(ContentVersion.snapshot(item, actor))
     db.session.flush()
-
-
-def _version_of(item: Section | Strategy, actor: User, note: str = "") -> ContentVersion:
-    if isinstance(item, Section):
-        return ContentVersion(
-            kind="section",
-            item_id=item.id,
-            version=item.version,
-            code=item.code,
-            title=item.title,
-            body=item.body,
-            note=note,
-            published_by_id=actor.id,
-        )
-    return ContentVersion(
-        kind="strategy",
-        item_id=item.id,
-        version=item.version,
-        code=item.code,
-        title=item.title,
-        body=item.description,
-        targets=item.targets,
-        time_horizon=item.time_horizon,
-        note=note,
-        published_by_id=actor.id,
-    )
 
 
 # --- content ----------------------------------------------------------------------------------
@@ -442,7 +416,7 @@ def _update_item(item, actor: User, values: dict[str, Any], consultation: Consul
         setattr(item, key, value)
     if versioned:
         item.version += 1
-        db.session.add(_version_of(item, actor))
+        db.session.add(ContentVersion.snapshot(item, actor))
     db.session.flush()
     record(f"{kind}.updated", actor, item, consultation_id=consultation.id, changes=diff)
     return item
@@ -459,7 +433,7 @@ def _keep_version(item: Section | Strategy, actor: User) -> None:
         )
     )
     if exists is None:
-        db.session.add(_version_of(item, actor))
+        db.session.add(ContentVersion.snapshot(item, actor))
 
 
 def update_chapter(chapter: Chapter, actor: User, data: dict[str, Any]) -> Chapter:

@@ -11,7 +11,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
@@ -28,14 +27,10 @@ from consult.plans.forms import (
     StrategyForm,
     parse_uploaded_outline,
 )
-from consult.plans.importer import (
-    Outline,
-)
 from consult.plans.models import ConsultationState
+from consult.plans.preview import OutlinePreview
 
 bp = Blueprint("plans", __name__)
-IMPORT_SALT = "plan-import"
-IMPORT_MAX_AGE = 3600  # a preview may be confirmed within the hour
 
 
 @bp.app_context_processor
@@ -340,8 +335,7 @@ def remove_criterion(consultation_id: int, criterion_id: int):
 # --- import -----------------------------------------------------------------------------------
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=IMPORT_SALT)
+IMPORT_PREVIEW = OutlinePreview(salt="plan-import")
 
 
 def _import_page(consultation, upload_form, result=None, confirm_form=None, status=200):
@@ -367,9 +361,7 @@ def import_plan(consultation_id: int):
         return _import_page(consultation, form, status=422)
     confirm_form = None
     if not result.outline.is_empty:
-        token = _signer().dumps(
-            {"c": consultation.id, "u": current_user.id, "o": result.outline.to_data()}
-        )
+        token = IMPORT_PREVIEW.sign(consultation, current_user, result.outline)
         confirm_form = ImportConfirmForm(formdata=None, outline=token)
     return _import_page(consultation, ImportUploadForm(formdata=None), result, confirm_form)
 
@@ -380,17 +372,13 @@ def confirm_import(consultation_id: int):
     """Save exactly the previewed outline (signed in the form), appended to the plan."""
     consultation = _managed(consultation_id)
     form = ImportConfirmForm()
-    outline = None
-    if form.validate_on_submit():
-        try:
-            payload = _signer().loads(form.outline.data, max_age=IMPORT_MAX_AGE)
-            if payload.get("c") == consultation.id and payload.get("u") == current_user.id:
-                outline = Outline.from_data(payload.get("o"))
-        except (BadSignature, ValueError, AttributeError):
-            outline = None
-    if outline is None or outline.is_empty:
+    previewed = form.validate_on_submit() and IMPORT_PREVIEW.load(
+        form.outline.data, consultation, current_user
+    )
+    if not previewed:
         flash(_("The preview could not be confirmed (changed or expired). Upload again."), "danger")
         return _import_page(consultation, ImportUploadForm(formdata=None), status=400)
+    outline, _extra = previewed
     counts = services.apply_outline(consultation, outline, current_user)
     db.session.commit()
     flash(

@@ -180,7 +180,7 @@ def priority_chart(analysis) -> Markup:
         ci = summary.ci95
         bars.append(
             Bar(
-                label=f"{stats.strategy.code} {stats.strategy.title}".strip(),
+                label=stats.strategy.label,
                 value=summary.mean,
                 low=ci[0] if ci else None,
                 high=ci[1] if ci else None,

@@ -134,9 +134,7 @@ class ExportForm(Form):
         self.status.choices = everything + [
             SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()
         ]
-        self.section.choices = everything + [
-            SelectChoice(str(s.id), f"{s.code} {s.title}".strip()) for s in sections
-        ]
+        self.section.choices = everything + [SelectChoice(str(s.id), s.label) for s in sections]
 
 
 class ResponseFilterForm(FilterForm):

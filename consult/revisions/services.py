@@ -23,7 +23,15 @@ from consult.feedback.models import Comment, CommentStatus
 from consult.markdown import split_paragraphs
 from consult.plans import services as plans_services
 from consult.plans.importer import ChapterNode, Outline, SectionNode, StrategyNode
-from consult.plans.models import Chapter, Consultation, ContentVersion, Section, Strategy
+from consult.plans.models import (
+    Chapter,
+    Consultation,
+    ContentVersion,
+    Section,
+    Strategy,
+    kind_of,
+    text_of,
+)
 from consult.reports.models import CommentResponse, ResponseGroup
 from consult.revisions.diff import carry_anchor
 
@@ -35,42 +43,13 @@ class RevisionError(ValueError):
     """A business rule refused the revision (the view turns it into a message)."""
 
 
-# --- reading an item's text the same way for sections and strategies --------------------------
-
-
-def kind_of(item: Item) -> str:
-    """ "section" or "strategy": the ContentVersion.kind of an item."""
-    return "section" if isinstance(item, Section) else "strategy"
-
-
-def text_of(item: Item) -> dict[str, str]:
-    """The item's versioned text under ContentVersion's names (body = a strategy's description)."""
-    if isinstance(item, Section):
-        return {"code": item.code, "title": item.title, "body": item.body}
-    return {
-        "code": item.code,
-        "title": item.title,
-        "body": item.description,
-        "targets": item.targets,
-        "time_horizon": item.time_horizon,
-    }
+# --- writing an item's text the same way for sections and strategies (plans.models reads it) --
 
 
 def _write_text(item: Item, values: dict[str, str]) -> None:
     for name, value in values.items():
         is_description = name == "body" and isinstance(item, Strategy)
         setattr(item, "description" if is_description else name, value)
-
-
-def _version_row(item: Item, actor: User | None, note: str = "") -> ContentVersion:
-    return ContentVersion(
-        kind=kind_of(item),
-        item_id=item.id,
-        version=item.version,
-        note=note,
-        published_by_id=actor.id if actor is not None else None,
-        **text_of(item),
-    )
 
 
 def consultation_id_of(item: Item) -> int:
@@ -93,7 +72,7 @@ def versions_of(item: Item) -> list[ContentVersion]:
         )
     )
     if not any(v.version == item.version for v in stored):
-        stored.append(_version_row(item, None))
+        stored.append(ContentVersion.snapshot(item, None))
     return stored
 
 
@@ -290,11 +269,11 @@ def publish_revision(
         )
     )
     if exists is None:
-        db.session.add(_version_row(item, actor))
+        db.session.add(ContentVersion.snapshot(item, actor))
     _write_text(item, values)
     old_number = item.version
     item.version = old_number + 1
-    version = _version_row(item, actor, note=(data.get("note") or "").strip())
+    version = ContentVersion.snapshot(item, actor, note=(data.get("note") or "").strip())
     db.session.add(version)
     db.session.flush()
     anchors = _carry_anchors(item, before["body"], text_of(item)["body"])

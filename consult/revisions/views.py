@@ -13,24 +13,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from consult.extensions import db
 from consult.feedback import queries as feedback_queries
 from consult.inputs import int_arg, page_arg
 from consult.permissions import can_revise_plan, require, require_manage
 from consult.plans.forms import parse_uploaded_outline
-from consult.plans.importer import (
-    Outline,
-)
+from consult.plans.preview import OutlinePreview
 from consult.revisions import services
 from consult.revisions.diff import has_changed, word_diff
 from consult.revisions.forms import CompareForm, ReviseConfirmForm, ReviseUploadForm, RevisionForm
 
 bp = Blueprint("revisions", __name__)
 KINDS = "any(sections,strategies)"
-REVISE_SALT = "plan-revise"
-REVISE_MAX_AGE = 3600  # a preview may be confirmed within the hour
 FIELD_LABELS = {
     "code": _l("Code"),
     "title": _l("Title"),
@@ -144,7 +139,10 @@ def publish_revision(consultation_id: int, kind: str, item_id: int):
                     number=version.version,
                 )
             )
-    status = 422 if form.is_submitted() else 200
+    return _revise_item_page(consultation, item, kind, form, comments)
+
+
+def _revise_item_page(consultation, item, kind: str, form: RevisionForm, comments):
     return render_template(
         "revisions/revise_item.html",
         consultation=consultation,
@@ -152,14 +150,13 @@ def publish_revision(consultation_id: int, kind: str, item_id: int):
         kind=kind,
         form=form,
         comments={c.id: c for c in comments},
-    ), status
+    ), 422 if form.is_submitted() else 200
 
 
 # --- a revised document for the whole plan ------------------------------------------------------
 
 
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=REVISE_SALT)
+REVISE_PREVIEW = OutlinePreview(salt="plan-revise")
 
 
 def _revise_page(consultation, form, result=None, plan=None, confirm_form=None, status=200):
@@ -188,14 +185,7 @@ def revise_plan(consultation_id: int):
     plan = services.plan_revision(consultation, result.outline)
     confirm_form = None
     if not result.outline.is_empty:
-        token = _signer().dumps(
-            {
-                "c": consultation.id,
-                "u": current_user.id,
-                "o": result.outline.to_data(),
-                "n": form.note.data,
-            }
-        )
+        token = REVISE_PREVIEW.sign(consultation, current_user, result.outline, note=form.note.data)
         confirm_form = ReviseConfirmForm(formdata=None, payload=token)
     return _revise_page(consultation, form, result, plan, confirm_form)
 
@@ -207,18 +197,14 @@ def confirm_revision(consultation_id: int):
     consultation = feedback_queries.get_consultation(consultation_id, current_user)
     _require_revise(consultation)
     form = ReviseConfirmForm()
-    outline, note = None, ""
-    if form.validate_on_submit():
-        try:
-            payload = _signer().loads(form.payload.data, max_age=REVISE_MAX_AGE)
-            if payload.get("c") == consultation.id and payload.get("u") == current_user.id:
-                outline = Outline.from_data(payload.get("o"))
-                note = str(payload.get("n") or "")
-        except (BadSignature, ValueError, AttributeError):
-            outline = None
-    if outline is None or outline.is_empty:
+    previewed = form.validate_on_submit() and REVISE_PREVIEW.load(
+        form.payload.data, consultation, current_user
+    )
+    if not previewed:
         flash(_("The preview could not be confirmed (changed or expired). Upload again."), "danger")
         return _revise_page(consultation, ReviseUploadForm(formdata=None), status=400)
+    outline, extra = previewed
+    note = str(extra.get("note") or "")
     plan = services.apply_revision(consultation, outline, current_user, note)
     db.session.commit()
     flash(

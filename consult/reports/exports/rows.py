@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -33,6 +32,7 @@ from consult.reports.exports.ratings import (
 from consult.reports.models import CommentResponse, ResponseGroup
 from consult.reports.services import plan_targets, top_level_comments_of
 from consult.timeutil import utc_to_local
+from consult.urls import public_url
 
 CHUNK = 500
 
@@ -41,19 +41,15 @@ def _when(value) -> str:
     return utc_to_local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _link(base: str, consultation_id: int, strategy_id, section_id) -> str:
-    """The address of a strategy's or section's page; a comment's link adds its anchor."""
-    adapter = current_app.url_map.bind("localhost")
+def _link(consultation_id: int, strategy_id, section_id) -> str:
+    """The public address of a strategy's or section's page; a comment's link adds its anchor."""
     if strategy_id is not None:
-        path = adapter.build(
-            "feedback.show_strategy",
-            {"consultation_id": consultation_id, "strategy_id": strategy_id},
+        return public_url(
+            "feedback.show_strategy", consultation_id=consultation_id, strategy_id=strategy_id
         )
-    else:
-        path = adapter.build(
-            "feedback.show_section", {"consultation_id": consultation_id, "section_id": section_id}
-        )
-    return f"{base.rstrip('/')}{path}"
+    return public_url(
+        "feedback.show_section", consultation_id=consultation_id, section_id=section_id
+    )
 
 
 def _authors(user_ids: set[int]) -> dict[int, tuple]:
@@ -108,7 +104,6 @@ def iter_comments(
     Hidden, rejected and withdrawn comments are included, marked by their status.
     `targets` are the plan's places (plan_targets) if already read; `steps` counts them.
     """
-    base = current_app.config["PUBLIC_BASE_URL"]
     group_names = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
     # Plain columns, not ORM objects: building objects was most of the time per comment.
     columns = (
@@ -154,7 +149,7 @@ def iter_comments(
             name, organisation, email = identities.person(*author, group_name)
         link = links.get((comment.strategy_id, section_id))
         if link is None:
-            link = _link(base, consultation.id, comment.strategy_id, section_id)
+            link = _link(consultation.id, comment.strategy_id, section_id)
             links[(comment.strategy_id, section_id)] = link
         # A grouped answer speaks for the comment; otherwise its own response, if any.
         if comment.group_response_id is not None:
@@ -203,9 +198,9 @@ def iter_comments(
                 steps.step()
             continue
         place = {
-            "chapter": f"{chapter.code} {chapter.title}".strip(),
-            "section": f"{section.code} {section.title}".strip(),
-            "strategy": f"{strategy.code} {strategy.title}".strip() if strategy else "",
+            "chapter": chapter.label,
+            "section": section.label,
+            "strategy": strategy.label if strategy else "",
             "chapter_id": chapter.id,
             "section_id": section.id,
             "strategy_id": strategy.id if strategy else None,
@@ -295,7 +290,10 @@ def participant_rows(
         query = query.where(User.group_id == filters.group_id)
     rows = db.session.execute(query.execution_options(yield_per=CHUNK))
     if not identities.anonymise:
-        for _user_id, name, organisation, position, email, group_name, role, _group in rows:
+        for user_id, name, organisation, position, email, group_name, role, _group in rows:
+            name, organisation, email = identities.person(
+                user_id, name, organisation, email, group_name
+            )
             yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
         return
     listed, ranks = [], {}
