@@ -6,7 +6,7 @@ codes; files for machines (CSV, JSON) keep the codes (see README, "Exports").
 
 from flask_babel import lazy_gettext as _l
 
-PHASE = {"pre": _l("Before the FGD"), "post": _l("After the FGD")}
+PHASE = {"pre": _l("Before the FGD"), "fgd": _l("At the FGD"), "post": _l("After the FGD")}
 COMMENT_TYPE = {
     "support": _l("Support"),
     "objection": _l("Objection"),

@@ -9,7 +9,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import first_strategy
-from docx import Document
 from flask import g, request_started
 from flask_babel import refresh
 from sqlalchemy import select
@@ -246,7 +245,9 @@ def test_pages_show_the_pseudonym_and_no_identity(app, client, login, world):
 
 
 def _export_text(client, consultation, fmt):
-    response = client.post(f"/c/{consultation.id}/export", data={"format": fmt})
+    job_page = client.post(f"/c/{consultation.id}/export", data={"format": fmt})
+    assert job_page.status_code == 302  # to the export job's page; the job ran eagerly (tests)
+    response = client.get(job_page.headers["Location"] + "/download")
     assert response.status_code == 200
     content = response.get_data()
     response.close()
@@ -262,10 +263,6 @@ def _export_text(client, consultation, fmt):
             for cell in row
             if cell is not None
         )
-    if fmt == "docx":
-        document = Document(io.BytesIO(content))
-        cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
-        return " ".join([p.text for p in document.paragraphs] + cells)
     return content.decode("utf-8")
 
 
@@ -279,7 +276,7 @@ def test_audit_export_names_no_one(app, client, login, world):
         assert identity not in text
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx", "docx"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
 def test_exports_show_the_pseudonym_and_no_identity(app, client, login, world, fmt):
     _erase(app, client, login, world)
     organiser = app.test_client()

@@ -6,14 +6,13 @@ import zipfile
 
 import openpyxl
 import pytest
-from docx import Document
 
 from consult.reports.exports import WRITERS, ExportFilters, ExportRows, write_json
 from consult.reports.services import plan_targets
 from tests.test_reports_exports import setting  # noqa: F401
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json", "docx"])
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
 def test_each_writer_writes_to_a_binary_file_and_reports_progress_to_the_end(setting, fmt):  # noqa: F811
     consultation = setting[0]
     calls = []
@@ -35,10 +34,8 @@ def test_each_writer_writes_to_a_binary_file_and_reports_progress_to_the_end(set
         ]
     elif fmt == "csv":
         assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 4
-    elif fmt == "json":
-        assert json.loads(data)["schema"] == "rembuk-export/1"
     else:
-        assert Document(io.BytesIO(data)).paragraphs[0].text == "Rekapitulasi Masukan"
+        assert json.loads(data)["schema"] == "rembuk-export/1"
 
 
 def test_a_writer_leaves_the_file_open_for_its_caller(setting):  # noqa: F811

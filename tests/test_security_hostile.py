@@ -84,6 +84,7 @@ QUERY_PARAMETERS = {
     "disposition": "choice",
     "undecided": "choice",
     "phase": "choice",
+    "anonymise": "choice",
     "q": "text",
     "next": "text",
     "action": "text",

@@ -2,19 +2,19 @@
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult.documents.services import MAX_LOGO_BYTES, LogoError, clean_logo
+from consult.inputs import Form
 
 LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 FORMAT_CHOICES = [SelectChoice("pdf", "PDF"), SelectChoice("docx", _l("Word (DOCX)"))]
 
 
-class LetterheadForm(FlaskForm):
+class LetterheadForm(Form):
     short_name = StringField(
         _l("Short name (used in file names)"),
         validators=[Optional(), Length(max=80)],
@@ -52,14 +52,14 @@ class LetterheadForm(FlaskForm):
             raise ValidationError(str(error)) from error
 
 
-class SignatoryForm(FlaskForm):
+class SignatoryForm(Form):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
     rank = StringField(_l("Rank / grade (optional)"), validators=[Optional(), Length(max=120)])
     nip = StringField(_l("NIP (civil-servant number)"), validators=[Optional(), Length(max=40)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST-only button."""
 
 
@@ -70,7 +70,7 @@ def _signatory_choices(signatories) -> list[SelectChoice]:
     ]
 
 
-class RekapForm(FlaskForm):
+class RekapForm(Form):
     format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="pdf")
     lang = SelectField(_l("Language of the document"), choices=LANGUAGE_CHOICES, default="id")
     number = StringField(_l("Number (optional)"), validators=[Optional(), Length(max=120)])
@@ -85,7 +85,7 @@ class RekapForm(FlaskForm):
         self.signatory.choices = _signatory_choices(signatories)
 
 
-class LetterForm(FlaskForm):
+class LetterForm(Form):
     recipient = SelectField(_l("Recipient"), choices=[], validators=[DataRequired()])
     number = StringField(_l("Number (optional)"), validators=[Optional(), Length(max=120)])
     signatory = SelectField(_l("Signed by"), choices=[], validators=[Optional()])

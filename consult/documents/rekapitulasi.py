@@ -39,6 +39,7 @@ from consult.documents.services import (
     signature,
 )
 from consult.extensions import db
+from consult.fgd.services import sessions_of
 from consult.labels import label
 from consult.plans.models import Consultation, ContentVersion
 from consult.reports.exports import ExportFilters, ExportRows
@@ -225,8 +226,10 @@ def _build(consultation: Consultation, options: RekapOptions) -> Document:
     fields = [(_("Consultation"), consultation.title)]
     if consultation.department:
         fields.append((_("Department"), consultation.department))
-    if consultation.fgd_at:
-        fields.append((_("FGD"), long_date(consultation.fgd_at, options.lang)))
+    sessions = sessions_of(consultation)
+    if sessions:
+        days = "; ".join(long_date(session.starts_at, options.lang) for session in sessions)
+        fields.append((_("FGD"), days))
     fields.append((_("Made on"), long_date(today, options.lang)))
     scope = _("Published input only.")
     if options.include_withheld:

@@ -1,7 +1,6 @@
 """Forms of the FGD feature: one per action. Times are typed in WIB and stored as UTC."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from consult.fgd.models import OutcomeKind, RsvpAnswer
+from consult.inputs import Form
 from consult.timeutil import local_to_utc, utc_to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -37,7 +37,7 @@ def _utc(value):
     return local_to_utc(value) if value else None
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     """Plan or edit an FGD session; checked against the consultation's input windows."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -99,7 +99,7 @@ class SessionForm(FlaskForm):
         }
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(Form):
     """An agenda item: a section or strategy of the plan, or a free title (opening, break)."""
 
     target = SelectField(_l("Part of the plan"), choices=[], validate_choice=True)
@@ -156,7 +156,7 @@ class AgendaItemForm(FlaskForm):
         }
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     """A participant's answer to the invitation to a session."""
 
     answer = RadioField(
@@ -190,7 +190,7 @@ class RsvpForm(FlaskForm):
         }
 
 
-class DelegateInviteForm(FlaskForm):
+class DelegateInviteForm(Form):
     """The delegate's e-mail address: the one thing the answer does not say."""
 
     email = EmailField(
@@ -198,7 +198,7 @@ class DelegateInviteForm(FlaskForm):
     )
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     """Someone at the door who was not invited."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -226,13 +226,13 @@ class WalkInForm(FlaskForm):
         }
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     """The minutes of one agenda item (autosaved; the button saves without JavaScript)."""
 
     text = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=100000)])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     """An agreement (kesepakatan) or a follow-up action: what, who, by when."""
 
     kind = RadioField(
@@ -264,7 +264,7 @@ class OutcomeForm(FlaskForm):
         }
 
 
-class TurnForm(FlaskForm):
+class TurnForm(Form):
     """Someone took the floor: one tap on their group; optionally who, and what they said."""
 
     group_id = HiddenField()
