@@ -24,9 +24,11 @@ from consult.auth.services import (
     send_invitation,
 )
 from consult.extensions import db
+from consult.fgd.services import sessions_of
 from consult.inputs import has_control_characters
 from consult.mail import queue_mail
-from consult.plans.models import Consultation, Membership
+from consult.plans.models import Consultation, ConsultationState, Membership
+from consult.timeutil import utcnow
 from consult.urls import public_url
 
 MAX_FIELD_LENGTH = 200
@@ -85,11 +87,12 @@ def invite_participant(
         queue_mail(
             user,
             "membership",
-            _l("You are invited to a consultation on Rembuk"),
+            _l('Invitation to the consultation "%(title)s" on Rembuk', title=consultation.title),
             "mail/membership_notice.txt",
             consultation=consultation,
             inviter=actor,
             link=public_url("auth.login"),
+            **invitation_details(consultation, actor),
         )
         record(
             "invitation.member_added",
@@ -99,8 +102,25 @@ def invite_participant(
             email=user.email,
         )
         return membership, InviteOutcome.ADDED
-    send_invitation(user, actor, consultation)
+    send_invitation(user, actor, consultation, **invitation_details(consultation, actor))
     return membership, InviteOutcome.INVITED
+
+
+def invitation_details(consultation: Consultation, actor: User | None) -> dict:
+    """What an invitation mail says beyond the title: FGD sessions (date, venue), the input
+    deadline, the contact person (the consultation's creator, else the inviter), and whether
+    it is still a draft."""
+    creator = consultation.created_by_id
+    contact = db.session.get(User, creator) if creator else None
+    now = utcnow()
+    closings = [consultation.pre_closes_at, consultation.post_closes_at]
+    deadline = next((moment for moment in closings if moment and moment > now), None)
+    return {
+        "fgd_sessions": sessions_of(consultation),
+        "input_deadline": deadline,
+        "contact": contact or actor,
+        "draft": consultation.state == ConsultationState.DRAFT,
+    }
 
 
 def parse_participants_csv(
@@ -212,7 +232,9 @@ def resend_invitation(
     consultation: Consultation, membership: Membership, actor: User
 ) -> Invitation:
     """A new invitation mail; earlier links stop working. Only for accounts without password."""
-    return send_invitation(membership.user, actor, consultation)
+    return send_invitation(
+        membership.user, actor, consultation, **invitation_details(consultation, actor)
+    )
 
 
 def fresh_invitation_link(consultation: Consultation, membership: Membership, actor: User) -> str:

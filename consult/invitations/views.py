@@ -11,7 +11,7 @@ from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.invitations import services
 from consult.invitations.forms import CsvImportForm, InviteForm
-from consult.plans.models import Consultation, Membership
+from consult.plans.models import Consultation, ConsultationState, Membership
 from consult.plans.services import get_managed_consultation
 
 bp = Blueprint("invitations", __name__)
@@ -74,6 +74,7 @@ def invite_one(consultation_id: int):
         services.InviteOutcome.ALREADY: _("%(email)s is already taking part."),
     }
     flash(messages[outcome] % {"email": membership.user.email}, "success")
+    _warn_if_draft(consultation)
     return redirect(url_for("invitations.list_participants", consultation_id=consultation.id))
 
 
@@ -102,7 +103,19 @@ def import_csv(consultation_id: int):
         ),
         "success",
     )
+    _warn_if_draft(consultation)
     return redirect(url_for("invitations.list_participants", consultation_id=consultation.id))
+
+
+def _warn_if_draft(consultation: Consultation) -> None:
+    if consultation.state == ConsultationState.DRAFT:
+        flash(
+            _(
+                "The consultation is still a draft: the people you invited will see it once "
+                "you publish it, and will be notified then."
+            ),
+            "warning",
+        )
 
 
 @bp.post("/c/<int:consultation_id>/participants/<int:membership_id>/resend")
