@@ -293,6 +293,21 @@ def _move_to(consultation: Consultation, actor: User, state: ConsultationState, 
     return consultation
 
 
+def fgd_span(consultation: Consultation) -> tuple:
+    """(start of the first FGD session, end of the last) in naive UTC, or (None, None).
+
+    Read through the table, not consult.fgd's model: FGD sessions build on plans, not the
+    other way round.
+    """
+    table = db.metadata.tables["fgd_session"]
+    row = db.session.execute(
+        select(func.min(table.c.starts_at), func.max(table.c.ends_at)).where(
+            table.c.consultation_id == consultation.id
+        )
+    ).one()
+    return row[0], row[1]
+
+
 def publish_consultation(consultation: Consultation, actor: User) -> Consultation:
     """Draft (or closed, to reopen) → published; the current texts become published versions."""
     _snapshot_versions(consultation, actor)
