@@ -9,7 +9,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import first_strategy
-from flask import g, request_started
 from flask_babel import refresh
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -33,16 +32,6 @@ IDENTITY = (
     "Universitas Muhammadiyah Palangkaraya",
     "Peneliti Utama",
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture
