@@ -142,11 +142,19 @@ class FgdSignersForm(Form):
 
 
 class FgdPapersForm(FgdSignersForm):
+    def __init__(self, signatories, *args, **kwargs):
+        kwargs.setdefault("prefix", "paper")
+        super().__init__(signatories, *args, **kwargs)
+
     paper = SelectField(_l("Document"), choices=PAPER_CHOICES, default="attendance")
     format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="pdf")
 
 
 class BeritaAcaraForm(FgdSignersForm):
+    def __init__(self, signatories, *args, **kwargs):
+        kwargs.setdefault("prefix", "ba")
+        super().__init__(signatories, *args, **kwargs)
+
     number = StringField(
         _l("Number"),
         validators=[DataRequired(), Length(max=120)],
