@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from flask import g, request_started
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -15,16 +14,6 @@ from consult.documents.models import DocumentSettings, Signatory
 from consult.documents.pdf import FetchRefused, local_fetcher, render_html, render_pdf
 from consult.documents.services import LogoError, clean_logo
 from consult.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def _image(fmt: str, size=(1200, 900)) -> bytes:

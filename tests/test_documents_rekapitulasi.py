@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from docx import Document as WordDocument
-from flask import g, request_started
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -24,16 +23,6 @@ from tests.conftest import first_strategy
 
 A4 = (595.3, 841.9)
 DEFAMATION = "Kepala dinas itu koruptor dan penipu"
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from conftest import first_strategy
-from flask import g, request_started
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
@@ -21,16 +20,6 @@ from consult.plans.models import Criterion, Phase
 from consult.privacy.notices import accept_notice, publish_notice
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import first_strategy
-from flask import g, request_started
 from flask_babel import refresh
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -23,6 +22,7 @@ from consult.mail import OutboxMail, queue_mail
 from consult.notifications import Notification, NotificationKind, notify
 from consult.plans.models import Phase
 from consult.privacy.models import ErasureRequest, ErasureStatus
+from consult.reports.models import ExportJob, JobState
 from consult.uploads import stored_path
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -33,16 +33,6 @@ IDENTITY = (
     "Universitas Muhammadiyah Palangkaraya",
     "Peneliti Utama",
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture
@@ -323,3 +313,21 @@ def test_pseudonym_is_shown_in_indonesian_to_indonesian_readers(app, client, log
         f"/c/{world['consultation'].id}/strategies/{world['strategy'].id}"
     ).get_data(as_text=True)
     assert "Peserta dihapus (KADIN)" in html
+
+
+def test_stored_exports_made_before_the_erasure_are_withdrawn(app, client, login, world):
+    organiser = app.test_client()
+    login(world["organiser"], organiser)
+    job_page = organiser.post(f"/c/{world['consultation'].id}/export", data={"format": "json"})
+    job_url = job_page.headers["Location"]
+    before = organiser.get(job_url + "/download")
+    assert b"Siti" in before.get_data()
+    before.close()
+    job = db.session.scalar(select(ExportJob))
+    stored = Path(app.config["EXPORT_FOLDER"]) / job.stored_name
+    assert stored.exists()
+    _erase(app, client, login, world)
+    assert not stored.exists()
+    db.session.refresh(job)
+    assert job.state == JobState.EXPIRED and job.stored_name == ""
+    assert organiser.get(job_url + "/download").status_code == 404

@@ -1,7 +1,6 @@
 """The privacy notice: shown and accepted on invitation, re-accepted after a new version."""
 
 import pytest
-from flask import g, request_started
 from flask_babel import refresh
 from sqlalchemy import select
 
@@ -13,16 +12,6 @@ from consult.privacy.models import NoticeAcceptance, PrivacyNotice
 from consult.privacy.notices import publish_notice
 
 PASSWORD = "kopi-susu-pagi-hari"
-
-
-@pytest.fixture(autouse=True)
-def fresh_user_per_request(app):
-    def forget(sender, **extra):
-        g.pop("_login_user", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

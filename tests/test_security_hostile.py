@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
-from flask import g, url_for
+from flask import url_for
 from sqlalchemy import func, select, union_all
 from test_security_matrix import (
     MATRIX,
@@ -119,7 +119,6 @@ def _role_for(endpoint: str, method: str) -> str | None:
 
 def _client(app, login, world, role):
     client = app.test_client()
-    g.pop("_login_user", None)
     if role != "anonymous":
         login(world.users[role], client)
     return client

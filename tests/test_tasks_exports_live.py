@@ -21,6 +21,7 @@ from consult.auth.models import Role
 from consult.extensions import db
 from consult.reports.export_jobs import check_export_jobs, expire_exports, submit_export
 from consult.reports.exports import ExportFilters
+from consult.reports.forms import EXPORT_FORMATS
 from consult.reports.models import ExportJob, JobState
 from consult.timeutil import utcnow
 from tests.queue_worker import ROOT, start_worker, use_storage, wait_for
@@ -84,8 +85,10 @@ def test_exports_under_gunicorn_leave_nothing_in_the_temp_folder(
             login = urlencode({"email": organiser.email, "password": PASSWORD}).encode()
             browser.open(f"{base}/login", data=login, timeout=30).read()
             sizes = []
-            for fmt in ("xlsx", "csv", "json"):
-                form = urlencode({"format": fmt}).encode()
+            for fmt in EXPORT_FORMATS:
+                # What a browser sends: every select, the filters left at "All".
+                fields = {"format": fmt, "phase": "", "group": "", "status": "", "section": ""}
+                form = urlencode(fields).encode()
                 job_page = browser.open(f"{base}/c/{consultation.id}/export", data=form, timeout=30)
                 job_url = job_page.geturl()
                 job_page.read()
@@ -107,9 +110,11 @@ def test_exports_under_gunicorn_leave_nothing_in_the_temp_folder(
     assert all(size > 100 for size in sizes)
     assert sorted(os.listdir(folders["tmp"])) == []
     kept = sorted(os.listdir(folders["exports"]))
-    assert len(kept) == 4 and not [name for name in kept if name.endswith(".part")]
+    assert len(kept) == len(EXPORT_FORMATS) and not [
+        name for name in kept if name.endswith(".part")
+    ]
     # After the retention period the worker's periodic task deletes them.
-    assert expire_exports(now=utcnow() + timedelta(days=8)) == 4
+    assert expire_exports(now=utcnow() + timedelta(days=8)) == len(EXPORT_FORMATS)
     assert os.listdir(folders["exports"]) == []
 
 

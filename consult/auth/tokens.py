@@ -83,7 +83,7 @@ def make_checkin_token(consultation_id: int, session_id: int, user_id: int) -> s
 
 def read_checkin_token(token: str) -> tuple[int, int, int]:
     """(consultation id, session id, user id); raises TokenInvalid or TokenExpired."""
-    max_age = current_app.config.get("FGD_CHECKIN_MAX_AGE_DAYS", 60) * 86400
+    max_age = current_app.config["FGD_CHECKIN_MAX_AGE_DAYS"] * 86400
     payload = _load(token, CHECKIN_SALT, max_age)
     values = payload.get("c"), payload.get("s"), payload.get("u")
     if not all(isinstance(value, int) for value in values):

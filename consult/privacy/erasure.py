@@ -19,6 +19,8 @@ from consult.mail import OutboxMail
 from consult.notifications import Notification, NotificationKind, NotificationPreference
 from consult.plans.models import MemberRole, Membership
 from consult.privacy.models import ErasureRequest, ErasureStatus
+from consult.reports.export_jobs import export_folder
+from consult.reports.models import ExportJob, JobState
 from consult.timeutil import utcnow
 from consult.uploads import stored_path
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 PSEUDONYM = "Peserta dihapus"  # stored in Indonesian, the language of the record
 ERASED_DOMAIN = "rembuk.invalid"
 _FILES_TO_REMOVE = "rembuk_erased_files"
+_EXPORTS_TO_REMOVE = "rembuk_erased_exports"
 
 
 class ErasureError(Exception):
@@ -136,6 +139,7 @@ def erase_users(users: list[User], actor: User | None, reason: str) -> list[User
                 old[text] = ""
         people[user.id] = (erased_email(user), old)
     removed = {user.id: _remove_attachments(user) for user in users}
+    withdrawn = _withdraw_stored_exports(users)
     for user in users:
         _forget_messages(user, people[user.id][1])
         _close_account(user)
@@ -149,6 +153,7 @@ def erase_users(users: list[User], actor: User | None, reason: str) -> list[User
             pseudonym=user.name,
             reason=reason,
             attachments_removed=removed[user.id],
+            exports_withdrawn=withdrawn,
         )
     db.session.flush()
     return users
@@ -232,6 +237,33 @@ def _remove_attachments(user: User) -> int:
     return len(attachments)
 
 
+def _withdraw_stored_exports(users: list[User]) -> int:
+    """Stored exports of their consultations were made when they still had a name: withdrawn.
+
+    A finished export's file is deleted after the commit and never offered again; a running
+    one is asked to stop (it may have read the name already); a queued one will read the
+    pseudonym, so it stays.
+    """
+    their_consultations = select(Membership.consultation_id).where(
+        Membership.user_id.in_([user.id for user in users])
+    )
+    jobs = db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.consultation_id.in_(their_consultations),
+            ExportJob.state.in_([JobState.DONE, JobState.RUNNING]),
+        )
+    ).all()
+    session = db.session()
+    for job in jobs:
+        if job.state == JobState.RUNNING:
+            job.cancel_requested = True
+            continue
+        if job.stored_name:
+            session.info.setdefault(_EXPORTS_TO_REMOVE, []).append(job.stored_name)
+        job.state, job.stored_name = JobState.EXPIRED, ""
+    return len(jobs)
+
+
 @event.listens_for(Session, "after_commit")
 def _remove_erased_files(session: Session) -> None:
     for stored_name in session.info.pop(_FILES_TO_REMOVE, []):
@@ -239,8 +271,16 @@ def _remove_erased_files(session: Session) -> None:
             Path(stored_path(stored_name)).unlink(missing_ok=True)
         except (OSError, RuntimeError) as error:
             log.error("Could not remove an erased person's attachment %s: %s", stored_name, error)
+    for stored_name in session.info.pop(_EXPORTS_TO_REMOVE, []):
+        try:
+            (export_folder() / stored_name).unlink(missing_ok=True)
+        except (OSError, RuntimeError) as error:
+            log.error(
+                "Could not remove an export naming an erased person %s: %s", stored_name, error
+            )
 
 
 @event.listens_for(Session, "after_rollback")
 def _keep_files_after_rollback(session: Session) -> None:
     session.info.pop(_FILES_TO_REMOVE, None)
+    session.info.pop(_EXPORTS_TO_REMOVE, None)

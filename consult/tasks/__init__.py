@@ -46,7 +46,7 @@ _worker_app: Flask | None = None
 
 def init_app(app: Flask) -> None:
     """Follow the app's HUEY_IMMEDIATE (tests run tasks in the calling process)."""
-    huey.immediate = bool(app.config.get("HUEY_IMMEDIATE", False))
+    huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
 
 
 def task_app() -> Flask:
