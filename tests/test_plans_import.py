@@ -345,3 +345,17 @@ def test_participant_cannot_import(client, login, make_user, make_consultation):
     login(participant)
     assert _upload(client, consultation, OUTLINE_MD.encode(), "a.md").status_code == 403
     assert client.post(f"/c/{consultation.id}/import/confirm").status_code == 403
+
+
+def test_a_damaged_word_file_claiming_a_newer_zip_version_is_refused_not_raised():
+    # Found by the property test: a central directory entry saying "needs zip 6.4" made
+    # zipfile raise NotImplementedError (a 500) instead of the importer's own refusal.
+    out = io.BytesIO()
+    document = docx.Document()
+    document.add_heading("Bab 1 Visi", level=1)
+    document.save(out)
+    data = bytearray(out.getvalue())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + 6] = 64  # version needed to extract: 6.4
+    result = parse_docx(bytes(data))
+    assert [problem.kind for problem in result.problems] == ["not_docx"]

@@ -34,7 +34,7 @@ from consult.auth.tokens import (
     make_reset_token,
     make_room_token,
 )
-from consult.documents.models import Signatory
+from consult.documents.models import IssuedDocument, Signatory
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.feedback.services import add_attachment, add_comment, add_document
@@ -574,6 +574,23 @@ MATRIX: dict[str, Rule] = {
     "documents.response_letter": Rule(
         args=a(), post=MANAGE_A, data=lambda w: {"recipient": f"u{w.users['invited'].id}"}
     ),
+    # An FGD session's papers: organisers of A and admins; everyone else 404.
+    "documents.fgd_session": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id), get=MANAGE_A_HIDDEN
+    ),
+    "documents.fgd_paper": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A_HIDDEN,
+        data=lambda w: {"paper-paper": "attendance", "paper-format": "pdf", "paper-lang": "id"},
+    ),
+    "documents.issue_berita_acara": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id),
+        post=MANAGE_A_HIDDEN,
+        data=lambda w: {"ba-number": "005/BA/2026", "ba-lang": "id"},
+    ),
+    "documents.issued_berita_acara": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, version=1), get=MANAGE_A_HIDDEN
+    ),
 }
 
 
@@ -688,6 +705,17 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
         session_id=fgd_session.id, agenda_item_id=agenda_item.id, group_id=group.id, note="Usul"
     )
     db.session.add(turn)
+    db.session.add(
+        IssuedDocument(
+            consultation_id=consultation_a.id,
+            kind="berita_acara",
+            subject_id=fgd_session.id,
+            version=1,
+            number="005/BA/1",
+            filename="Berita-Acara-v1.pdf",
+            pdf=PDF,
+        )
+    )
     db.session.commit()
     export_job = submit_export(consultation_a, organiser, "csv", ExportFilters(), "en")
     db.session.commit()

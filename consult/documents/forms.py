@@ -111,3 +111,52 @@ class LetterForm(Form):
         if value.startswith("u"):
             return int(value[1:]), None
         return None, self._organisations[int(value[1:])]
+
+
+PAPER_CHOICES = [
+    SelectChoice("attendance", _l("Attendance list (daftar hadir)")),
+    SelectChoice("minutes", _l("Minutes (notulen)")),
+]
+
+
+class FgdSignersForm(Form):
+    """Who signs an FGD session's papers: the FGD models do not record them."""
+
+    lang = SelectField(_l("Language of the document"), choices=LANGUAGE_CHOICES, default="id")
+    chair = SelectField(_l("Chair of the meeting"), choices=[], validators=[Optional()])
+    note_taker = SelectField(_l("Note-taker"), choices=[], validators=[Optional()])
+    acknowledged_by = SelectField(
+        _l("Acknowledged by (head of the unit)"), choices=[], validators=[Optional()]
+    )
+
+    def __init__(self, signatories, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("chair", "note_taker", "acknowledged_by"):
+            getattr(self, name).choices = _signatory_choices(signatories)
+
+    def signatory_ids(self) -> dict[str, int | None]:
+        return {
+            name: int(getattr(self, name).data) if getattr(self, name).data else None
+            for name in ("chair", "note_taker", "acknowledged_by")
+        }
+
+
+class FgdPapersForm(FgdSignersForm):
+    def __init__(self, signatories, *args, **kwargs):
+        kwargs.setdefault("prefix", "paper")
+        super().__init__(signatories, *args, **kwargs)
+
+    paper = SelectField(_l("Document"), choices=PAPER_CHOICES, default="attendance")
+    format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="pdf")
+
+
+class BeritaAcaraForm(FgdSignersForm):
+    def __init__(self, signatories, *args, **kwargs):
+        kwargs.setdefault("prefix", "ba")
+        super().__init__(signatories, *args, **kwargs)
+
+    number = StringField(
+        _l("Number"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("For example: 500/123/DPKUKMP/XI/2022"),
+    )

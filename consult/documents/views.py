@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from consult.audit import record
-from consult.documents import letters, services
+from consult.documents import fgd_papers, letters, services
 from consult.documents.docx_writer import render_docx
 from consult.documents.forms import (
     ConfirmForm,
@@ -52,7 +52,13 @@ def _forms(consultation, **overrides) -> dict:
         ),
     }
     forms.update(overrides)
-    return {"settings": settings, "signatories": signatories, "confirm": ConfirmForm(), **forms}
+    return {
+        "settings": settings,
+        "signatories": signatories,
+        "fgd_sessions": fgd_papers.sessions_of(consultation),
+        "confirm": ConfirmForm(),
+        **forms,
+    }
 
 
 def _page(consultation, status=200, **overrides):
@@ -176,3 +182,7 @@ def response_letter(consultation_id: int):
     return download(
         content, letters.letter_filename(consultation, recipients, options, "pdf"), "pdf"
     )
+
+
+# The FGD papers' routes live on this blueprint too.
+from consult.documents import fgd_views  # noqa: E402, F401

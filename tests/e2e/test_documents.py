@@ -59,3 +59,38 @@ def test_organiser_downloads_official_documents(live_server, new_page, demo):
     with page.expect_download(timeout=120_000) as download_info:
         letter.locator("[type=submit]").click()
     assert download_info.value.suggested_filename.startswith("Surat-Tanggapan-")
+
+
+def test_organiser_downloads_fgd_papers_and_issues_a_berita_acara(live_server, new_page, demo):
+    base = live_server.url
+    cid = demo["consultation"]
+    page = new_page("desktop")
+    log_in(page, base, "organiser@example.org")
+    page.goto(f"{base}/c/{cid}/official-documents")
+    page.locator("#fgd-papers a").first.click()
+    page.wait_for_load_state()
+    assert_accessible(page, "FGD papers")
+
+    papers = page.locator("form[action$='/papers']")
+    with page.expect_download(timeout=120_000) as download_info:
+        papers.locator("[type=submit]").click()
+    assert download_info.value.suggested_filename.startswith("Daftar-Hadir-")
+    with open(download_info.value.path(), "rb") as handle:
+        assert "DAFTAR HADIR" in PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
+
+    papers.locator("select[name=paper-paper]").select_option("minutes")
+    papers.locator("select[name=paper-format]").select_option("docx")
+    with page.expect_download(timeout=120_000) as download_info:
+        papers.locator("[type=submit]").click()
+    assert download_info.value.suggested_filename.startswith("Notulen-")
+
+    issue = page.locator("form[action$='/berita-acara']")
+    issue.locator("input[name=ba-number]").fill("005/BA/DPKUKMP/XI/2026")
+    issue.locator("[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".alert-success").count() == 1
+    with page.expect_download(timeout=60_000) as download_info:
+        page.locator("#issued a").first.click()
+    with open(download_info.value.path(), "rb") as handle:
+        text = PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
+    assert "BERITA ACARA" in text and "005/BA/DPKUKMP/XI/2026" in text
