@@ -37,6 +37,7 @@ class NotificationKind(enum.StrEnum):
     FGD_REMINDER = "fgd_reminder"
     EXPORT_READY = "export_ready"
     EXPORT_FAILED = "export_failed"
+    CONSULTATION_PUBLISHED = "consultation_published"
 
 
 # Decisions against someone's words and invitations always reach them; the rest may be off.
@@ -45,12 +46,18 @@ MANDATORY_KINDS = frozenset(
         NotificationKind.INVITATION,
         NotificationKind.COMMENT_REJECTED,
         NotificationKind.COMMENT_HIDDEN,
+        # Someone invited into a draft learns only this way that it is open.
+        NotificationKind.CONSULTATION_PUBLISHED,
     }
 )
 OPTIONAL_KINDS = tuple(kind for kind in NotificationKind if kind not in MANDATORY_KINDS)
 
 # What the in-app list and the mail subject say; formatted in the reader's language.
 MESSAGES = {
+    NotificationKind.CONSULTATION_PUBLISHED: lazy_gettext(
+        "The consultation %(consultation)s you were invited to is now published: you can "
+        "read it and give your input."
+    ),
     NotificationKind.INVITATION: lazy_gettext(
         "You are invited to the consultation %(consultation)s."
     ),

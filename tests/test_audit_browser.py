@@ -54,7 +54,7 @@ def shown_actions(client, query=""):
 
     page = client.get(f"/audit{query}")
     assert page.status_code == 200
-    return re.findall(r"<td><code>([^<]+)</code></td>", page.text)
+    return re.findall(r"<td data-action=\"([^\"]+)\">", page.text)
 
 
 def test_organiser_sees_only_events_of_consultations_they_organise(trail, client, login):

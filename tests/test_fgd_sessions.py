@@ -47,7 +47,8 @@ def _wib(moment: datetime) -> str:
 def test_organiser_plans_a_session_stored_in_utc(client, login, setup):
     consultation, _session, organiser, _p = setup
     login(organiser)
-    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=3)
+    # Between input before the FGD (closes in 7 days) and input after it (opens in 9).
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=7, hours=12)
     response = client.post(
         f"/c/{consultation.id}/fgd/new",
         data=_session_form(starts_at=_wib(start), ends_at=_wib(start + timedelta(hours=4))),
@@ -62,8 +63,10 @@ def test_organiser_plans_a_session_stored_in_utc(client, login, setup):
     ("offsets", "field", "message"),
     [
         ((3, 2), "ends_at", "must end after it starts"),
-        ((-3, -2), "starts_at", "after input before the FGD opens"),
-        ((15, 16), "starts_at", "before input after the FGD opens"),
+        ((-3, -2), "starts_at", "start after input before the FGD closes"),
+        ((3, 4), "starts_at", "start after input before the FGD closes"),
+        ((8, 10), "ends_at", "end before input after the FGD opens"),
+        ((15, 16), "ends_at", "end before input after the FGD opens"),
     ],
 )
 def test_session_outside_the_windows_is_refused_keeping_what_was_typed(

@@ -1,5 +1,6 @@
 """Inviting participants (one, CSV), accepting invitation links, the participants page."""
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -409,3 +410,74 @@ def test_admin_may_manage_any_consultation(app, login, make_user, other_consulta
 
 def test_missing_consultation_is_404(client, setup):
     assert client.get("/c/99999/participants").status_code == 404
+
+
+# --- unknown group names: listed, and mapped in a second step ---------------------------------
+
+UNKNOWN_GROUP_CSV = (
+    b"name,email,organisation,group\n"
+    b"Siti Rahma,siti@example.org,UPR,Perguruan Tinggi\n"
+    b"Dewi,dewi@example.org,UPR,perguruan tinggi\n"
+    b"Budi,budi@example.org,PT Kayu,KADIN\n"
+    b"Tono,tono@example.org,Koperasi,Usaha Kecil\n"
+)
+
+
+def _valid_group_names():
+    from consult.auth.services import ordered_groups
+
+    return [group.name for group in ordered_groups(active_only=True)]
+
+
+def test_csv_form_help_and_error_list_the_valid_group_names(client, setup):
+    consultation, _ = setup
+    names = _valid_group_names()
+    page = client.get(f"/c/{consultation.id}/participants").get_data(as_text=True)
+    assert ", ".join(names) in page
+    content = b"name,email,organisation,group\nAgus,not-an-email,PT,Astronot\n"
+    page = _upload(client, consultation, content).get_data(as_text=True)
+    reported = dict(re.findall(r"<li>(?:Row|Baris) (\d+):\s*(.*?)</li>", page, re.S))
+    assert "Astronot" in reported["2"] and ", ".join(names) in reported["2"]
+
+
+def test_unknown_group_names_are_mapped_in_a_second_step_without_uploading_again(client, setup):
+    consultation, _ = setup
+    response = _upload(client, consultation, UNKNOWN_GROUP_CSV)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="group-mapping"' in page
+    assert db.session.scalar(select(OutboxMail)) is None  # nothing imported yet
+    # One question per unknown name (any case), in name order; the file travels in the form.
+    labels = re.findall(r"“([^”]+)” is the group", page)
+    assert labels == ["Perguruan Tinggi", "Usaha Kecil"]
+    text = re.search(r'name="csv_text" type="hidden" value="([^"]*)"', page).group(1)
+    assert "siti@example.org" in html.unescape(text)
+    academics, umkm = _group_id("Akademisi"), _group_id("Masyarakat")
+    response = client.post(
+        f"/c/{consultation.id}/participants/import/map",
+        data={"csv_text": html.unescape(text), "map_0": academics, "map_1": umkm},
+    )
+    assert response.status_code == 302
+    groups = dict(db.session.execute(select(User.email, User.group_id)).all())
+    assert groups["siti@example.org"] == groups["dewi@example.org"] == academics
+    assert groups["tono@example.org"] == umkm
+    assert groups["budi@example.org"] == _group_id("KADIN")
+
+
+def test_group_mapping_must_choose_a_group_for_every_name_and_keeps_the_file(client, setup):
+    consultation, _ = setup
+    text = UNKNOWN_GROUP_CSV.decode()
+    response = client.post(
+        f"/c/{consultation.id}/participants/import/map",
+        data={"csv_text": text, "map_0": _group_id("Akademisi"), "map_1": "0"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="group-mapping"' in page
+    assert "tono@example.org" in html.unescape(page)  # the file's text is still in the form
+    assert db.session.scalar(select(func.count(Membership.id))) == 1  # the organiser only
+
+
+def test_no_mapping_offered_when_rows_have_other_problems(client, setup):
+    consultation, _ = setup
+    content = UNKNOWN_GROUP_CSV + b"Tanpa Surel,,UPR,Akademisi\n"
+    page = _upload(client, consultation, content).get_data(as_text=True)
+    assert 'id="group-mapping"' not in page and "Perguruan Tinggi" in page

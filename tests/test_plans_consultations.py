@@ -84,6 +84,40 @@ def test_unreadable_date_is_an_error_at_the_field_and_kept(client, login, organi
     assert 'value="nonsense"' in html
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        # The FGD runs 11 January 2042, 09:00-12:00 WIB.
+        ({"pre_closes_at": "2042-01-11T10:00"}, "pre_closes_at", "must close by the time"),
+        ({"post_opens_at": "2042-01-11T11:00"}, "post_opens_at", "must open after the last"),
+    ],
+)
+def test_windows_overlapping_the_fgd_are_refused_at_the_field_keeping_input(
+    client, login, organiser, make_consultation, changes, field, message
+):
+    consultation = make_consultation(organiser=organiser, fgd_at=datetime(2042, 1, 11, 2))
+    login(organiser)
+    response = client.post(f"/c/{consultation.id}/edit", data={**VALID, **changes})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'id="{field}-error"' in html and message in html
+    assert "11, 2042" in html.split(f'id="{field}-error"')[1][:400]  # the FGD's date, in words
+    assert list(changes.values())[0] in html
+    db.session.expire_all()
+    assert db.session.get(Consultation, consultation.id).title != VALID["title"]
+
+
+def test_window_message_is_translated(client, login, organiser, make_consultation):
+    organiser.locale = "id"
+    consultation = make_consultation(organiser=organiser, fgd_at=datetime(2042, 1, 11, 2))
+    login(organiser)
+    data = {**VALID, "pre_closes_at": "2042-01-11T10:00"}
+    response = client.post(f"/c/{consultation.id}/edit", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "sesi FGD pertama" in html and "11 Jan 2042 09.00" in html
+
+
 def test_participant_cannot_create_consultation(client, login, make_user):
     login(make_user(role=Role.PARTICIPANT))
     assert client.get("/c/new").status_code == 403
@@ -94,7 +128,8 @@ def test_participant_cannot_create_consultation(client, login, make_user):
 def test_organiser_edits_consultation_and_extension_is_audited(
     client, login, organiser, make_consultation
 ):
-    consultation = make_consultation(organiser=organiser)
+    # Its FGD (11 January 2042, 09:00 WIB) lies between the windows VALID gives.
+    consultation = make_consultation(organiser=organiser, fgd_at=datetime(2042, 1, 11, 2))
     login(organiser)
     form_html = client.get(f"/c/{consultation.id}/edit").get_data(as_text=True)
     assert consultation.title in form_html

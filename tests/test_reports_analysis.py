@@ -57,7 +57,10 @@ def test_dashboard_shows_numbers_charts_shift_and_disagreement(client, login, se
     assert "<title>" in html and "<table" in html
     # pre: 5,5,4,2,2 -> mean 3.60, median 4; one "cannot judge"
     assert "3.60" in html
-    assert re.search(r">5</td>\s*<td class=\"text-end\">1</td>\s*<td class=\"text-end\">3.60", html)
+    # the mean with its n beside it, then the interval, the median and "cannot judge"
+    assert re.search(r">3.60</td>\s*<td class=\"text-end\">5</td>", html)
+    assert re.search(r">4.0</td>\s*<td class=\"text-end\">1</td>", html)
+    assert "3.60 (n=5)</text>" in html  # the chart prints n beside the mean too
     # post mean 3.00 -> shift -0.60
     assert "-0.60" in html
     assert "disagree-flag" in html  # KADIN 4.67 vs academics 2.00
@@ -109,6 +112,35 @@ def test_ranking_by_priority_and_by_contention(setting, make_rating):
     assert analysis.by_contention[0].contention == pytest.approx(2.0)
     assert analysis.by_contention[0].disagree
     assert not analysis.by_contention[1].disagree
+
+
+def test_one_high_rating_does_not_outrank_a_strategy_several_people_rated_highly(
+    client, login, setting, make_rating
+):
+    consultation, strategy, criteria, organiser, people = setting
+    lone = add_strategy(consultation, strategy, "1.1.2", "Satu penilai")
+    many = add_strategy(consultation, strategy, "1.1.3", "Empat penilai")
+    make_rating(lone, criteria["priority"], people[0], 5)
+    for user, value in zip(people[1:5], [5, 5, 5, 4], strict=True):
+        make_rating(many, criteria["priority"], user, value)
+    for user in people:
+        make_rating(strategy, criteria["priority"], user, 3)
+    db.session.commit()
+    from consult.reports.services import build_analysis
+
+    analysis = build_analysis(consultation)
+    # Overall mean 42 / 11 = 3.82; adjusted (prior weight 5): many 4.23, lone 4.02, first 3.37
+    assert [s.strategy.id for s in analysis.by_priority] == [many.id, lone.id, strategy.id]
+    assert analysis.ranking_score(analysis.by_priority[0]) == pytest.approx(4.232323, abs=1e-6)
+    html = login(organiser).get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
+    table = html.split('id="priority-ranking"')[1].split("</table>")[0]
+    assert "3.82" in table.split("</caption>")[0] and "5" in table.split("</caption>")[0]
+    rows = table.split("<tr>")[2:]
+    assert "Empat penilai" in rows[0] and ">4.23<" in rows[0] and ">4<" in rows[0]
+    assert "Satu penilai" in rows[1] and ">5.00<" in rows[1] and ">1<" in rows[1]
+    # No interval for one rater; every interval stays on the 1-5 scale.
+    for low, high in re.findall(r">(\d\.\d\d) – (\d\.\d\d)<", html):
+        assert 1 <= float(low) <= float(high) <= 5
 
 
 def test_strategies_whose_groups_cannot_be_compared_show_no_contention(

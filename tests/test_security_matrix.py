@@ -340,6 +340,7 @@ MATRIX: dict[str, Rule] = {
         data=lambda w: {"name": "Tamu Baru", "email": "tamu@example.org"},
     ),
     "invitations.import_csv": Rule(args=a(), post=MANAGE_A),
+    "invitations.import_csv_mapped": Rule(args=a(), post=MANAGE_A),
     "invitations.invitation_link": Rule(
         args=a(membership_id=lambda w: w.membership.id), post=MANAGE_A
     ),

@@ -522,19 +522,28 @@ def create_invitation(
     return invitation
 
 
-def send_invitation(user: User, actor: User | None, consultation=None) -> Invitation:
-    """Create an invitation and queue its mail (in the invitee's language)."""
+def send_invitation(user: User, actor: User | None, consultation=None, **details) -> Invitation:
+    """Create an invitation and queue its mail (in the invitee's language).
+
+    details: what mail/_consultation_details.txt shows (FGD sessions, deadline, contact).
+    """
     invitation = create_invitation(user, actor, consultation.id if consultation else None)
+    subject = (
+        _l('Invitation to the consultation "%(title)s" on Rembuk', title=consultation.title)
+        if consultation is not None
+        else _l("Invitation to take part in a consultation on Rembuk")
+    )
     queue_mail(
         user,
         "invitation",
-        _l("Invitation to take part in a consultation on Rembuk"),
+        subject,
         "mail/invitation.txt",
         sensitive=True,
         link=invitation_url(invitation),
         consultation=consultation,
         inviter=actor,
         days=current_app.config["INVITATION_MAX_AGE_DAYS"],
+        **details,
     )
     record(
         "invitation.sent",

@@ -41,6 +41,7 @@ from consult.auth.models import Role, StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.extensions import db, limiter
 from consult.inputs import text_arg
+from consult.labels import mail_kind_label, mail_status_label
 from consult.mail import OutboxMail
 from consult.permissions import can_manage_accounts, require
 from consult.privacy import notices
@@ -448,7 +449,12 @@ def outbox():
         error_out=False,
     )
     return render_template(
-        "auth/outbox.html", page=page, masked_body=masked_body, to_local=utc_to_local
+        "auth/outbox.html",
+        page=page,
+        masked_body=masked_body,
+        to_local=utc_to_local,
+        mail_kind_label=mail_kind_label,
+        mail_status_label=mail_status_label,
     )
 
 

@@ -1,5 +1,6 @@
 """Forms of the FGD feature: one per action. Times are typed in WIB and stored as UTC."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -19,7 +20,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 
 from consult.fgd.models import OutcomeKind, RsvpAnswer
 from consult.inputs import Form
-from consult.timeutil import local_to_utc, utc_to_local
+from consult.timeutil import format_datetime_remembered, local_to_utc, utc_to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -74,15 +75,28 @@ class SessionForm(Form):
         consultation = self.consultation
         if starts and consultation is not None:
             start_utc = local_to_utc(starts)
-            # The FGD falls between the opening of input before it and of input after it.
-            if consultation.pre_opens_at and start_utc <= consultation.pre_opens_at:
+            # The FGD falls between input before it (closed by then) and input after it.
+            if consultation.pre_closes_at and start_utc < consultation.pre_closes_at:
+                self.starts_at.errors.append(
+                    _(
+                        "The FGD session must start after input before the FGD closes "
+                        "(%(date)s).",
+                        date=format_datetime_remembered(consultation.pre_closes_at),
+                    )
+                )
+                valid = False
+            elif consultation.pre_opens_at and start_utc <= consultation.pre_opens_at:
                 self.starts_at.errors.append(
                     _l("The FGD must take place after input before the FGD opens.")
                 )
                 valid = False
-            elif consultation.post_opens_at and start_utc > consultation.post_opens_at:
-                self.starts_at.errors.append(
-                    _l("The FGD must take place before input after the FGD opens.")
+        if ends and consultation is not None and consultation.post_opens_at:
+            if local_to_utc(ends) > consultation.post_opens_at and not self.ends_at.errors:
+                self.ends_at.errors.append(
+                    _(
+                        "The FGD session must end before input after the FGD opens (%(date)s).",
+                        date=format_datetime_remembered(consultation.post_opens_at),
+                    )
                 )
                 valid = False
         return valid

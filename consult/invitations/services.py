@@ -24,9 +24,11 @@ from consult.auth.services import (
     send_invitation,
 )
 from consult.extensions import db
+from consult.fgd.services import sessions_of
 from consult.inputs import has_control_characters
 from consult.mail import queue_mail
-from consult.plans.models import Consultation, Membership
+from consult.plans.models import Consultation, ConsultationState, Membership
+from consult.timeutil import utcnow
 from consult.urls import public_url
 
 MAX_FIELD_LENGTH = 200
@@ -50,6 +52,26 @@ class InviteOutcome(enum.StrEnum):
 class RowProblem:
     row: int
     messages: list = field(default_factory=list)
+    unknown_group: str | None = None  # the row's only problem is this unknown group name
+
+
+def only_unknown_groups(problems: list[RowProblem]) -> list[str]:
+    """The unknown group names (first spelling, sorted) when they are every row's only
+    problem, so mapping them to groups would make the file importable; else []."""
+    if not problems or any(p.unknown_group is None for p in problems):
+        return []
+    names: dict[str, str] = {}
+    for problem in problems:
+        names.setdefault(problem.unknown_group.lower(), problem.unknown_group)
+    return [names[key] for key in sorted(names)]
+
+
+def decode_csv(content: bytes) -> str | None:
+    """The file's text (UTF-8 with or without BOM), or None when it is not UTF-8."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
 
 
 def invite_participant(
@@ -85,11 +107,12 @@ def invite_participant(
         queue_mail(
             user,
             "membership",
-            _l("You are invited to a consultation on Rembuk"),
+            _l('Invitation to the consultation "%(title)s" on Rembuk', title=consultation.title),
             "mail/membership_notice.txt",
             consultation=consultation,
             inviter=actor,
             link=public_url("auth.login"),
+            **invitation_details(consultation, actor),
         )
         record(
             "invitation.member_added",
@@ -99,36 +122,59 @@ def invite_participant(
             email=user.email,
         )
         return membership, InviteOutcome.ADDED
-    send_invitation(user, actor, consultation)
+    send_invitation(user, actor, consultation, **invitation_details(consultation, actor))
     return membership, InviteOutcome.INVITED
 
 
+def invitation_details(consultation: Consultation, actor: User | None) -> dict:
+    """What an invitation mail says beyond the title: FGD sessions (date, venue), the input
+    deadline, the contact person (the consultation's creator, else the inviter), and whether
+    it is still a draft."""
+    creator = consultation.created_by_id
+    contact = db.session.get(User, creator) if creator else None
+    now = utcnow()
+    closings = [consultation.pre_closes_at, consultation.post_closes_at]
+    deadline = next((moment for moment in closings if moment and moment > now), None)
+    return {
+        "fgd_sessions": sessions_of(consultation),
+        "input_deadline": deadline,
+        "contact": contact or actor,
+        "draft": consultation.state == ConsultationState.DRAFT,
+    }
+
+
 def parse_participants_csv(
-    content: bytes, groups: list[StakeholderGroup]
+    content: bytes | str,
+    groups: list[StakeholderGroup],
+    mapping: dict[str, StakeholderGroup] | None = None,
 ) -> tuple[list[dict], list[RowProblem]]:
     """Read name,email,organisation,group[,position] rows; report every bad row.
 
     UTF-8 with or without BOM; comma or semicolon separated; a header row is optional.
-    Row numbers are those a spreadsheet shows (the header is row 1).
+    Row numbers are those a spreadsheet shows (the header is row 1). mapping: unknown group
+    names (any case) the organiser assigned to existing groups.
     """
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    text = content if isinstance(content, str) else decode_csv(content)
+    if text is None:
         return [], [RowProblem(0, [_l("The file is not UTF-8 text. Save it as “CSV UTF-8”.")])]
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     columns, start = _columns(records[0] if records else [])
     by_name = {group.name.strip().lower(): group for group in groups if group.active}
+    by_name.update({name.strip().lower(): group for name, group in (mapping or {}).items()})
+    valid = ", ".join(group.name for group in groups if group.active)
     rows, problems, seen = [], [], {}
     for number, cells in enumerate(records[start:], start=start + 1):
         if not any(cell.strip() for cell in cells):
             continue
         values = {key: cells[i].strip() if i < len(cells) else "" for key, i in columns.items()}
         values.setdefault("position", "")
-        messages = _row_messages(values, by_name, seen, number)
+        unknown = values["group"] if values["group"].lower() not in by_name else None
+        messages = _row_messages(values, by_name, seen, number, valid)
         if messages:
-            problems.append(RowProblem(number, messages))
+            only_group = unknown if unknown and len(messages) == 1 else None
+            problems.append(RowProblem(number, messages, unknown_group=only_group))
         else:
             rows.append(values)
     if not rows and not problems:
@@ -151,7 +197,9 @@ def _columns(first_row: list[str]) -> tuple[dict[str, int], int]:
     return {key: index for index, key in enumerate(POSITIONAL_COLUMNS)}, 0
 
 
-def _row_messages(values: dict, groups: dict, seen: dict[str, int], number: int) -> list:
+def _row_messages(
+    values: dict, groups: dict, seen: dict[str, int], number: int, valid: str
+) -> list:
     messages = []
     if not values["name"]:
         messages.append(_l("The name is missing."))
@@ -176,7 +224,13 @@ def _row_messages(values: dict, groups: dict, seen: dict[str, int], number: int)
     if not values["group"]:
         messages.append(_l("The stakeholder group is missing."))
     elif values["group"].lower() not in groups:
-        messages.append(_("Unknown stakeholder group “%(group)s”.", group=values["group"]))
+        messages.append(
+            _(
+                "Unknown stakeholder group “%(group)s”. Valid groups: %(groups)s.",
+                group=values["group"],
+                groups=valid,
+            )
+        )
     else:
         values["group"] = groups[values["group"].lower()]
     if any(has_control_characters(value) for value in values.values() if isinstance(value, str)):
@@ -212,7 +266,9 @@ def resend_invitation(
     consultation: Consultation, membership: Membership, actor: User
 ) -> Invitation:
     """A new invitation mail; earlier links stop working. Only for accounts without password."""
-    return send_invitation(membership.user, actor, consultation)
+    return send_invitation(
+        membership.user, actor, consultation, **invitation_details(consultation, actor)
+    )
 
 
 def fresh_invitation_link(consultation: Consultation, membership: Membership, actor: User) -> str:

@@ -1,6 +1,16 @@
 """The participants page of a consultation: list, invite one, import a CSV, re-send."""
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,8 +20,8 @@ from consult.auth.services import InvitationState, invitation_states, ordered_gr
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.invitations import services
-from consult.invitations.forms import CsvImportForm, InviteForm
-from consult.plans.models import Consultation, Membership
+from consult.invitations.forms import CsvImportForm, InviteForm, group_mapping_form_class
+from consult.plans.models import Consultation, ConsultationState, Membership
 from consult.plans.services import get_managed_consultation
 
 bp = Blueprint("invitations", __name__)
@@ -29,7 +39,9 @@ def _membership_or_404(consultation: Consultation, membership_id: int) -> Member
     return membership
 
 
-def _render_page(consultation, invite_form=None, csv_form=None, csv_problems=(), status=200):
+def _render_page(
+    consultation, invite_form=None, csv_form=None, csv_problems=(), status=200, mapping=None
+):
     page = db.paginate(
         select(Membership)
         .join(User, Membership.user_id == User.id)
@@ -49,6 +61,8 @@ def _render_page(consultation, invite_form=None, csv_form=None, csv_problems=(),
         invite_form=invite_form or InviteForm(groups, formdata=None),
         csv_form=csv_form or CsvImportForm(formdata=None),
         csv_problems=csv_problems,
+        mapping=mapping,
+        group_names=[group.name for group in groups],
     ), status
 
 
@@ -74,6 +88,7 @@ def invite_one(consultation_id: int):
         services.InviteOutcome.ALREADY: _("%(email)s is already taking part."),
     }
     flash(messages[outcome] % {"email": membership.user.email}, "success")
+    _warn_if_draft(consultation)
     return redirect(url_for("invitations.list_participants", consultation_id=consultation.id))
 
 
@@ -85,11 +100,39 @@ def import_csv(consultation_id: int):
     form = CsvImportForm()
     if not form.validate_on_submit():
         return _render_page(consultation, csv_form=form, status=400)
-    rows, problems = services.parse_participants_csv(
-        form.file.data.read(), ordered_groups(active_only=True)
-    )
+    groups = ordered_groups(active_only=True)
+    content = form.file.data.read()
+    rows, problems = services.parse_participants_csv(content, groups)
+    unknown = services.only_unknown_groups(problems)
+    if unknown:  # second step: map the unknown names, the file's text kept in the form
+        mapping = group_mapping_form_class(unknown, groups)(formdata=None)
+        mapping.csv_text.data = services.decode_csv(content)
+        return _render_page(consultation, csv_problems=problems, mapping=(mapping, unknown))
     if problems:
         return _render_page(consultation, csv_form=form, csv_problems=problems, status=400)
+    return _import_rows(consultation, rows)
+
+
+@bp.post("/c/<int:consultation_id>/participants/import/map")
+@login_required
+def import_csv_mapped(consultation_id: int):
+    """The CSV text again, with each unknown group name mapped to a group by the organiser."""
+    consultation = _managed_consultation(consultation_id)
+    groups = ordered_groups(active_only=True)
+    text = request.form.get("csv_text", "")
+    _rows, problems = services.parse_participants_csv(text, groups)
+    unknown = services.only_unknown_groups(problems)
+    form = group_mapping_form_class(unknown, groups)()
+    if not form.validate_on_submit():
+        mapping = (form, unknown) if unknown else None
+        return _render_page(consultation, csv_problems=problems, mapping=mapping, status=400)
+    rows, problems = services.parse_participants_csv(text, groups, form.mapping())
+    if problems:
+        return _render_page(consultation, csv_problems=problems, status=400)
+    return _import_rows(consultation, rows)
+
+
+def _import_rows(consultation: Consultation, rows: list[dict]):
     counts = services.import_participants(consultation, current_user, rows)
     db.session.commit()
     flash(
@@ -102,7 +145,19 @@ def import_csv(consultation_id: int):
         ),
         "success",
     )
+    _warn_if_draft(consultation)
     return redirect(url_for("invitations.list_participants", consultation_id=consultation.id))
+
+
+def _warn_if_draft(consultation: Consultation) -> None:
+    if consultation.state == ConsultationState.DRAFT:
+        flash(
+            _(
+                "The consultation is still a draft: the people you invited will see it once "
+                "you publish it, and will be notified then."
+            ),
+            "warning",
+        )
 
 
 @bp.post("/c/<int:consultation_id>/participants/<int:membership_id>/resend")

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from consult import labels
 from consult.audit import AuditEvent, record
 from consult.auth.models import User
 from consult.extensions import db
@@ -29,6 +30,7 @@ from consult.permissions import can_manage, is_admin, managed_consultation_ids
 from consult.plans.models import (
     Consultation,
     ConsultationState,
+    Criterion,
     MemberRole,
     Membership,
     Section,
@@ -38,14 +40,7 @@ from consult.spreadsheet import neutralise
 from consult.timeutil import local_to_utc, utc_to_local, utcnow
 from consult.urls import app_path, comment_url
 
-REASON_LABELS = {
-    ModerationReason.OFF_TOPIC: _l("Off-topic"),
-    ModerationReason.OFFENSIVE: _l("Offensive language"),
-    ModerationReason.PERSONAL_DATA: _l("Contains personal data"),
-    ModerationReason.DUPLICATE: _l("Duplicate"),
-    ModerationReason.SPAM: _l("Spam or advertising"),
-    ModerationReason.OTHER: _l("Other"),
-}
+REASON_LABELS = {ModerationReason(code): text for code, text in labels.REASON.items()}
 
 
 class ModerationError(ValueError):
@@ -628,6 +623,19 @@ CSV_COLUMNS = (
 def neutralise_cell(value: object) -> str:
     """A CSV cell, as text, that a spreadsheet will not run as a formula."""
     return neutralise("" if value is None else str(value))
+
+
+def criterion_names_for(events: Sequence[AuditEvent]) -> dict[int, str]:
+    """Names of the criteria rated in these events' "values" (one query), to show by name."""
+    ids = set()
+    for event in events:
+        values = (event.data or {}).get("values")
+        if isinstance(values, dict):
+            ids.update(int(key) for key in values if str(key).isdigit())
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Criterion.id, Criterion.label).where(Criterion.id.in_(ids)))
+    return dict(rows.all())
 
 
 def audit_csv_rows(query: Select) -> Iterator[str]:

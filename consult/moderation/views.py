@@ -29,6 +29,7 @@ from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
 from consult.inputs import is_local_path, page_arg
+from consult.labels import audit_action_label, audit_details
 from consult.moderation import services
 from consult.moderation.forms import (
     AuditFilterForm,
@@ -509,7 +510,13 @@ def audit_log():
         error_out=False,
     )
     return render_template(
-        "moderation/audit_log.html", form=form, page=page, export_form=ConfirmForm()
+        "moderation/audit_log.html",
+        form=form,
+        page=page,
+        export_form=ConfirmForm(),
+        criterion_names=services.criterion_names_for(page.items),
+        audit_details=audit_details,
+        audit_action_label=audit_action_label,
     )
 
 

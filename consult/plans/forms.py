@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from consult.inputs import Form
 from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
 from consult.plans.models import CommentVisibility, ModerationMode
-from consult.timeutil import local_to_utc, utc_to_local
+from consult.timeutil import format_datetime_remembered, local_to_utc, utc_to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 WINDOW_FIELDS = ("pre_opens_at", "pre_closes_at", "post_opens_at", "post_closes_at")
@@ -70,10 +70,15 @@ class ConsultationForm(Form):
         validators=[Optional(), NumberRange(min=0, max=600)],
     )
 
+    # (first FGD session's start, last one's end) in naive UTC, set for an existing
+    # consultation: input before the FGD must close by the first, input after open after the last.
+    fgd_span: tuple = (None, None)
+
     @classmethod
-    def for_consultation(cls, consultation, **kw):
+    def for_consultation(cls, consultation, fgd_span=(None, None), **kw):
         """The form filled from a consultation, its UTC times shown in WIB."""
         form = cls(obj=consultation, **kw)
+        form.fgd_span = fgd_span
         if not form.is_submitted():
             for name in WINDOW_FIELDS:
                 value = getattr(consultation, name)
@@ -109,6 +114,7 @@ class ConsultationForm(Form):
             _l("Input after the FGD must open after input before the FGD closes."),
             strict=False,
         )
+        self._check_fgd_span()
         for opens, closes in (
             (self.pre_opens_at, self.pre_closes_at),
             (self.post_opens_at, self.post_closes_at),
@@ -119,6 +125,28 @@ class ConsultationForm(Form):
                 )
         after = [len(getattr(self, name).errors) for name in WINDOW_FIELDS]
         return valid and before == after
+
+    def _check_fgd_span(self) -> None:
+        first_start, last_end = self.fgd_span
+        closes, opens = self.pre_closes_at, self.post_opens_at
+        if first_start and closes.data and not closes.errors:
+            if local_to_utc(closes.data) > first_start:
+                closes.errors.append(
+                    _(
+                        "Input before the FGD must close by the time the first FGD session "
+                        "starts (%(date)s).",
+                        date=format_datetime_remembered(first_start),
+                    )
+                )
+        if last_end and opens.data and not opens.errors:
+            if local_to_utc(opens.data) < last_end:
+                opens.errors.append(
+                    _(
+                        "Input after the FGD must open after the last FGD session ends "
+                        "(%(date)s).",
+                        date=format_datetime_remembered(last_end),
+                    )
+                )
 
     def to_data(self) -> dict:
         """Field values for the service, times converted to naive UTC."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, lazyload, selectinload
 from consult.audit import changes, record
 from consult.auth.models import User
 from consult.extensions import db
+from consult.notifications import NotificationKind, notify
 from consult.permissions import (
     is_admin,
     managed_consultation_ids,
@@ -33,6 +34,7 @@ from consult.plans.models import (
     Strategy,
 )
 from consult.timeutil import utcnow
+from consult.urls import app_path
 
 DEFAULT_SCALE_LABELS = "Sangat rendah\nRendah\nSedang\nTinggi\nSangat tinggi"
 DEFAULT_CRITERIA = [
@@ -291,15 +293,58 @@ def _move_to(consultation: Consultation, actor: User, state: ConsultationState, 
     return consultation
 
 
+def fgd_span(consultation: Consultation) -> tuple:
+    """(start of the first FGD session, end of the last) in naive UTC, or (None, None).
+
+    Read through the table, not consult.fgd's model: FGD sessions build on plans, not the
+    other way round.
+    """
+    table = db.metadata.tables["fgd_session"]
+    row = db.session.execute(
+        select(func.min(table.c.starts_at), func.max(table.c.ends_at)).where(
+            table.c.consultation_id == consultation.id
+        )
+    ).one()
+    return row[0], row[1]
+
+
 def publish_consultation(consultation: Consultation, actor: User) -> Consultation:
     """Draft (or closed, to reopen) → published; the current texts become published versions."""
     _snapshot_versions(consultation, actor)
+    first_time = consultation.state == ConsultationState.DRAFT
     action = (
         "consultation.reopened"
         if consultation.state == ConsultationState.CLOSED
         else "consultation.published"
     )
-    return _move_to(consultation, actor, ConsultationState.PUBLISHED, action)
+    _move_to(consultation, actor, ConsultationState.PUBLISHED, action)
+    if first_time:
+        notify_participants_of_publication(consultation)
+    return consultation
+
+
+def notify_participants_of_publication(consultation: Consultation) -> int:
+    """Tell every participant invited while it was a draft that it is open (in-app and mail)."""
+    members = db.session.scalars(
+        select(Membership)
+        .where(
+            Membership.consultation_id == consultation.id,
+            Membership.role == MemberRole.PARTICIPANT,
+        )
+        .options(selectinload(Membership.user))
+    ).all()
+    link = app_path("feedback.consultation_overview", consultation_id=consultation.id)
+    told = 0
+    for member in members:
+        if member.user.is_active_account:
+            notify(
+                member.user,
+                NotificationKind.CONSULTATION_PUBLISHED,
+                link=link,
+                consultation=consultation.title,
+            )
+            told += 1
+    return told
 
 
 def close_consultation(consultation: Consultation, actor: User) -> Consultation:

@@ -84,7 +84,7 @@ def new_consultation():
 def edit_consultation(consultation_id: int):
     """Edit details, dates (extend a window here) and settings."""
     consultation = _managed(consultation_id)
-    form = ConsultationForm.for_consultation(consultation)
+    form = ConsultationForm.for_consultation(consultation, fgd_span=services.fgd_span(consultation))
     if form.validate_on_submit():
         services.update_consultation(consultation, current_user, form.to_data())
         db.session.commit()

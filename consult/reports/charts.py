@@ -14,7 +14,7 @@ LABEL_WIDTH = 190
 # About as many 11px characters as fit in LABEL_WIDTH; longer labels would run off the left edge.
 LABEL_CHARS = 27
 BAR_WIDTH = 300
-VALUE_WIDTH = 60
+VALUE_WIDTH = 84
 COLOURS = ("#1f6f8b", "#e07a1f", "#5a8f29", "#8e44ad", "#c0392b", "#7f8c8d")
 
 
@@ -25,6 +25,7 @@ class Bar:
     low: float | None = None  # confidence interval whisker, when known
     high: float | None = None
     series: int = 0  # colour index (e.g. 0 = before FGD, 1 = after)
+    n: int | None = None  # raters behind the mean, printed beside it
 
 
 def _fmt(value: float) -> str:
@@ -33,6 +34,10 @@ def _fmt(value: float) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.1f}"
+
+
+def _raters(n: int | None) -> str:
+    return f" (n={n})" if n is not None else ""
 
 
 def _shorten(label: str, limit: int = LABEL_CHARS) -> str:
@@ -94,7 +99,7 @@ def bar_chart(
             )
         parts.append(
             f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 14}" '
-            f'font-size="11">{_fmt(bar.value)}</text>'
+            f'font-size="11">{_fmt(bar.value)}{_raters(bar.n)}</text>'
         )
     parts.append("</svg>")
     # Justified: every interpolated text above went through escape(); numbers are formatted.
@@ -152,6 +157,7 @@ def strategy_chart(stats) -> Markup:
             bars.append(
                 Bar(
                     label=f"{criterion_stats.criterion.label} · {phase_names[phase]}",
+                    n=summary.n,
                     value=summary.mean,
                     low=ci[0] if ci else None,
                     high=ci[1] if ci else None,
@@ -170,7 +176,7 @@ def strategy_chart(stats) -> Markup:
 
 
 def priority_chart(analysis) -> Markup:
-    """Strategies ranked by the mean of the priority criterion."""
+    """Strategies in the order of analysis.by_priority (adjusted mean), bars at the raw mean."""
     from flask_babel import gettext as _
 
     ranked = analysis.by_priority
@@ -182,11 +188,15 @@ def priority_chart(analysis) -> Markup:
             Bar(
                 label=stats.strategy.label,
                 value=summary.mean,
+                n=summary.n,
                 low=ci[0] if ci else None,
                 high=ci[1] if ci else None,
             )
         )
     scale_max = max((s.priority.scale_max for s in ranked), default=5)
     return bar_chart(
-        _("Strategies ranked by priority (mean)"), bars, max_value=scale_max, min_value=1
+        _("Strategies ranked by priority (adjusted mean); bars show the mean"),
+        bars,
+        max_value=scale_max,
+        min_value=1,
     )

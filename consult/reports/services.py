@@ -7,6 +7,7 @@ the statistics are computed from the value counts (consult.reports.statistics).
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, union
@@ -28,7 +29,15 @@ from consult.plans.models import (
     Strategy,
 )
 from consult.reports.models import CommentResponse, Disposition, ResponseGroup
-from consult.reports.statistics import Summary, group_range, groups_disagree, shift
+from consult.reports.statistics import (
+    PRIOR_WEIGHT,
+    Summary,
+    group_range,
+    groups_disagree,
+    pooled_mean,
+    shift,
+    shrunk_mean,
+)
 from consult.timeutil import utcnow
 
 PRIORITY_KEY = "priority"
@@ -124,10 +133,29 @@ class Analysis:
     participation: list[GroupParticipation]
     section_comments: list[tuple[Chapter, Section, int]] = field(default_factory=list)
 
+    @cached_property
+    def priority_prior(self) -> float | None:
+        """The mean of every priority rating that counts for the ranking (its prior mean)."""
+        return pooled_mean(s.priority for s in self.strategies if s.priority is not None)
+
+    prior_weight = PRIOR_WEIGHT
+
+    def ranking_score(self, stats: StrategyStats) -> float | None:
+        """The priority mean shrunk toward priority_prior by PRIOR_WEIGHT ratings."""
+        prior = self.priority_prior
+        if stats.priority is None or prior is None:
+            return None
+        return shrunk_mean(stats.priority, prior, self.prior_weight)
+
     @property
     def by_priority(self) -> list[StrategyStats]:
+        """Rated strategies by shrunk priority mean, so few ratings cannot top the list."""
         rated = [s for s in self.strategies if s.priority is not None]
-        return sorted(rated, key=lambda s: (-(s.priority.mean or 0), s.strategy.id))
+        prior = self.priority_prior
+        if prior is None:
+            return []
+        scores = {s.strategy.id: shrunk_mean(s.priority, prior, self.prior_weight) for s in rated}
+        return sorted(rated, key=lambda s: (-(scores[s.strategy.id] or 0), s.strategy.id))
 
     @property
     def by_contention(self) -> list[StrategyStats]:

@@ -119,12 +119,17 @@ class Summary:
 
     @property
     def ci95(self) -> tuple[float, float] | None:
-        """95% confidence interval of the mean (t-distribution); None under two raters."""
-        sd = self.sd
-        if sd is None or self.mean is None:
-            return None
-        half = t_critical(self.n - 1) * sd / math.sqrt(self.n)
-        return (self.mean - half, self.mean + half)
+        """95% interval of the mean that never leaves the scale; None under two raters.
+
+        The mean is rescaled to p = (mean - 1) / (scale_max - 1) in [0, 1] and given a Wilson
+        score interval, then mapped back. Why this is sound: a rating bounded in [0, 1] with
+        mean p has variance at most p(1 - p) (Bhatia-Davis inequality), which is exactly the
+        variance the Wilson interval assumes, so the interval is conservative for any
+        distribution of ratings; and unlike mean +/- t*s/sqrt(n) it stays inside [0, 1] by
+        construction, so it never claims a mean above the scale (e.g. 3.58-5.42 on 1-5).
+        It is wider than the t-interval when raters agree; with few raters that is honest.
+        """
+        return bounded_interval(self.mean, self.n, self.scale_max)
 
     def counts(self) -> list[int]:
         """Counts for 1..scale_max in order, zeros included."""
@@ -135,6 +140,48 @@ class Summary:
             self.cannot_judge += count
         else:
             self.distribution[value] = self.distribution.get(value, 0) + count
+
+
+def bounded_interval(
+    mean: float | None, n: int, scale_max: int, z: float = Z_975
+) -> tuple[float, float] | None:
+    """Wilson score interval of a mean on the scale 1..scale_max (see Summary.ci95)."""
+    if mean is None or n < 2 or scale_max < 2:
+        return None
+    width = scale_max - 1
+    p = (mean - 1) / width
+    z2n = z * z / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
+    # Clamp only floating-point noise: mathematically low <= p <= high within [0, 1].
+    low = max(0.0, min(p, centre - half))
+    high = min(1.0, max(p, centre + half))
+    return (1 + low * width, 1 + high * width)
+
+
+# Ranking: each strategy's mean is shrunk toward the mean of all ranked ratings as if it had
+# PRIOR_WEIGHT more ratings at that overall mean (a Bayesian average), so one enthusiastic
+# rating cannot outrank a strategy several people rated highly.
+PRIOR_WEIGHT = 5
+
+
+def pooled_mean(summaries: Iterable[Summary]) -> float | None:
+    """The mean of all ratings of several summaries together (None without ratings)."""
+    total = count = 0
+    for summary in summaries:
+        total += sum(v * c for v, c in summary.distribution.items())
+        count += summary.n
+    return total / count if count else None
+
+
+def shrunk_mean(
+    summary: Summary, prior_mean: float, prior_weight: float = PRIOR_WEIGHT
+) -> float | None:
+    """Bayesian average (prior_weight * prior_mean + n * mean) / (prior_weight + n)."""
+    if summary.mean is None:
+        return None
+    n = summary.n
+    return (prior_weight * prior_mean + n * summary.mean) / (prior_weight + n)
 
 
 def summarise(
