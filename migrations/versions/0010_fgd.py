@@ -7,7 +7,7 @@ Downgrade puts the earliest session back as the consultation's date and venue; r
 given in the room cannot be expressed without the phase and are removed, comments lose it.
 
 Revision ID: 0010_fgd
-Revises: 0009_drop_discussion_version
+Revises: 0009_privacy
 Create Date: 2026-11-29 16:50:00
 
 """

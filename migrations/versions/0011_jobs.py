@@ -2,7 +2,7 @@
 notification kinds that say an export is ready or failed
 
 Revision ID: 0011_jobs
-Revises: 0009_drop_discussion_version
+Revises: 0010_fgd
 Create Date: 2026-11-29 17:00:00
 
 """

@@ -1,7 +1,7 @@
 """documents: letterhead and paper per consultation, signatories, issued (frozen) documents
 
 Revision ID: 0012_documents
-Revises: 0009_drop_discussion_version
+Revises: 0011_jobs
 Create Date: 2026-11-29 17:00:00
 
 """
