@@ -267,7 +267,7 @@ def test_password_reset_is_silent_for_unknown_and_passwordless_accounts(client, 
     known = client.post("/reset", data={"email": "invited@example.org"}, follow_redirects=True)
     unknown = client.post("/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
     assert known.status_code == unknown.status_code == 200
-    assert known.data == unknown.data
+    assert _page_without_token(known.data) == _page_without_token(unknown.data)
     assert db.session.scalar(select(OutboxMail)) is None
 
 

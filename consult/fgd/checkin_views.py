@@ -11,6 +11,7 @@ from consult.fgd import attendance, services
 from consult.fgd.forms import WalkInForm
 from consult.fgd.models import CheckInMethod
 from consult.fgd.views import _confirmed, _managed_session, bp
+from consult.inputs import text_arg
 from consult.timeutil import utcnow
 
 
@@ -32,7 +33,7 @@ def _walk_in_form() -> WalkInForm:
 def check_in_desk(consultation_id: int, session_id: int):
     """The door: search by name or organisation, tap to check in; walk-ins below."""
     consultation, session = _managed_session(consultation_id, session_id)
-    query = request.args.get("q", "")
+    query = text_arg("q")
     return render_template(
         "fgd/checkin.html",
         consultation=consultation,
