@@ -73,9 +73,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
-    from consult.reports.analysis_cache import register_input_version
-
-    register_input_version()
+    register_session_listeners()
     babel.init_app(app, locale_selector=select_locale)
     from consult.translations import init_form_translations, init_template_translations
 
@@ -87,6 +85,21 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+
+
+def register_session_listeners() -> None:
+    """Every listener on the ORM session, in one place and never at import: the audit trail's
+    guard, upload and erasure file clean-up, and the analysis cache's input version. (Mail
+    dispatch registers with the task queue in register_tasks.)"""
+    from consult.audit import register_append_only_guard
+    from consult.privacy.erasure import register_erased_file_removal
+    from consult.reports.analysis_cache import register_input_version
+    from consult.uploads import register_upload_cleanup
+
+    register_append_only_guard()
+    register_upload_cleanup()
+    register_erased_file_removal()
+    register_input_version()
 
 
 def register_sqlite_transactions(app: Flask) -> None:

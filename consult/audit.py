@@ -155,7 +155,6 @@ class AuditTrailIsAppendOnly(RuntimeError):
     """Raised when code tries to change or delete a recorded audit event."""
 
 
-@event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) -> None:
     scrubbing = session.info.get(_SCRUBBING, False)
     for obj in session.deleted:
@@ -166,10 +165,16 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
             raise AuditTrailIsAppendOnly("audit events cannot be changed")
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_audit_changes(state: Any) -> None:
     # ORM-level update(AuditEvent)/delete(AuditEvent) would bypass before_flush.
     if (state.is_update or state.is_delete) and any(
         mapper.class_ is AuditEvent for mapper in state.all_mappers
     ):
         raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+
+
+def register_append_only_guard() -> None:
+    """Refuse any change to a recorded audit event, by flush or bulk statement (create_app)."""
+    if not event.contains(Session, "before_flush", _refuse_audit_changes):
+        event.listen(Session, "before_flush", _refuse_audit_changes)
+        event.listen(Session, "do_orm_execute", _refuse_bulk_audit_changes)

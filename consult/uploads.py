@@ -164,17 +164,22 @@ def _remove(path: Path) -> None:
         log.error("Could not remove unsaved upload %s: %s", path.name, error)
 
 
-@event.listens_for(Session, "after_commit")
 def _keep_committed_uploads(session: Session) -> None:
     session.info.pop(_UNCOMMITTED, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _remove_uncommitted_uploads(session: Session, transaction: SessionTransaction) -> None:
     # The outermost transaction ended without a commit (rollback, error, close): its files go.
     if transaction.parent is None:
         for path in session.info.pop(_UNCOMMITTED, []):
             _remove(path)
+
+
+def register_upload_cleanup() -> None:
+    """Files saved in a transaction that does not commit are removed (called by create_app)."""
+    if not event.contains(Session, "after_commit", _keep_committed_uploads):
+        event.listen(Session, "after_commit", _keep_committed_uploads)
+        event.listen(Session, "after_transaction_end", _remove_uncommitted_uploads)
 
 
 def stored_path(stored_name: str) -> Path:

@@ -264,7 +264,13 @@ def _withdraw_stored_exports(users: list[User]) -> int:
     return len(jobs)
 
 
-@event.listens_for(Session, "after_commit")
+def register_erased_file_removal() -> None:
+    """An erasure's files go only once it commits (called by create_app)."""
+    if not event.contains(Session, "after_commit", _remove_erased_files):
+        event.listen(Session, "after_commit", _remove_erased_files)
+        event.listen(Session, "after_rollback", _keep_files_after_rollback)
+
+
 def _remove_erased_files(session: Session) -> None:
     for stored_name in session.info.pop(_FILES_TO_REMOVE, []):
         try:
@@ -280,7 +286,6 @@ def _remove_erased_files(session: Session) -> None:
             )
 
 
-@event.listens_for(Session, "after_rollback")
 def _keep_files_after_rollback(session: Session) -> None:
     session.info.pop(_FILES_TO_REMOVE, None)
     session.info.pop(_EXPORTS_TO_REMOVE, None)
