@@ -41,15 +41,6 @@ def pseudonym_for(user: User) -> str:
     return f"{PSEUDONYM} ({user.group.name})" if user.group else PSEUDONYM
 
 
-def shown_name(user: User) -> str:
-    """The name to show for a person, the pseudonym translated when the account is erased."""
-    if user.erased_at is None:
-        return user.name
-    if user.group:
-        return _("Deleted participant (%(group)s)", group=user.group.name)
-    return _("Deleted participant")
-
-
 def erased_email(user: User) -> str:
     return f"dihapus-{user.id}@{ERASED_DOMAIN}"
 
