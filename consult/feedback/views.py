@@ -23,6 +23,7 @@ from consult.feedback.forms import (
     rating_form_class,
 )
 from consult.feedback.models import Comment, CommentStatus, InputSource
+from consult.feedback.section_rating import neighbours_of
 from consult.inputs import int_arg, page_arg
 from consult.markdown import split_paragraphs
 from consult.permissions import (
@@ -167,6 +168,7 @@ def _render_strategy(context: dict, rated, rating_form) -> str:
         rating_form = rating_form_class(criteria)(formdata=None, data=values)
     return render_template(
         "feedback/strategy.html",
+        neighbours=neighbours_of(consultation, strategy),
         criteria=criteria,
         my_ratings=my_ratings,
         rating_form=rating_form,
@@ -501,3 +503,7 @@ def my_input():
         strategies=strategies,
         now=utcnow(),
     )
+
+
+# The section rating view registers its routes on this blueprint.
+from consult.feedback import rating_views  # noqa: E402, F401
