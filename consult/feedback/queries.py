@@ -592,18 +592,6 @@ def my_comments(user: User, page: int, per_page: int):
     return pagination
 
 
-def my_ratings(user: User, page: int, per_page: int):
-    return db.paginate(
-        select(Rating)
-        .where(Rating.user_id == user.id)
-        .order_by(Rating.updated_at.desc(), Rating.id.desc())
-        .options(joinedload(Rating.criterion).load_only(Criterion.label)),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
-
-
 def titles_for(consultation_ids: set[int], strategy_ids: set[int]):
     """Consultation and strategy titles for a page of my input (two queries)."""
     consultations = (

@@ -60,7 +60,7 @@ def save_section_ratings(consultation_id: int, section_id: int):
     valid = [form.validate() for form in forms.values()]
     if not (SectionRatingForm().validate_on_submit() and all(valid)):
         if _wants_json():
-            errors = {f.prefix: f.errors for f in forms.values() if f.errors}
+            errors = {f.name: f.errors for form in forms.values() for f in form if f.errors}
             return jsonify(saved=False, errors=errors), 422
         return _render(consultation, loaded, forms, status=422)
     changed = save_ratings(loaded, forms, current_user, phase)

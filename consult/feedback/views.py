@@ -23,6 +23,7 @@ from consult.feedback.forms import (
     rating_form_class,
 )
 from consult.feedback.models import Comment, CommentStatus, InputSource
+from consult.feedback.my_input import my_rated_strategies
 from consult.feedback.section_rating import neighbours_of
 from consult.inputs import int_arg, page_arg
 from consult.markdown import split_paragraphs
@@ -490,7 +491,7 @@ def my_input():
     """Everything the user has submitted, with its status, across consultations."""
     per_page = current_app.config["PAGE_SIZE"]
     comments = queries.my_comments(current_user, _page(), per_page)
-    ratings = queries.my_ratings(current_user, page_arg("rpage"), per_page)
+    ratings = my_rated_strategies(current_user, page_arg("rpage"), per_page)
     consultation_titles, strategies = queries.titles_for(
         {c.consultation_id for c in comments.items} | {r.consultation_id for r in ratings.items},
         {r.strategy_id for r in ratings.items},
