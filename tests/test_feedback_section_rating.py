@@ -296,3 +296,18 @@ def test_strategy_pages_link_to_the_previous_and_next_strategy_and_section(setup
     last = nav(third)
     assert 'rel="next"' not in last and "Next section" not in last
     assert f'href="/c/{cid}/sections/{section.id}"' in last and "Previous section" in last
+
+
+def test_the_comment_count_in_the_heading_counts_replies_too(setup, client, make_comment):
+    consultation, section, strategies, _criteria, participant = setup
+    first = make_comment(consultation, participant, "Pertama", strategy=strategies[0])
+    make_comment(consultation, participant, "Kedua", strategy=strategies[0])
+    for body in ("Balasan satu", "Balasan dua", "Balasan tiga"):
+        make_comment(consultation, participant, body, strategy=strategies[0], parent_id=first.id)
+    db.session.commit()
+    html = client.get(f"/c/{consultation.id}/strategies/{strategies[0].id}").text
+    heading = html.split('id="comments-heading"')[1].split("</h2>")[0]
+    # Two comments and three replies: five, as the cards below show, not "2".
+    assert re.search(r'class="badge text-bg-secondary comment-count"[^>]*>5<', heading)
+    assert "comments and replies" in heading
+    assert html.count('<article class="card mb-2') == 5

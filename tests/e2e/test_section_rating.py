@@ -195,6 +195,8 @@ def test_a_rating_scale_lays_out_on_one_row_on_a_360_px_phone(
         scales = page.locator(".rating-scale").all()
         assert scales
         for scale in scales:
-            tops = {round(box["y"]) for box in
-                    (point.bounding_box() for point in scale.locator(".rating-point").all())}
+            tops = {
+                round(box["y"])
+                for box in (point.bounding_box() for point in scale.locator(".rating-point").all())
+            }
             assert len(tops) == 1, f"{path}: the points wrap onto {len(tops)} rows"
