@@ -317,8 +317,8 @@ def test_strategy_page_with_a_reply_form_runs_the_same_queries_for_10_and_500_co
             page = client.get(path).get_data(as_text=True)
         assert "Reply to Bayu Pratama" in page
         counts.append(counter.count)
-    # The strategy page's five, and the comment answered with its author and group.
-    assert counts == [6, 6], counts
+    # The strategy page's six, and the comment answered with its author and group.
+    assert counts == [7, 7], counts
 
 
 def _many_strategies(consultation, count: int) -> None:
@@ -372,7 +372,7 @@ def test_my_input_runs_the_same_queries_for_few_and_many_comments_and_ratings(
     assert counts[0] == counts[1], counts
 
 
-def test_strategy_page_runs_five_queries_and_shows_the_readers_ratings(
+def test_strategy_page_runs_six_queries_and_shows_the_readers_ratings(
     make_consultation, people, client, login, count_queries
 ):
     consultation, strategy = make(make_consultation, people)
@@ -389,8 +389,9 @@ def test_strategy_page_runs_five_queries_and_shows_the_readers_ratings(
         page = client.get(url).get_data(as_text=True)
     # The user; the consultation with the membership, the strategy, the criteria and the
     # reader's ratings; the thread's counts; its comments and replies with their people and
-    # attachments; the unread notifications.
-    assert counter.count == 5, counter.statements
+    # attachments; the unread notifications; the ids of the plan's strategies in order (the
+    # previous and next links).
+    assert counter.count == 6, counter.statements
     assert "Pendapat Bayu" in page
     checked = re.findall(r"<input[^>]*checked[^>]*>", page)
     for i, criterion in enumerate(criteria):

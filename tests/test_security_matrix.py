@@ -286,6 +286,7 @@ MATRIX: dict[str, Rule] = {
     "feedback.consultation_overview": Rule(args=a(), get=VIEW_A),
     "feedback.show_section": Rule(args=a(section_id=lambda w: w.section.id), get=VIEW_A),
     "feedback.show_strategy": Rule(args=a(strategy_id=lambda w: w.strategy.id), get=VIEW_A),
+    "feedback.rate_section": Rule(args=a(section_id=lambda w: w.section.id), get=VIEW_A),
     "feedback.comment_history": Rule(args=a(comment_id=lambda w: w.comment.id), get=VIEW_A),
     "feedback.download_attachment": Rule(
         args=a(attachment_id=lambda w: w.attachment.id), get=VIEW_A
@@ -314,6 +315,11 @@ MATRIX: dict[str, Rule] = {
         args=a(strategy_id=lambda w: w.strategy.id),
         post=PARTICIPATE_A,
         data=lambda w: {f"c{w.criterion.id}": "4"},
+    ),
+    "feedback.save_section_ratings": Rule(
+        args=a(section_id=lambda w: w.section.id),
+        post=PARTICIPATE_A,
+        data=lambda w: {f"s{w.strategy.id}-criterion_{w.criterion.id}": "4"},
     ),
     "feedback.edit_comment": Rule(
         args=a(comment_id=lambda w: w.comment.id),

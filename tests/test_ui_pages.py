@@ -106,22 +106,30 @@ def test_participant_finds_the_way_back_from_you_said_we_did(
     assert "/manage" not in crumbs and "organiser-tools" not in html
 
 
-def test_my_ratings_show_the_rating_next_to_the_criterion(
+def test_my_ratings_show_a_card_per_strategy_with_its_ratings_on_one_line(
     client, login, make_user, make_consultation
 ):
     participant = make_user()
     consultation = make_consultation(participants=[participant])
     strategy = first_strategy(consultation)
-    criterion = db.session.scalars(
-        db.select(Criterion).where(Criterion.consultation_id == consultation.id)
-    ).first()
-    feedback_services.set_rating(strategy, criterion, participant, 4, Phase.PRE)
+    criteria = db.session.scalars(
+        db.select(Criterion)
+        .where(Criterion.consultation_id == consultation.id)
+        .order_by(Criterion.position)
+    ).all()
+    feedback_services.set_rating(strategy, criteria[0], participant, 4, Phase.PRE)
+    feedback_services.set_rating(strategy, criteria[1], participant, None, Phase.PRE)
     db.session.commit()
     login(participant)
     html = client.get("/my-input").get_data(as_text=True)
-    table = html.split('class="table table-sm my-ratings"')[1].split("</table>")[0]
-    headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
-    assert headers[1:3] == ["Criterion", "Rating"]
-    row = table.split("<tbody>")[1]
-    assert consultation.title in row  # under the strategy, not in a column of its own
-    assert re.search(r'<td>Relevansi</td>\s*<td class="rating-value">4</td>', row)
+    assert "<table" not in html  # no table to be cut off on a phone
+    cards = html.split('class="card mb-2 my-rating"')[1:]
+    assert len(cards) == 1  # one card for the strategy, not a row per criterion
+    card = cards[0].split("</article>")[0]
+    assert consultation.title in card and strategy.title in card
+    line = card.split('class="list-unstyled rating-line"')[1]
+    assert re.search(rf'{criteria[0].label}: <strong class="rating-value">4</strong>', line)
+    assert re.search(
+        rf'{criteria[1].label}: <strong class="rating-value">Cannot judge</strong>', line
+    )
+    assert '<span class="badge text-bg-secondary" title="Strategies rated">1<' in html

@@ -156,6 +156,9 @@ class Thread:
     pagination: Pagination
     replies: dict[int, list[Comment]] = field(default_factory=dict)
     paragraph_counts: dict[int, int] = field(default_factory=dict)
+    # Every visible comment and reply: the number in the heading (the pager counts only the
+    # top-level comments, which it pages).
+    comment_count: int = 0
 
     @property
     def comments(self) -> list[Comment]:
@@ -171,27 +174,31 @@ class Thread:
         ]
 
 
-def _thread_counts(target: Section | Strategy, visible) -> tuple[int, dict[int, int]]:
-    """The number of visible top-level comments, and how many of them (not withdrawn) each
-    paragraph has, in one grouped query."""
+def _thread_counts(target: Section | Strategy, visible) -> tuple[int, int, dict[int, int]]:
+    """The number of visible top-level comments, of those and their visible replies, and how
+    many top-level comments (not withdrawn) each paragraph has, in one grouped query."""
+    top = Comment.parent_id.is_(None)
     rows = db.session.execute(
         select(
             Comment.paragraph_index,
+            func.count(Comment.id).filter(top),
+            func.count(Comment.id).filter(top, Comment.status != CommentStatus.WITHDRAWN),
             func.count(Comment.id),
-            func.count(Comment.id).filter(Comment.status != CommentStatus.WITHDRAWN),
         )
-        .where(_target_condition(target), Comment.parent_id.is_(None), visible)
+        .where(_target_condition(target), visible)
         .group_by(Comment.paragraph_index)
     ).all()
-    total = sum(count for _index, count, _shown in rows)
-    return total, {index: shown for index, _c, shown in rows if index is not None and shown}
+    total = sum(count for _index, count, _shown, _all in rows)
+    everything = sum(count for *_rest, count in rows)
+    counts = {index: shown for index, _c, shown, _all in rows if index is not None and shown}
+    return total, everything, counts
 
 
 def comment_thread(target: Section | Strategy, visible, page: int, per_page: int) -> Thread:
     """One page of top-level comments on a target with their replies, authors, groups and
     attachments, as far as visible (a condition from visible_condition) lets them be seen, and
     the paragraph counts: two queries, however long the thread."""
-    total, paragraph_counts = _thread_counts(target, visible)
+    total, everything, paragraph_counts = _thread_counts(target, visible)
     page = max(page, 1)
     page_ids = (
         select(Comment.id)
@@ -225,7 +232,7 @@ def comment_thread(target: Section | Strategy, visible, page: int, per_page: int
     pagination = ThreadPage(
         page=page, per_page=per_page, error_out=False, items=comments, total=total
     )
-    return Thread(pagination, dict(replies), paragraph_counts)
+    return Thread(pagination, dict(replies), paragraph_counts, everything)
 
 
 def _criteria_and_ratings_of(rows) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:
@@ -583,18 +590,6 @@ def my_comments(user: User, page: int, per_page: int):
         error_out=False,
     )
     return pagination
-
-
-def my_ratings(user: User, page: int, per_page: int):
-    return db.paginate(
-        select(Rating)
-        .where(Rating.user_id == user.id)
-        .order_by(Rating.updated_at.desc(), Rating.id.desc())
-        .options(joinedload(Rating.criterion).load_only(Criterion.label)),
-        page=page,
-        per_page=per_page,
-        error_out=False,
-    )
 
 
 def titles_for(consultation_ids: set[int], strategy_ids: set[int]):

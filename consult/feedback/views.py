@@ -23,6 +23,8 @@ from consult.feedback.forms import (
     rating_form_class,
 )
 from consult.feedback.models import Comment, CommentStatus, InputSource
+from consult.feedback.my_input import my_rated_strategies
+from consult.feedback.section_rating import neighbours_of
 from consult.inputs import int_arg, page_arg
 from consult.markdown import split_paragraphs
 from consult.permissions import (
@@ -167,6 +169,7 @@ def _render_strategy(context: dict, rated, rating_form) -> str:
         rating_form = rating_form_class(criteria)(formdata=None, data=values)
     return render_template(
         "feedback/strategy.html",
+        neighbours=neighbours_of(consultation, strategy),
         criteria=criteria,
         my_ratings=my_ratings,
         rating_form=rating_form,
@@ -488,7 +491,7 @@ def my_input():
     """Everything the user has submitted, with its status, across consultations."""
     per_page = current_app.config["PAGE_SIZE"]
     comments = queries.my_comments(current_user, _page(), per_page)
-    ratings = queries.my_ratings(current_user, page_arg("rpage"), per_page)
+    ratings = my_rated_strategies(current_user, page_arg("rpage"), per_page)
     consultation_titles, strategies = queries.titles_for(
         {c.consultation_id for c in comments.items} | {r.consultation_id for r in ratings.items},
         {r.strategy_id for r in ratings.items},
@@ -501,3 +504,7 @@ def my_input():
         strategies=strategies,
         now=utcnow(),
     )
+
+
+# The section rating view registers its routes on this blueprint.
+from consult.feedback import rating_views  # noqa: E402, F401
