@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
-from consult.feedback import queries, services
+from consult.feedback import queries, services, thread
 from consult.feedback.forms import (
     CANNOT_JUDGE,
     COMMENT_TYPE_LABELS,
@@ -26,6 +26,7 @@ from consult.feedback.models import Comment, CommentStatus, InputSource
 from consult.inputs import int_arg, page_arg
 from consult.markdown import split_paragraphs
 from consult.permissions import (
+    CommentControls,
     can_edit_comment,
     can_manage,
     can_participate,
@@ -145,7 +146,13 @@ def _discussion(consultation, target, reader, comment_form) -> dict:
         "reader": reader,
         "manager": can_manage(reader, consultation),
         "paragraphs": split_paragraphs(services.target_text(target)),
-        "thread": queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"]),
+        "thread": thread.comment_thread(
+            target,
+            visible,
+            _page(),
+            current_app.config["PAGE_SIZE"],
+            CommentControls(reader, consultation),
+        ),
         "phase": phase,
         "may_post": may_post,
         "may_record": can_record_input(reader, consultation),
