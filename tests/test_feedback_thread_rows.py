@@ -100,3 +100,19 @@ def test_thread_rows_show_what_the_comments_hold(
             assert card.created_iso == stored[card.id].created_at.isoformat() + "Z"
             assert card.created_text
         assert page.pagination.total == 3
+
+
+def test_translated_labels_are_remembered_per_language(app):
+    from flask_babel import force_locale
+
+    from consult.feedback.forms import COMMENT_TYPE_LABELS
+    from consult.feedback.models import CommentType
+
+    template = app.jinja_env.from_string("{{ (labels|translated)[kind] }}")
+    with app.test_request_context():
+        for _ in range(2):  # the second time from memory
+            with force_locale("id"):
+                shown_id = template.render(labels=COMMENT_TYPE_LABELS, kind=CommentType.SUPPORT)
+            with force_locale("en"):
+                shown_en = template.render(labels=COMMENT_TYPE_LABELS, kind=CommentType.SUPPORT)
+            assert (shown_id, shown_en) == ("Dukungan", "Support")

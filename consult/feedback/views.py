@@ -1,8 +1,10 @@
 """Participant pages: overview, sections, strategies (comments and ratings), my input."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2 import pass_context
 
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
@@ -44,10 +46,22 @@ bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
 
 
-def translated(labels: dict) -> dict:
-    """Lazily translated labels as plain strings in the reader's language: looked up once,
-    not each time a page shows one (a thread shows a comment type on every card)."""
-    return {key: str(label) for key, label in labels.items()}
+_TRANSLATED: dict[tuple[int, str], tuple[dict, dict]] = {}
+
+
+@pass_context
+def translated(context, labels: dict) -> dict:
+    """Lazily translated labels as plain strings in the reader's language: looked up once
+    per language and set of labels (the catalogues do not change while the app runs), not
+    on every page or each time a page shows one (a thread shows a comment type per card)."""
+    locale = str(context.get("rembuk_locale") or get_locale())
+    entry = _TRANSLATED.get((id(labels), locale))
+    if entry is None or entry[0] is not labels:  # held in the entry, so its id is not reused
+        if len(_TRANSLATED) > 64:
+            _TRANSLATED.clear()
+        entry = (labels, {key: str(label) for key, label in labels.items()})
+        _TRANSLATED[(id(labels), locale)] = entry
+    return entry[1]
 
 
 bp.add_app_template_filter(translated)
