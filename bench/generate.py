@@ -14,7 +14,7 @@ import random
 import time
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 from werkzeug.security import generate_password_hash
 
 from consult.auth.models import Role, StakeholderGroup, User
@@ -32,6 +32,7 @@ from consult.plans.models import (
     Section,
     Strategy,
 )
+from consult.privacy.models import PrivacyNotice
 from consult.timeutil import utcnow
 
 CHAPTERS = 20
@@ -335,6 +336,9 @@ def generate(scale: float = 1.0, seed: int = 2042) -> dict:
             _bulk(Rating, ratings)
             ratings.clear()
     _bulk(Rating, ratings)
+    # Everyone has accepted the current privacy notice, or every page would send them to it.
+    notice = db.session.scalar(select(func.max(PrivacyNotice.version)))
+    db.session.execute(update(User).values(notice_version=notice))
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         # What autovacuum does within a minute of a bulk load; the benchmark starts at once,

@@ -15,21 +15,26 @@ TARGETS = {
 # `python -m bench.profile`, in process on the same data).
 MISS_REASONS = {
     "consultation overview": "it lists all 400 strategies with the reader's progress, and "
-    "records the visit (a write per request); in process one request costs about 42,000 "
-    "Python calls (the static file 2,500, the base page 5,700): the 460 outline links about "
-    "17,000 (each an escaped URL, code and title), what changed since the last visit 5,000, "
-    "the outline's three queries 3,000. 0.25 would need about 11,000",
+    "records the visit (a write per request); in process one request costs about 41,000 "
+    "Python calls (the static file 2,500, the base page 6,000): the outline's 460 links "
+    "about 12,400 in the template (some 27 each: the escaped URL and label, two badge "
+    "tests) and 7,700 passing its pieces up through the templates it extends, what changed "
+    "since the last visit 4,900 (the ten latest comments as ORM objects with their people "
+    "and places), the outline's three queries 3,300. 0.25 would need about 11,000",
     "strategy page (500 comments)": "with no HTML cache every request renders its page of "
-    "about 40 comment cards with the reader's own controls: in process about 37,500 Python "
-    "calls (the static file 2,500, the base page 5,700): the cards 10,000 (about 250 each: "
-    "escaping, attribute look-ups, the edit and flag checks), the comment form 4,300, the "
-    "rating form 2,400, the thread's two queries and their ORM objects 4,300. 0.25 would need "
-    "about 11,000, less than twice the base page",
+    "25 comment cards with the reader's own controls: in process about 30,000 Python calls "
+    "(the static file 2,500, the base page 6,000; 38,000 before the thread was read as rows): "
+    "the cards 6,100 in the template (about 245 each: some 37 escaped values, the attribute "
+    "look-ups and the remaining calls for labels and URLs), the form-field macro of the "
+    "comment and rating forms 4,200 and the comment form's template 1,900, the thread's two "
+    "queries 2,900 (building the statements 1,900), the included templates' pieces 3,300. "
+    "0.25 would need about 11,000, less than twice the base page",
     "strategy page with a reply form": "as the strategy page, plus the comment answered "
-    "(one more query, about 1,200 calls)",
-    "my input": "in process about 19,700 Python calls (the static file 2,500, the base page "
-    "5,700): the template 7,300 (20 ratings and the reader's comments, each with its links "
-    "and labels), the eight queries (two pages with their counts) 5,300",
+    "(one more query, about 1,200 calls): about 31,000 calls",
+    "my input": "in process about 19,400 Python calls (the static file 2,500, the base page "
+    "6,000): the template 5,600 (20 ratings and the reader's comments, each with its links "
+    "and labels), the two pages with their counts as ORM objects 3,300, their titles 850, "
+    "the base template 2,100",
     "analysis dashboard": "its cached body is large (about 600 kB of tables and charts) and "
     "the first request after new input recomputes it in each worker",
 }
@@ -58,10 +63,11 @@ NOTES = [
     "queries whatever the number of comments (the strategy page: the user; one statement for "
     "the consultation with the reader's membership, the strategy, the criteria and the "
     "reader's ratings; the thread's counts; its comments and replies with their people and "
-    "attachments; the unread notifications), URLs built once per page, the reader's "
-    "controls decided per card without a form object each, templates translated with a "
-    "catalogue found once per render. `python -m bench.profile` times and profiles them in "
-    "process.",
+    "attachments, read as rows with the page's ids in a CTE; the unread notifications), URLs "
+    "built once per page, the reader's controls decided once per page "
+    "(`permissions.CommentControls`), dates and labels worked out in Python once, templates "
+    "translated with a catalogue found once per render. `python -m bench.profile` times and "
+    "profiles them in process.",
     "- Analysis dashboard: its body is cached through Flask-Caching (each worker's memory by "
     "default, Redis in production), keyed by the consultation, the *input version* (a counter "
     "every transaction that changes ratings, comments, the plan, criteria, groups or "
@@ -126,6 +132,7 @@ def _verdicts(pages: dict) -> list[str]:
 
 
 FGD_ROOM = Path(__file__).resolve().parent / "fgd_room.md"
+
 
 def render(results: dict) -> str:
     out = [

@@ -165,6 +165,31 @@ def can_flag_comment(user: User, comment) -> bool:
     )
 
 
+class CommentControls:
+    """can_edit_comment and can_flag_comment for one reader on one page of comments, decided
+    once: per comment only its author, recorder and status are left to compare."""
+
+    __slots__ = ("reader_id", "editable", "flaggable")
+
+    def __init__(self, user: User, consultation: Consultation):
+        from consult.feedback.models import CommentStatus
+
+        signed_in = bool(getattr(user, "is_authenticated", False))
+        self.reader_id = user.id if signed_in else None
+        self.editable = (
+            (CommentStatus.PUBLISHED, CommentStatus.PENDING)
+            if signed_in and consultation.state == ConsultationState.PUBLISHED
+            else ()
+        )
+        self.flaggable = (CommentStatus.PUBLISHED,) if signed_in else ()
+
+    def may_edit(self, author_id: int | None, entered_by_id: int | None, status) -> bool:
+        return author_id == self.reader_id and entered_by_id is None and status in self.editable
+
+    def may_flag(self, author_id: int | None, status) -> bool:
+        return status in self.flaggable and author_id != self.reader_id
+
+
 def can_record_input(user: User, consultation: Consultation) -> bool:
     """Organisers may record input given at the FGD or on paper until the archive."""
     return can_manage(user, consultation) and consultation.state != ConsultationState.ARCHIVED

@@ -36,6 +36,15 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def display_name_of(name: str, erased_at: datetime | None, group_name: str | None) -> str:
+    """User.display_name from the columns, for pages that read people as rows."""
+    if erased_at is None:
+        return name
+    if group_name is not None:
+        return gettext("Deleted participant (%(group)s)", group=group_name)
+    return gettext("Deleted participant")
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -78,9 +87,7 @@ class User(UserMixin, db.Model):
         """The name to show; an erased account's pseudonym in the reader's language."""
         if self.erased_at is None:
             return self.name
-        if self.group is not None:
-            return gettext("Deleted participant (%(group)s)", group=self.group.name)
-        return gettext("Deleted participant")
+        return display_name_of(self.name, self.erased_at, self.group.name if self.group else None)
 
     @property
     def is_admin(self) -> bool:

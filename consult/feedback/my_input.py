@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from consult.auth.models import User
 from consult.extensions import db
 from consult.feedback.models import Rating
-from consult.feedback.queries import ThreadPage
+from consult.feedback.thread import ThreadPage
 from consult.plans.models import Criterion, Phase
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, func, join, lambda_stmt, or_, select, true
 from sqlalchemy.orm import (
     aliased,
@@ -135,104 +134,7 @@ def can_see_comment(user: User, consultation: Consultation, comment_id: int) -> 
 # --- the discussion of a section or strategy -----------------------------------------
 
 
-def _target_condition(target: Section | Strategy):
-    if isinstance(target, Section):
-        return Comment.section_id == target.id
-    return Comment.strategy_id == target.id
-
-
-class ThreadPage(Pagination):
-    """The pagination of a thread whose comments and total were loaded by comment_thread."""
-
-    def _query_items(self) -> list:
-        return self._query_args["items"]
-
-    def _query_count(self) -> int:
-        return self._query_args["total"]
-
-
-@dataclass
-class Thread:
-    pagination: Pagination
-    replies: dict[int, list[Comment]] = field(default_factory=dict)
-    paragraph_counts: dict[int, int] = field(default_factory=dict)
-    # Every visible comment and reply: the number in the heading (the pager counts only the
-    # top-level comments, which it pages).
-    comment_count: int = 0
-
-    @property
-    def comments(self) -> list[Comment]:
-        return list(self.pagination.items)
-
-    @property
-    def cards(self) -> list[tuple[Comment, bool]]:
-        """(comment, is_reply) in the order the page shows them: each reply under its comment."""
-        return [
-            (card, card is not comment)
-            for comment in self.pagination.items
-            for card in (comment, *self.replies.get(comment.id, ()))
-        ]
-
-
-def _thread_counts(target: Section | Strategy, visible) -> tuple[int, int, dict[int, int]]:
-    """The number of visible top-level comments, of those and their visible replies, and how
-    many top-level comments (not withdrawn) each paragraph has, in one grouped query."""
-    top = Comment.parent_id.is_(None)
-    rows = db.session.execute(
-        select(
-            Comment.paragraph_index,
-            func.count(Comment.id).filter(top),
-            func.count(Comment.id).filter(top, Comment.status != CommentStatus.WITHDRAWN),
-            func.count(Comment.id),
-        )
-        .where(_target_condition(target), visible)
-        .group_by(Comment.paragraph_index)
-    ).all()
-    total = sum(count for _index, count, _shown, _all in rows)
-    everything = sum(count for *_rest, count in rows)
-    counts = {index: shown for index, _c, shown, _all in rows if index is not None and shown}
-    return total, everything, counts
-
-
-def comment_thread(target: Section | Strategy, visible, page: int, per_page: int) -> Thread:
-    """One page of top-level comments on a target with their replies, authors, groups and
-    attachments, as far as visible (a condition from visible_condition) lets them be seen, and
-    the paragraph counts: two queries, however long the thread."""
-    total, everything, paragraph_counts = _thread_counts(target, visible)
-    page = max(page, 1)
-    page_ids = (
-        select(Comment.id)
-        .where(_target_condition(target), Comment.parent_id.is_(None), visible)
-        .order_by(Comment.created_at, Comment.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    # The page's comments and their visible replies in one statement, with the people, groups
-    # and attachments they show joined.
-    loaded = (
-        db.session.scalars(
-            select(Comment)
-            .where(or_(Comment.id.in_(page_ids), and_(Comment.parent_id.in_(page_ids), visible)))
-            .order_by(Comment.created_at, Comment.id)
-            .options(
-                joinedload(Comment.author),
-                joinedload(Comment.group),
-                joinedload(Comment.entered_by),
-                joinedload(Comment.attachments),
-            )
-        )
-        .unique()
-        .all()
-    )
-    comments = [c for c in loaded if c.parent_id is None]
-    replies: dict[int, list[Comment]] = defaultdict(list)
-    for reply in loaded:
-        if reply.parent_id is not None:
-            replies[reply.parent_id].append(reply)
-    pagination = ThreadPage(
-        page=page, per_page=per_page, error_out=False, items=comments, total=total
-    )
-    return Thread(pagination, dict(replies), paragraph_counts, everything)
+# The thread itself (comment_thread) is read as rows in consult/feedback/thread.py.
 
 
 def _criteria_and_ratings_of(rows) -> tuple[list[Criterion], dict[tuple[Phase, int], Rating]]:

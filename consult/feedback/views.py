@@ -1,13 +1,15 @@
 """Participant pages: overview, sections, strategies (comments and ratings), my input."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from jinja2 import pass_context
 
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
-from consult.feedback import queries, services
+from consult.feedback import queries, services, thread
 from consult.feedback.forms import (
     CANNOT_JUDGE,
     COMMENT_TYPE_LABELS,
@@ -28,6 +30,7 @@ from consult.feedback.section_rating import neighbours_of
 from consult.inputs import int_arg, page_arg
 from consult.markdown import split_paragraphs
 from consult.permissions import (
+    CommentControls,
     can_edit_comment,
     can_manage,
     can_participate,
@@ -45,10 +48,22 @@ bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
 
 
-def translated(labels: dict) -> dict:
-    """Lazily translated labels as plain strings in the reader's language: looked up once,
-    not each time a page shows one (a thread shows a comment type on every card)."""
-    return {key: str(label) for key, label in labels.items()}
+_TRANSLATED: dict[tuple[int, str], tuple[dict, dict]] = {}
+
+
+@pass_context
+def translated(context, labels: dict) -> dict:
+    """Lazily translated labels as plain strings in the reader's language: looked up once
+    per language and set of labels (the catalogues do not change while the app runs), not
+    on every page or each time a page shows one (a thread shows a comment type per card)."""
+    locale = str(context.get("rembuk_locale") or get_locale())
+    entry = _TRANSLATED.get((id(labels), locale))
+    if entry is None or entry[0] is not labels:  # held in the entry, so its id is not reused
+        if len(_TRANSLATED) > 64:
+            _TRANSLATED.clear()
+        entry = (labels, {key: str(label) for key, label in labels.items()})
+        _TRANSLATED[(id(labels), locale)] = entry
+    return entry[1]
 
 
 bp.add_app_template_filter(translated)
@@ -147,7 +162,13 @@ def _discussion(consultation, target, reader, comment_form) -> dict:
         "reader": reader,
         "manager": can_manage(reader, consultation),
         "paragraphs": split_paragraphs(services.target_text(target)),
-        "thread": queries.comment_thread(target, visible, _page(), current_app.config["PAGE_SIZE"]),
+        "thread": thread.comment_thread(
+            target,
+            visible,
+            _page(),
+            current_app.config["PAGE_SIZE"],
+            CommentControls(reader, consultation),
+        ),
         "phase": phase,
         "may_post": may_post,
         "may_record": can_record_input(reader, consultation),
