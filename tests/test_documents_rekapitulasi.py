@@ -19,7 +19,7 @@ from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType, InputSource, Rating
 from consult.plans.models import Criterion, Phase
 from consult.reports.models import CommentResponse, Disposition
-from tests.conftest import first_strategy
+from tests.conftest import first_strategy, made
 
 A4 = (595.3, 841.9)
 DEFAMATION = "Kepala dinas itu koruptor dan penipu"
@@ -229,9 +229,12 @@ def test_rekapitulasi_file_name_says_what_it_is(world):
 def test_organiser_downloads_rekapitulasi_and_it_is_audited(world, client, login):
     consultation, organiser, _siti, _signatory = world
     login(organiser)
-    response = client.post(
-        f"/c/{consultation.id}/official-documents/rekapitulasi",
-        data={"format": "pdf", "lang": "id"},
+    response = made(
+        client,
+        client.post(
+            f"/c/{consultation.id}/official-documents/rekapitulasi",
+            data={"format": "pdf", "lang": "id"},
+        ),
     )
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -241,9 +244,12 @@ def test_organiser_downloads_rekapitulasi_and_it_is_audited(world, client, login
     assert db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "documents.rekapitulasi")
     )
-    docx = client.post(
-        f"/c/{consultation.id}/official-documents/rekapitulasi",
-        data={"format": "docx", "lang": "en"},
+    docx = made(
+        client,
+        client.post(
+            f"/c/{consultation.id}/official-documents/rekapitulasi",
+            data={"format": "docx", "lang": "en"},
+        ),
     )
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
 
@@ -253,9 +259,12 @@ def test_response_letter_in_the_participants_language(world, client, login):
     siti.locale = "en"
     db.session.commit()
     login(organiser)
-    response = client.post(
-        f"/c/{consultation.id}/official-documents/letter",
-        data={"recipient": f"u{siti.id}", "signatory": str(signatory.id), "number": "005/77"},
+    response = made(
+        client,
+        client.post(
+            f"/c/{consultation.id}/official-documents/letter",
+            data={"recipient": f"u{siti.id}", "signatory": str(signatory.id), "number": "005/77"},
+        ),
     )
     assert response.status_code == 200
     assert "Siti-Rahmawati" in response.headers["Content-Disposition"]
@@ -271,8 +280,9 @@ def test_response_letter_to_an_organisation(world, client, login):
     siti.locale = "id"
     db.session.commit()
     login(organiser)
-    response = client.post(
-        f"/c/{consultation.id}/official-documents/letter", data={"recipient": "o0"}
+    response = made(
+        client,
+        client.post(f"/c/{consultation.id}/official-documents/letter", data={"recipient": "o0"}),
     )
     text = _text(PdfReader(io.BytesIO(response.data)))
     assert "TANGGAPAN ATAS MASUKAN" in text and "KADIN Kalteng" in text

@@ -591,6 +591,9 @@ MATRIX: dict[str, Rule] = {
     "documents.issued_berita_acara": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, version=1), get=MANAGE_A_HIDDEN
     ),
+    "documents.issued_berita_acara_docx": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, version=1), get=MANAGE_A_HIDDEN
+    ),
 }
 
 
@@ -714,6 +717,7 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
             number="005/BA/1",
             filename="Berita-Acara-v1.pdf",
             pdf=PDF,
+            docx=b"PK docx",
         )
     )
     db.session.commit()
