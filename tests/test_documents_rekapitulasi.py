@@ -144,9 +144,18 @@ def test_rekapitulasi_pdf_is_a4_with_landscape_tables_and_indonesian_labels(worl
     assert "REKAPITULASI MASUKAN" in text
     assert "500/123/DPKUKMP/XI/2026" in text
     assert f"Halaman 1 dari {len(reader.pages)}" in text
-    for expected in ("Siti Rahmawati", "KADIN", "Usulan rumusan", "Perda No. 5/2021",
-                     "Diterima sebagian", "Bab 1.1 rev. 2", "Sebelum FGD", "Daring",
-                     "Dr. Ir. Bambang Sutrisno, M.Si.", "19700101 199503 1 001"):
+    for expected in (
+        "Siti Rahmawati",
+        "KADIN",
+        "Usulan rumusan",
+        "Perda No. 5/2021",
+        "Diterima sebagian",
+        "Bab 1.1 rev. 2",
+        "Sebelum FGD",
+        "Daring",
+        "Dr. Ir. Bambang Sutrisno, M.Si.",
+        "19700101 199503 1 001",
+    ):
         assert expected in text, expected
     for code in ("partly_accepted", "online", " pre", "published", "**"):
         assert code not in text, code

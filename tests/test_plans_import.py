@@ -165,8 +165,11 @@ def _docx_with_programme_table() -> bytes:
     table = document.add_table(rows=3, cols=3)
     for row, values in zip(
         table.rows,
-        [("Program", "Target 2030", "Pelaksana"), ("Sentra rotan", "5 sentra", "Dinas | UPT"),
-         ("Pelatihan", "200 orang", "")],
+        [
+            ("Program", "Target 2030", "Pelaksana"),
+            ("Sentra rotan", "5 sentra", "Dinas | UPT"),
+            ("Pelatihan", "200 orang", ""),
+        ],
         strict=True,
     ):
         for cell, value in zip(row.cells, values, strict=True):

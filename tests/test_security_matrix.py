@@ -554,9 +554,7 @@ MATRIX: dict[str, Rule] = {
     "reports.cancel_export_job": Rule(
         args=a(job_id=lambda w: w.export_job.id), post=MANAGE_A_HIDDEN
     ),
-    "reports.download_export": Rule(
-        args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
-    ),
+    "reports.download_export": Rule(args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN),
     # --- official documents of consultation A ----------------------------------------------
     "documents.index": Rule(args=a(), get=MANAGE_A),
     "documents.save_letterhead": Rule(
