@@ -392,6 +392,7 @@ def test_a_large_plan_looks_its_styles_up_once_not_per_paragraph(monkeypatch):
 
     from bench.plan_import import plan_docx
 
+    data = plan_docx(40)
     calls = []
     real_default = Styles.default
 
@@ -400,6 +401,6 @@ def test_a_large_plan_looks_its_styles_up_once_not_per_paragraph(monkeypatch):
         return real_default(self, style_type)
 
     monkeypatch.setattr(Styles, "default", counted)
-    result = parse_docx(plan_docx(40))
+    result = parse_docx(data)
     assert sum(len(x.strategies) for c in result.outline.chapters for x in c.sections) == 40
     assert len(calls) == 1
