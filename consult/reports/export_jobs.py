@@ -422,9 +422,8 @@ def _tell(job: ExportJob, kind: NotificationKind) -> None:
     if requester is None:
         return
     consultation = db.session.get(Consultation, job.consultation_id)
-    with current_app.test_request_context("/"):
+    with current_app.test_request_context("/"), force_locale(job.locale):
         link = url_for("reports.export_job", consultation_id=job.consultation_id, job_id=job.id)
-    with force_locale(job.locale):
         what = job.format.upper()
         if job.kind != EXPORT:
             what = f"{kind_label(job)}, {what}"
