@@ -104,6 +104,20 @@ def wait_done(server, cookie, consultation_id, job_id, timeout: float) -> dict:
     return {"state": "timeout"}
 
 
+def _accept_privacy_notice(*emails: str) -> None:
+    """The two signed-in accounts accept the privacy notice, as people do before they use the
+    consultation (otherwise every page redirects to the notice)."""
+    from sqlalchemy import select
+
+    from consult.auth.models import User
+    from consult.extensions import db
+    from consult.privacy.demo import accept_notice_for_demo
+
+    users = db.session.scalars(select(User).where(User.email.in_(emails))).all()
+    accept_notice_for_demo({user.email: user for user in users})
+    db.session.commit()
+
+
 def bench_queue(database_url: str, scale: float, seconds: int, workers: int) -> dict:
     """Exports through the queue at `scale`, and the strategy page at rest and during one."""
     from bench.run import RESULTS, SECRET, WARM_UP_SECONDS, Server, run_wrk
@@ -112,6 +126,7 @@ def bench_queue(database_url: str, scale: float, seconds: int, workers: int) -> 
     with app.app_context():
         fresh_schema()
         info = generate(scale)
+        _accept_privacy_notice(info["organiser_email"], info["participant_email"])
     cid, heavy = info["consultation_id"], info["heavy_strategy_id"]
     queue_dir = RESULTS / "queue"
     queue_dir.mkdir(parents=True, exist_ok=True)

@@ -366,3 +366,21 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app):
     return QueryCounter
+
+
+def made(client, response):
+    """The document a form's job made: the form leads to the job's page (the worker runs
+    eagerly in tests), whose download link gives the file."""
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    job_page = response.headers["Location"]
+    assert "/exports/" in job_page
+    download = client.get(job_page + "/download")
+    if download.status_code != 200:
+        from consult.reports.models import ExportJob
+
+        job = db.session.get(ExportJob, int(job_page.rstrip("/").rsplit("/", 1)[1]))
+        db.session.refresh(job)
+        raise AssertionError(f"job {job.id}: {job.state} {job.error}")
+    download.get_data()  # read the streamed file, then close it
+    download.close()
+    return download

@@ -35,7 +35,9 @@ def use_storage(storage_path: Path):
 
 
 @contextmanager
-def start_worker(database_url: str, storage_path: Path, log_path: Path, **env):
+def start_worker(
+    database_url: str, storage_path: Path, log_path: Path, module="consult.tasks.huey", **env
+):
     environment = {
         **os.environ,
         "REMBUK_CONFIG": "development",
@@ -48,7 +50,7 @@ def start_worker(database_url: str, storage_path: Path, log_path: Path, **env):
         process = subprocess.Popen(  # nosec B603 - fixed arguments
             [
                 str(CONSUMER),
-                "consult.tasks.huey",
+                module,
                 "--workers",
                 "2",
                 "--worker-type",

@@ -97,3 +97,12 @@ def test_exports_through_the_queue_and_the_latency_during_one_are_reported():
     assert "| at rest | 111.8 | 120.4 | 140.0 | 18.1 |  |" in report
     assert "| during an XLSX export | 108.4 | 191.9 | 218.0 | 17.0 | yes |" in report
     assert "task queue" not in render(results(0.6))
+
+
+def test_make_bench_runs_the_queue_at_the_issues_16x_unless_told_otherwise(monkeypatch):
+    from bench.run import arguments
+
+    monkeypatch.delenv("BENCH_QUEUE_SCALE", raising=False)
+    args = arguments([])
+    assert (args.queue_scale, args.skip_queue) == (16.0, False)
+    assert arguments(["--queue-scale", "1"]).queue_scale == 1.0

@@ -55,9 +55,7 @@ def test_seed_demo_command_creates_accounts_and_open_consultation(app):
     assert consultation.state == ConsultationState.PUBLISHED
     assert consultation.phase_at(utcnow()) == Phase.PRE
     assert consultation.comment_visibility == CommentVisibility.ALL
-    upcoming = db.session.scalars(
-        select(FgdSession).where(FgdSession.starts_at > utcnow())
-    ).one()
+    upcoming = db.session.scalars(select(FgdSession).where(FgdSession.starts_at > utcnow())).one()
     assert "Peteng Karuhei II" in upcoming.venue
     assert consultation.pre_opens_at < utcnow() < upcoming.starts_at < consultation.post_opens_at
     assert consultation.pre_closes_at <= consultation.post_opens_at < consultation.post_closes_at

@@ -23,7 +23,7 @@ from consult.fgd.models import (
     OutcomeKind,
     SpeakingTurn,
 )
-from tests.conftest import first_strategy
+from tests.conftest import first_strategy, made
 
 A4 = (595, 842)  # points, rounded
 
@@ -147,17 +147,20 @@ def test_meeting_record_reads_everything_in_a_fixed_number_of_queries(fgd, count
 def test_attendance_list_pdf_is_a4_with_every_name_and_the_walk_in(fgd, login):
     consultation, session, organiser, chair, *_ = fgd
     client = login(organiser)
-    response = client.post(
-        _url(consultation, session, "/papers"),
-        data={
-            "paper-paper": "attendance",
-            "paper-format": "pdf",
-            "paper-lang": "id",
-            "paper-chair": str(chair.id),
-        },
+    response = made(
+        client,
+        client.post(
+            _url(consultation, session, "/papers"),
+            data={
+                "paper-paper": "attendance",
+                "paper-format": "pdf",
+                "paper-lang": "id",
+                "paper-chair": str(chair.id),
+            },
+        ),
     )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert 'filename="Daftar-Hadir-' in response.headers["Content-Disposition"]
+    assert "filename=Daftar-Hadir-" in response.headers["Content-Disposition"]
     assert _size(response.data) == A4
     text = _text(response.data)
     assert "DAFTAR HADIR" in text and "Rabu, 30 November 2022" in text
@@ -180,17 +183,21 @@ def test_minutes_pdf_and_docx_hold_discussion_agreements_and_follow_ups(fgd, log
         "paper-chair": str(chair.id),
         "paper-note_taker": str(note_taker.id),
     }
-    pdf = client.post(_url(consultation, session, "/papers"), data={**data, "paper-format": "pdf"})
+    pdf = made(
+        client,
+        client.post(_url(consultation, session, "/papers"), data={**data, "paper-format": "pdf"}),
+    )
     text = _text(pdf.data)
     assert _size(pdf.data) == A4 and "NOTULEN RAPAT" in text
     assert "sepakat rotan diprioritaskan" in text and "**" not in text
     assert "KADIN (Siti Aminah): Perlu insentif pajak daerah." in text
     assert "Rotan prioritas." in text and "Memutakhirkan data IKM" in text
     assert "15 Desember 2022" in text and "Rina Marlina" in text and "Halaman 1 dari" in text
-    word = client.post(
-        _url(consultation, session, "/papers"), data={**data, "paper-format": "docx"}
+    word = made(
+        client,
+        client.post(_url(consultation, session, "/papers"), data={**data, "paper-format": "docx"}),
     )
-    assert word.headers["Content-Disposition"].endswith('.docx"')
+    assert word.headers["Content-Disposition"].endswith(".docx")
     document = WordDocument(io.BytesIO(word.data))
     cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     paragraphs = " ".join(p.text for p in document.paragraphs)
@@ -200,9 +207,13 @@ def test_minutes_pdf_and_docx_hold_discussion_agreements_and_follow_ups(fgd, log
 
 def test_minutes_in_english_translate_the_fixed_text(fgd, login):
     consultation, session, organiser, *_ = fgd
-    response = login(organiser).post(
-        _url(consultation, session, "/papers"),
-        data={"paper-paper": "minutes", "paper-format": "pdf", "paper-lang": "en"},
+    client = login(organiser)
+    response = made(
+        client,
+        client.post(
+            _url(consultation, session, "/papers"),
+            data={"paper-paper": "minutes", "paper-format": "pdf", "paper-lang": "en"},
+        ),
     )
     text = _text(response.data)
     assert "MINUTES OF THE MEETING" in text and "Page 1 of" in text
@@ -219,8 +230,16 @@ def test_issued_berita_acara_is_frozen_and_reissue_adds_version_two(fgd, login):
     consultation, session, organiser, chair, _, chapter = fgd
     client = login(organiser)
     response = _issue(client, consultation, session, "005/BA/DPKUKMP/XI/2022", chair)
-    assert response.status_code == 302
+    assert response.status_code == 302 and "/exports/" in response.headers["Location"]
+    # The job's file is the issued PDF; the Word file is kept beside it.
+    from_job = made(client, response)
+    assert "filename=Berita-Acara-" in from_job.headers["Content-Disposition"]
     first = client.get(_url(consultation, session, "/berita-acara/1"))
+    assert from_job.data == first.data
+    word = client.get(_url(consultation, session, "/berita-acara/1/docx"))
+    assert word.status_code == 200 and word.headers["Content-Disposition"].endswith('-v1.docx"')
+    paragraphs = " ".join(p.text for p in WordDocument(io.BytesIO(word.data)).paragraphs)
+    assert "005/BA/DPKUKMP/XI/2022" in paragraphs
     text = _text(first.data)
     assert _size(first.data) == A4 and "BERITA ACARA" in text
     assert "005/BA/DPKUKMP/XI/2022" in text and "Rotan prioritas." in text
@@ -250,6 +269,7 @@ def test_issued_berita_acara_is_frozen_and_reissue_adds_version_two(fgd, login):
     page = client.get(_url(consultation, session)).get_data(as_text=True)
     assert "005/BA/DPKUKMP/XI/2022" in page and "005/BA/DPKUKMP/XII/2022" in page
     assert "/berita-acara/1" in page and "/berita-acara/2" in page
+    assert "/berita-acara/2/docx" in page
 
 
 def test_berita_acara_without_a_number_is_refused_keeping_the_choices(fgd, login):

@@ -52,9 +52,7 @@ def test_organiser_saves_letterhead_with_a_jpeg_logo_stored_as_reencoded_png(
     client, organiser_and_consultation
 ):
     _organiser, consultation = organiser_and_consultation
-    response = _post_letterhead(
-        client, consultation, logo=(io.BytesIO(_image("JPEG")), "logo.jpg")
-    )
+    response = _post_letterhead(client, consultation, logo=(io.BytesIO(_image("JPEG")), "logo.jpg"))
     assert response.status_code == 302
     settings = db.session.scalar(select(DocumentSettings))
     assert settings.institution == "PEMERINTAH KOTA PALANGKA RAYA"
@@ -152,8 +150,8 @@ def test_pdf_embeds_the_logo_and_fetches_nothing_from_outside(app):
 def test_pdf_with_a_remote_image_renders_without_fetching_it(app):
     document = Document(title="Uji")
     html = render_html(document).replace(
-        "</body>", '<img src="http://127.0.0.1:9/x.png"><link rel=stylesheet href="file:///etc/x">'
-        "</body>"
+        "</body>",
+        '<img src="http://127.0.0.1:9/x.png"><link rel=stylesheet href="file:///etc/x"></body>',
     )
     from weasyprint import HTML
 

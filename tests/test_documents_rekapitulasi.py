@@ -19,7 +19,7 @@ from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType, InputSource, Rating
 from consult.plans.models import Criterion, Phase
 from consult.reports.models import CommentResponse, Disposition
-from tests.conftest import first_strategy
+from tests.conftest import first_strategy, made
 
 A4 = (595.3, 841.9)
 DEFAMATION = "Kepala dinas itu koruptor dan penipu"
@@ -144,9 +144,18 @@ def test_rekapitulasi_pdf_is_a4_with_landscape_tables_and_indonesian_labels(worl
     assert "REKAPITULASI MASUKAN" in text
     assert "500/123/DPKUKMP/XI/2026" in text
     assert f"Halaman 1 dari {len(reader.pages)}" in text
-    for expected in ("Siti Rahmawati", "KADIN", "Usulan rumusan", "Perda No. 5/2021",
-                     "Diterima sebagian", "Bab 1.1 rev. 2", "Sebelum FGD", "Daring",
-                     "Dr. Ir. Bambang Sutrisno, M.Si.", "19700101 199503 1 001"):
+    for expected in (
+        "Siti Rahmawati",
+        "KADIN",
+        "Usulan rumusan",
+        "Perda No. 5/2021",
+        "Diterima sebagian",
+        "Bab 1.1 rev. 2",
+        "Sebelum FGD",
+        "Daring",
+        "Dr. Ir. Bambang Sutrisno, M.Si.",
+        "19700101 199503 1 001",
+    ):
         assert expected in text, expected
     for code in ("partly_accepted", "online", " pre", "published", "**"):
         assert code not in text, code
@@ -229,9 +238,12 @@ def test_rekapitulasi_file_name_says_what_it_is(world):
 def test_organiser_downloads_rekapitulasi_and_it_is_audited(world, client, login):
     consultation, organiser, _siti, _signatory = world
     login(organiser)
-    response = client.post(
-        f"/c/{consultation.id}/official-documents/rekapitulasi",
-        data={"format": "pdf", "lang": "id"},
+    response = made(
+        client,
+        client.post(
+            f"/c/{consultation.id}/official-documents/rekapitulasi",
+            data={"format": "pdf", "lang": "id"},
+        ),
     )
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -241,9 +253,12 @@ def test_organiser_downloads_rekapitulasi_and_it_is_audited(world, client, login
     assert db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "documents.rekapitulasi")
     )
-    docx = client.post(
-        f"/c/{consultation.id}/official-documents/rekapitulasi",
-        data={"format": "docx", "lang": "en"},
+    docx = made(
+        client,
+        client.post(
+            f"/c/{consultation.id}/official-documents/rekapitulasi",
+            data={"format": "docx", "lang": "en"},
+        ),
     )
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
 
@@ -253,9 +268,12 @@ def test_response_letter_in_the_participants_language(world, client, login):
     siti.locale = "en"
     db.session.commit()
     login(organiser)
-    response = client.post(
-        f"/c/{consultation.id}/official-documents/letter",
-        data={"recipient": f"u{siti.id}", "signatory": str(signatory.id), "number": "005/77"},
+    response = made(
+        client,
+        client.post(
+            f"/c/{consultation.id}/official-documents/letter",
+            data={"recipient": f"u{siti.id}", "signatory": str(signatory.id), "number": "005/77"},
+        ),
     )
     assert response.status_code == 200
     assert "Siti-Rahmawati" in response.headers["Content-Disposition"]
@@ -271,8 +289,9 @@ def test_response_letter_to_an_organisation(world, client, login):
     siti.locale = "id"
     db.session.commit()
     login(organiser)
-    response = client.post(
-        f"/c/{consultation.id}/official-documents/letter", data={"recipient": "o0"}
+    response = made(
+        client,
+        client.post(f"/c/{consultation.id}/official-documents/letter", data={"recipient": "o0"}),
     )
     text = _text(PdfReader(io.BytesIO(response.data)))
     assert "TANGGAPAN ATAS MASUKAN" in text and "KADIN Kalteng" in text

@@ -125,4 +125,3 @@ def test_closing_and_reopening_does_not_notify_again(client, draft):
         select(Notification).where(Notification.kind == NotificationKind.CONSULTATION_PUBLISHED)
     ).all()
     assert len(count) == 1
-

@@ -100,6 +100,7 @@ def test_a_running_job_page_polls_and_refreshes_without_javascript(client, login
         "total": 12,
         "percent": 25,
         "finished": False,
+        "detail": "3 of 12 parts written",
     }
 
 

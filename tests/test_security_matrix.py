@@ -560,9 +560,7 @@ MATRIX: dict[str, Rule] = {
     "reports.cancel_export_job": Rule(
         args=a(job_id=lambda w: w.export_job.id), post=MANAGE_A_HIDDEN
     ),
-    "reports.download_export": Rule(
-        args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN
-    ),
+    "reports.download_export": Rule(args=a(job_id=lambda w: w.export_job.id), get=MANAGE_A_HIDDEN),
     # --- official documents of consultation A ----------------------------------------------
     "documents.index": Rule(args=a(), get=MANAGE_A),
     "documents.save_letterhead": Rule(
@@ -595,6 +593,9 @@ MATRIX: dict[str, Rule] = {
         data=lambda w: {"ba-number": "005/BA/2026", "ba-lang": "id"},
     ),
     "documents.issued_berita_acara": Rule(
+        args=a(session_id=lambda w: w.fgd_session.id, version=1), get=MANAGE_A_HIDDEN
+    ),
+    "documents.issued_berita_acara_docx": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, version=1), get=MANAGE_A_HIDDEN
     ),
 }
@@ -720,6 +721,7 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
             number="005/BA/1",
             filename="Berita-Acara-v1.pdf",
             pdf=PDF,
+            docx=b"PK docx",
         )
     )
     db.session.commit()

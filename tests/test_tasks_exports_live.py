@@ -19,7 +19,13 @@ from sqlalchemy import select
 
 from consult.auth.models import Role
 from consult.extensions import db
-from consult.reports.export_jobs import check_export_jobs, expire_exports, submit_export
+from consult.reports import export_jobs
+from consult.reports.export_jobs import (
+    check_export_jobs,
+    enqueue_export,
+    expire_exports,
+    submit_export,
+)
 from consult.reports.exports import ExportFilters
 from consult.reports.forms import EXPORT_FORMATS
 from consult.reports.models import ExportJob, JobState
@@ -152,3 +158,66 @@ def test_a_job_left_running_by_a_dead_worker_completes_on_the_next_worker(
     assert (job.state, job.attempts) == (JobState.DONE, 2)
     assert not half.exists()
     assert zipfile.ZipFile(folders["exports"] / job.stored_name).namelist()
+
+
+@pytest.mark.parametrize("attempts_allowed", [3, 1])
+def test_a_worker_killed_mid_job_leaves_nothing_offered_and_the_next_worker_recovers(
+    app, database_url, make_user, make_consultation, folders, tmp_path, attempts_allowed
+):
+    """SIGKILL a real worker while it writes: the half-written file is never offered; the
+    next worker to start takes the job back at once (no waiting for the heartbeat to go
+    stale) and completes it, or marks it failed when it had no attempt left."""
+    organiser = make_user(role=Role.ORGANISER)
+    consultation = make_consultation(organiser=organiser)
+    job = ExportJob(
+        consultation_id=consultation.id,
+        requested_by_id=organiser.id,
+        kind="test_slow",
+        format="txt",
+        filters={"steps": 80, "pause": 0.1},
+        locale="en",
+    )
+    db.session.add(job)
+    db.session.commit()
+    job_id = job.id
+    storage = folders["queue"] / "huey.sqlite"
+    env = {
+        "EXPORT_FOLDER": folders["exports"],
+        "TMPDIR": folders["tmp"],
+        "EXPORT_MAX_ATTEMPTS": attempts_allowed,
+        "EXPORT_STALL_SECONDS": 3600,  # recovery must not depend on the heartbeat
+    }
+
+    def state():
+        db.session.rollback()
+        return db.session.execute(
+            select(ExportJob.state, ExportJob.progress_done).where(ExportJob.id == job_id)
+        ).one()
+
+    with use_storage(storage):
+        with start_worker(
+            database_url, storage, tmp_path / "first.log", module="tests.slow_jobs.huey", **env
+        ) as worker:
+            enqueue_export(job_id)
+            started = wait_for(lambda: state()[1] >= 2, timeout=60)
+            assert started, (tmp_path / "first.log").read_text()[-3000:]
+            worker.kill()  # SIGKILL: no clean-up of any kind
+            worker.wait(timeout=10)
+        assert state() == (JobState.RUNNING, state()[1])
+        assert list(folders["exports"].glob(f"{job_id}-*.part"))  # the half-written file
+        db.session.refresh(job)
+        assert export_jobs.job_file(job) is None  # ... is never offered
+        with start_worker(
+            database_url, storage, tmp_path / "second.log", module="tests.slow_jobs.huey", **env
+        ):
+            finished = wait_for(lambda: state()[0] in (JobState.DONE, JobState.FAILED), 90)
+            assert finished, (tmp_path / "second.log").read_text()[-3000:]
+    db.session.refresh(job)
+    assert not list(folders["exports"].glob("*.part"))
+    if attempts_allowed > 1:
+        assert (job.state, job.attempts) == (JobState.DONE, 2)
+        lines = (folders["exports"] / job.stored_name).read_bytes().splitlines()
+        assert len(lines) == 80 and lines[-1] == b"line 79"
+    else:
+        assert (job.state, job.error) == (JobState.FAILED, export_jobs.WORKER_LOST)
+        assert export_jobs.job_file(job) is None and not job.stored_name

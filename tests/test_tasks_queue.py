@@ -211,4 +211,4 @@ def test_queue_status_counts_what_an_operator_watches(app, make_user, monkeypatc
     result = app.test_cli_runner().invoke(args=["queue-status"])
     assert result.exit_code == 0, result.output
     assert "mails_queued=0 mails_failed=1" in result.output
-    assert "pending=0" in result.output and "exports_failed=0" in result.output
+    assert "pending=0" in result.output and "jobs_failed=0" in result.output

@@ -24,7 +24,11 @@ from consult.fgd.models import FgdSession
 from consult.plans.models import Consultation
 
 BERITA_ACARA = "berita_acara"
-BUILDERS = {"attendance": build_attendance, "minutes": build_minutes}
+BUILDERS = {
+    "attendance": build_attendance,
+    "minutes": build_minutes,
+    BERITA_ACARA: build_official_record,
+}
 
 
 def sessions_of(consultation: Consultation) -> list[FgdSession]:
@@ -62,7 +66,14 @@ def paper_options(
     )
 
 
-def _file_name(kind: str, consultation: Consultation, session: FgdSession, lang: str, ext: str):
+def build_paper(session: FgdSession, kind: str, options: PaperOptions):
+    """The daftar hadir, the notulen or the berita acara of a session as a Document."""
+    return BUILDERS[kind](meeting_record(session, options.lang), options)
+
+
+def paper_file_name(
+    kind: str, consultation: Consultation, session: FgdSession, lang: str, ext: str
+) -> str:
     titles = {
         "attendance": lambda: _("Attendance list"),
         "minutes": lambda: _("Minutes of the meeting"),
@@ -83,7 +94,7 @@ def make_paper(
     options: PaperOptions,
 ) -> tuple[bytes, str]:
     """The daftar hadir or the notulen of a session, rendered now; the download audited."""
-    document = BUILDERS[paper](meeting_record(session, options.lang), options)
+    document = build_paper(session, paper, options)
     content = render_pdf(document) if fmt == "pdf" else render_docx(document)
     record(
         f"documents.fgd_{paper}",
@@ -93,21 +104,22 @@ def make_paper(
         format=fmt,
         lang=options.lang,
     )
-    return content, _file_name(paper, consultation, session, options.lang, fmt)
+    return content, paper_file_name(paper, consultation, session, options.lang, fmt)
 
 
 def issue_berita_acara(
     consultation: Consultation, session: FgdSession, actor: User, options: PaperOptions
 ) -> IssuedDocument:
-    """Render the berita acara under the organiser's number and keep the PDF as issued: a
-    new version each time, the earlier ones untouched; audited by issue_document."""
-    document = build_official_record(meeting_record(session, options.lang), options)
-    pdf = render_pdf(document)
+    """Render the berita acara under the organiser's number and keep the PDF and DOCX as
+    issued: a new version each time, the earlier ones untouched; audited by issue_document.
+    (The organiser's pages issue it through a job: consult/documents/jobs.py.)"""
+    document = build_paper(session, BERITA_ACARA, options)
+    pdf, docx = render_pdf(document), render_docx(document)
     version = len(issued_list(consultation, session)) + 1
-    name = _file_name(BERITA_ACARA, consultation, session, options.lang, "pdf")
+    name = paper_file_name(BERITA_ACARA, consultation, session, options.lang, "pdf")
     name = name.removesuffix(".pdf") + f"-v{version}.pdf"
     return services.issue_document(
-        consultation, actor, BERITA_ACARA, session.id, options.number, name, pdf
+        consultation, actor, BERITA_ACARA, session.id, options.number, name, pdf, docx=docx
     )
 
 
@@ -134,7 +146,21 @@ def issued_list(consultation: Consultation, session: FgdSession) -> list[IssuedD
                 IssuedDocument.kind == BERITA_ACARA,
                 IssuedDocument.subject_id == session.id,
             )
-            .options(defer(IssuedDocument.pdf))
+            .options(defer(IssuedDocument.pdf), defer(IssuedDocument.docx))
             .order_by(IssuedDocument.version.desc())
+        )
+    )
+
+
+def with_docx(issued: list[IssuedDocument]) -> set[int]:
+    """The ids of these issued documents that have their Word file (without loading files)."""
+    ids = [doc.id for doc in issued]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(IssuedDocument.id).where(
+                IssuedDocument.id.in_(ids), IssuedDocument.docx.is_not(None)
+            )
         )
     )

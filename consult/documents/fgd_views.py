@@ -5,13 +5,13 @@ Only the consultation's organisers and admins: everyone else gets 404, so a sess
 papers do not reveal that they exist.
 """
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import abort, render_template
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from consult.documents import fgd_papers, services
+from consult.documents import fgd_papers, jobs, services
 from consult.documents.forms import BeritaAcaraForm, FgdPapersForm
-from consult.documents.views import bp, download
+from consult.documents.views import bp, download, start_job
 from consult.extensions import db
 from consult.fgd.services import get_session
 from consult.permissions import can_manage
@@ -37,6 +37,7 @@ def _page(consultation, session, status=200, **forms):
         consultation=consultation,
         session=session,
         issued=issued,
+        with_docx=fgd_papers.with_docx(issued),
         **forms,
     ), status
 
@@ -54,32 +55,34 @@ def fgd_paper(consultation_id: int, session_id: int):
     form = FgdPapersForm(services.signatories_of(consultation))
     if not form.validate_on_submit():
         return _page(consultation, session, 422, papers_form=form)
-    options = fgd_papers.paper_options(consultation, form.lang.data, form.signatory_ids())
-    content, name = fgd_papers.make_paper(
-        consultation, session, current_user, form.paper.data, form.format.data, options
-    )
-    db.session.commit()
-    return download(content, name, form.format.data)
+    params = {"session_id": session.id, "lang": form.lang.data, "signers": form.signatory_ids()}
+    job = jobs.submit_document(
+        consultation, current_user, form.paper.data, form.format.data, params,
+        str(get_locale()), {"lang": form.lang.data, "session_id": session.id},
+    )  # fmt: skip
+    return start_job(job)
 
 
 @bp.route(SESSION_URL + "/berita-acara", methods=["POST"])
 @login_required
 def issue_berita_acara(consultation_id: int, session_id: int):
+    """Issue the next version under the organiser's number: made by the worker, which keeps
+    it frozen (PDF and DOCX) when done."""
     consultation, session = _session(consultation_id, session_id)
     form = BeritaAcaraForm(services.signatories_of(consultation))
     if not form.validate_on_submit():
         return _page(consultation, session, 422, issue_form=form)
-    number = form.number.data.strip()
-    options = fgd_papers.paper_options(consultation, form.lang.data, form.signatory_ids(), number)
-    issued = fgd_papers.issue_berita_acara(consultation, session, current_user, options)
-    db.session.commit()
-    flash(_("Official record version %(v)d was issued.", v=issued.version), "success")
-    return redirect(
-        url_for(
-            "documents.fgd_session", consultation_id=consultation.id, session_id=session.id
-        )
-        + "#issued"
-    )
+    params = {
+        "session_id": session.id,
+        "lang": form.lang.data,
+        "signers": form.signatory_ids(),
+        "number": form.number.data.strip(),
+    }
+    job = jobs.submit_document(
+        consultation, current_user, jobs.BERITA_ACARA, "pdf", params, str(get_locale()),
+        {"session_id": session.id, "number": params["number"]},
+    )  # fmt: skip
+    return start_job(job)
 
 
 @bp.route(SESSION_URL + "/berita-acara/<int:version>")
@@ -91,3 +94,14 @@ def issued_berita_acara(consultation_id: int, session_id: int, version: int):
     if issued is None:
         abort(404)
     return download(issued.pdf, issued.filename, "pdf")
+
+
+@bp.route(SESSION_URL + "/berita-acara/<int:version>/docx")
+@login_required
+def issued_berita_acara_docx(consultation_id: int, session_id: int, version: int):
+    """The Word file of an issued version (versions issued before Word files were kept: 404)."""
+    consultation, session = _session(consultation_id, session_id)
+    issued = fgd_papers.issued_version(consultation, session, version)
+    if issued is None or issued.docx is None:
+        abort(404)
+    return download(issued.docx, issued.filename.removesuffix(".pdf") + ".docx", "docx")

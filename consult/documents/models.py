@@ -45,7 +45,7 @@ class Signatory(db.Model):
 
 
 class IssuedDocument(db.Model):
-    """A numbered document as issued: its PDF is kept and never changes. Re-issuing makes a
+    """A numbered document as issued: its PDF and DOCX are kept and never change. Re-issuing makes a
     new version; the earlier one stays downloadable."""
 
     __tablename__ = "issued_document"
@@ -59,6 +59,8 @@ class IssuedDocument(db.Model):
     number: Mapped[str] = mapped_column(String(120))
     filename: Mapped[str] = mapped_column(String(255))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # The same document as issued, in Word (issued before revision 0014: none).
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")

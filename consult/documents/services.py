@@ -199,15 +199,16 @@ def issued_versions(consultation: Consultation, kind: str, subject_id: int | Non
 
 def issue_document(
     consultation: Consultation,
-    actor: User,
+    actor: User | None,
     kind: str,
     subject_id: int | None,
     number: str,
     filename: str,
     pdf: bytes,
+    docx: bytes | None = None,
 ) -> IssuedDocument:
-    """Keep a numbered document as issued: a new version each time, the earlier ones stay;
-    audited with its number and version."""
+    """Keep a numbered document (its PDF, and its DOCX when given) as issued: a new version
+    each time, the earlier ones stay; audited with its number and version."""
     latest = db.session.scalar(
         select(func.max(IssuedDocument.version)).where(
             IssuedDocument.consultation_id == consultation.id,
@@ -223,7 +224,8 @@ def issue_document(
         number=number,
         filename=filename,
         pdf=pdf,
-        issued_by_id=actor.id,
+        docx=docx,
+        issued_by_id=actor.id if actor else None,
         note="",
     )
     db.session.add(issued)

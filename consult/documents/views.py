@@ -1,13 +1,14 @@
 """The organiser's official documents page: letterhead, signatories, and the documents to
-download (rekapitulasi masukan, response letters; FGD papers in fgd_views.py)."""
+ask for (rekapitulasi masukan, response letters; FGD papers in fgd_views.py). Documents are
+made by the task worker (consult/documents/jobs.py): the form's view records the job and
+shows its progress on the downloads page of the consultation."""
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from consult.audit import record
-from consult.documents import fgd_papers, letters, services
-from consult.documents.docx_writer import render_docx
+from consult.documents import fgd_papers, jobs, letters, services
 from consult.documents.forms import (
     ConfirmForm,
     LetterForm,
@@ -15,11 +16,10 @@ from consult.documents.forms import (
     RekapForm,
     SignatoryForm,
 )
-from consult.documents.pdf import render_pdf, render_pdf_in_parts
-from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi, rekap_filename
 from consult.extensions import db
 from consult.permissions import require_manage
 from consult.plans.models import Consultation
+from consult.reports.export_jobs import enqueue_export
 
 bp = Blueprint("documents", __name__)
 MIMETYPES = {
@@ -65,6 +65,20 @@ def _page(consultation, status=200, **overrides):
     return render_template(
         "documents/index.html", consultation=consultation, **_forms(consultation, **overrides)
     ), status
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def start_job(job) -> Response:
+    """Commit the document's job, hand it to the worker and show its progress."""
+    db.session.commit()
+    enqueue_export(job.id)
+    flash(_("The document is being made. You may leave this page and come back."), "info")
+    return redirect(
+        url_for("reports.export_job", consultation_id=job.consultation_id, job_id=job.id)
+    )
 
 
 def download(content: bytes, filename: str, fmt: str) -> Response:
@@ -131,28 +145,18 @@ def rekapitulasi(consultation_id: int):
     form = RekapForm(services.signatories_of(consultation))
     if not form.validate_on_submit():
         return _page(consultation, 422, rekap_form=form)
-    options = RekapOptions(
-        lang=form.lang.data,
-        include_withheld=form.include_withheld.data,
-        number=form.number.data or "",
-        signatory_id=int(form.signatory.data) if form.signatory.data else None,
-        anonymise=form.anonymise.data,
+    params = {
+        "lang": form.lang.data,
+        "include_withheld": form.include_withheld.data,
+        "number": form.number.data or "",
+        "signatory_id": int(form.signatory.data) if form.signatory.data else None,
+        "anonymise": form.anonymise.data,
+    }
+    audit = {"lang": form.lang.data, "withheld": form.include_withheld.data}
+    job = jobs.submit_document(
+        consultation, current_user, jobs.REKAPITULASI, form.format.data, params, _locale(), audit
     )
-    document = build_rekapitulasi(consultation, options)
-    pdf = form.format.data == "pdf"
-    content = render_pdf_in_parts(document) if pdf else render_docx(document)
-    record(
-        "documents.rekapitulasi",
-        current_user,
-        consultation,
-        consultation_id=consultation.id,
-        format=form.format.data,
-        lang=options.lang,
-        withheld=options.include_withheld,
-    )
-    db.session.commit()
-    name = rekap_filename(consultation, options, form.format.data)
-    return download(content, name, form.format.data)
+    return start_job(job)
 
 
 @bp.route("/c/<int:consultation_id>/official-documents/letter", methods=["POST"])
@@ -166,22 +170,17 @@ def response_letter(consultation_id: int):
         return _page(consultation, 422, letter_form=form)
     user_id, organisation = form.chosen()
     recipients = letters.recipients(consultation, user_id, organisation)
-    options = letters.LetterOptions(
-        number=form.number.data or "",
-        signatory_id=int(form.signatory.data) if form.signatory.data else None,
+    params = {
+        "user_id": user_id,
+        "organisation": organisation,
+        "number": form.number.data or "",
+        "signatory_id": int(form.signatory.data) if form.signatory.data else None,
+    }
+    audit = {"recipients": [p.id for p in recipients]}
+    job = jobs.submit_document(
+        consultation, current_user, jobs.LETTER, "pdf", params, _locale(), audit
     )
-    content = render_pdf(letters.build_letter(consultation, recipients, options))
-    record(
-        "documents.letter",
-        current_user,
-        consultation,
-        consultation_id=consultation.id,
-        recipients=[p.id for p in recipients],
-    )
-    db.session.commit()
-    return download(
-        content, letters.letter_filename(consultation, recipients, options, "pdf"), "pdf"
-    )
+    return start_job(job)
 
 
 # The FGD papers' routes live on this blueprint too.

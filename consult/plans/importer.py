@@ -367,9 +367,25 @@ def decode_text(data: bytes) -> str | None:
     return text
 
 
-def _heading_level(paragraph) -> int | None:
-    style = paragraph.style
-    for name in (getattr(style, "name", "") or "", getattr(style, "style_id", "") or ""):
+class _StyleNames:
+    """A paragraph's style as (name, id), looked up in a table made once per document:
+    python-docx's `paragraph.style` scans every style for the default one on each call, which
+    made a 600-strategy plan take most of a minute to read."""
+
+    def __init__(self, document):
+        from docx.enum.style import WD_STYLE_TYPE
+
+        paragraph_styles = [s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH]
+        self.by_id = {s.style_id: (s.name or "", s.style_id or "") for s in paragraph_styles}
+        default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        self.default = (default.name or "", default.style_id or "") if default else ("", "")
+
+    def of(self, paragraph) -> tuple[str, str]:
+        return self.by_id.get(paragraph._p.style, self.default)
+
+
+def _heading_level(style: tuple[str, str]) -> int | None:
+    for name in style:
         match = _DOCX_HEADING_STYLE.match(name.strip())
         if match:
             return int(match.group(1))
@@ -380,9 +396,9 @@ def _heading_level(paragraph) -> int | None:
     return None
 
 
-def _list_marker(paragraph) -> str | None:
+def _list_marker(paragraph, style: tuple[str, str]) -> str | None:
     """ "- " or "1. " when the paragraph is a list item (by style or numbering), else None."""
-    name = (getattr(paragraph.style, "name", "") or "").lower()
+    name = style[0].lower()
     ppr = paragraph._p.pPr
     numbered = ppr is not None and ppr.numPr is not None
     if "list number" in name or "daftar bernomor" in name:
@@ -405,6 +421,7 @@ def parse_docx(data: bytes) -> ParseResult:
     except Exception:  # python-docx raises many kinds on a broken package
         return ParseResult(Outline(), [Problem("not_docx")])
     builder = _Builder()
+    styles = _StyleNames(document)
     previous_was_list = False
     for number, item in enumerate(document.iter_inner_content(), 1):
         if isinstance(item, DocxTable):
@@ -416,14 +433,15 @@ def parse_docx(data: bytes) -> ParseResult:
             continue
         paragraph = item
         text = paragraph.text.strip()
-        level = _heading_level(paragraph)
+        style = styles.of(paragraph)
+        level = _heading_level(style)
         if level is not None and level <= 3:
             builder.heading(level, text, number)
             previous_was_list = False
             continue
         if not text:
             continue
-        marker = _list_marker(paragraph)
+        marker = _list_marker(paragraph, style)
         if marker:
             # Consecutive list items form one Markdown list; a blank line starts a new block.
             if not previous_was_list:
@@ -437,9 +455,33 @@ def parse_docx(data: bytes) -> ParseResult:
     return builder.finish()
 
 
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_RUN_PARTS = "*[self::w:t or self::w:tab or self::w:br or self::w:cr or self::w:noBreakHyphen]"
+_PARAGRAPH_TEXT = None
+
+
+def _paragraph_text(p) -> str:
+    """What python-docx's `Paragraph.text` gives (runs and hyperlinks: text, tabs and breaks
+    as spaces), through one compiled XPath: python-docx compiles its XPath on each call, which
+    was most of the time of reading a plan's tables."""
+    global _PARAGRAPH_TEXT
+    if _PARAGRAPH_TEXT is None:
+        from lxml import etree
+
+        _PARAGRAPH_TEXT = etree.XPath(
+            f"./w:r/{_RUN_PARTS} | ./w:hyperlink/w:r/{_RUN_PARTS}", namespaces={"w": _W}
+        )
+    parts = []
+    for element in _PARAGRAPH_TEXT(p):
+        tag = element.tag.rpartition("}")[2]
+        parts.append(element.text or "" if tag == "t" else "-" if tag == "noBreakHyphen" else " ")
+    return "".join(parts)
+
+
 def _cell_text(cell) -> str:
     """A cell's text on one line, with the pipe escaped so it stays inside its cell."""
-    text = " ".join(" ".join(p.text.split()) for p in cell.paragraphs if p.text.strip())
+    texts = (" ".join(_paragraph_text(p).split()) for p in cell._tc.p_lst)
+    text = " ".join(t for t in texts if t)
     return text.replace("\\", "\\\\").replace("|", "\\|") or " "
 
 

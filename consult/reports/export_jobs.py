@@ -1,4 +1,11 @@
-"""Exports as jobs: asked for in a request, made by the task worker, kept for a while.
+"""Exports and official documents as jobs: asked for in a request, made by the task worker,
+kept for a while.
+
+A job has a kind: "export" (the writers of consult/reports/exports) or a document kind that
+consult/documents/jobs.py registers with `register_kind` (so this module never imports the
+documents feature). Each kind's writer writes the file and returns a `JobOutput`: the file's
+download name and, optionally, what to record when the job is done (an issued berita acara),
+in the same transaction that marks the job done.
 
 - `submit_export` records the job (and the audit event "export"); the view commits, then
   `enqueue_export` hands it to the worker.
@@ -9,17 +16,21 @@
   (EXPORT_MAX_ATTEMPTS), then the job shows as failed. The requester is notified either way.
 - `check_export_jobs` (periodic): a running job whose heartbeat stopped (the worker died) is
   queued again or marked failed after its last attempt; a queued job nobody took is enqueued
-  again. `expire_exports` (periodic) deletes files past EXPORT_RETENTION_DAYS.
+  again. `recover_jobs_on_start` does the same at once when a worker process starts, for jobs
+  of a worker process on this host that no longer runs. `expire_exports` (periodic) deletes
+  files past EXPORT_RETENTION_DAYS.
 Every function is safe to run twice.
 """
 
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +52,37 @@ from consult.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+EXPORT = "export"
+# The reason stored when a job's worker died; shown translated (export_views.failure_reason).
+WORKER_LOST = "worker stopped during the job"
+# This process, as stored on the jobs it claims (recover_jobs_on_start).
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+@dataclass
+class JobOutput:
+    """What a writer made: the file's name for the download, and what to record in the
+    transaction that marks the job done (`on_done(job, path)`; flushes, never commits)."""
+
+    download_name: str
+    on_done: Callable[[ExportJob, Path], None] | None = None
+
+
+@dataclass
+class JobKind:
+    """A kind of job: its writer `writer(job, consultation, out_file, progress) -> JobOutput`
+    and its name for people (a lazy string)."""
+
+    writer: Callable[..., JobOutput]
+    label: Any
+    suffix: Callable[[str], str] = field(default=lambda fmt: f".{fmt}")
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def register_kind(name: str, kind: JobKind) -> None:
+    KINDS[name] = kind
 
 
 class ExportCancelled(Exception):
@@ -144,6 +186,7 @@ def record_download(job: ExportJob, actor: User) -> None:
         actor,
         job,
         consultation_id=job.consultation_id,
+        kind=job.kind,
         format=job.format,
         filters=job.filters,
     )
@@ -178,7 +221,9 @@ def _claim(job_id: int, now: datetime) -> bool:
             started_at=now,
             heartbeat_at=now,
             progress_done=0,
+            stage="",
             error="",
+            worker=WORKER_ID,
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -195,16 +240,17 @@ class Progress:
     interval: float = 1.0
     _last: float = 0.0
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, stage: str = "") -> None:
         now = time.monotonic()
-        if done < total and now - self._last < self.interval:
+        if not stage and done < total and now - self._last < self.interval:
             return
         self._last = now
+        values = {"progress_done": done, "progress_total": total, "heartbeat_at": utcnow()}
+        if stage:
+            values["stage"] = stage
         with db.engine.begin() as connection:
             connection.execute(
-                update(ExportJob)
-                .where(ExportJob.id == self.job_id)
-                .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
+                update(ExportJob).where(ExportJob.id == self.job_id).values(**values)
             )
             cancelled = connection.scalar(
                 select(ExportJob.cancel_requested).where(ExportJob.id == self.job_id)
@@ -218,6 +264,35 @@ def write_export(fmt: str, consultation: Consultation, filters, out_file, progre
     from consult.reports.exports import WRITERS
 
     WRITERS[fmt](consultation, filters, out_file, progress)
+
+
+def _export_writer(job: ExportJob, consultation: Consultation, out_file, progress) -> JobOutput:
+    from consult.reports.exports import export_filename
+
+    filters = filters_from_dict(job.filters)
+    write_export(job.format, consultation, filters, out_file, progress)
+    return JobOutput(export_filename(job.format, consultation, filters))
+
+
+def _export_suffix(fmt: str) -> str:
+    from consult.reports.exports import SUFFIX
+
+    return SUFFIX[fmt]
+
+
+def _export_label():
+    from flask_babel import lazy_gettext
+
+    return lazy_gettext("Export")
+
+
+register_kind(EXPORT, JobKind(_export_writer, _export_label(), _export_suffix))
+
+
+def kind_label(job: ExportJob) -> str:
+    """ "Rekapitulasi masukan", "Export" ... in the current language."""
+    kind = KINDS.get(job.kind)
+    return str(kind.label) if kind else job.kind
 
 
 class Heartbeat:
@@ -252,8 +327,7 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
 
-def _write(job: ExportJob, consultation: Consultation, temp: Path, progress: Progress) -> None:
-    filters = filters_from_dict(job.filters)
+def _write(job: ExportJob, consultation: Consultation, temp: Path, progress: Progress):
     # The writers speak the request's language (the default one outside a request): a bare
     # request context with the organiser's language, as when exports ran in their request.
     with (
@@ -261,9 +335,10 @@ def _write(job: ExportJob, consultation: Consultation, temp: Path, progress: Pro
         force_locale(job.locale),
         open(temp, "wb") as out_file,
     ):
-        write_export(job.format, consultation, filters, out_file, progress)
+        output = KINDS[job.kind].writer(job, consultation, out_file, progress)
         out_file.flush()
         os.fsync(out_file.fileno())
+    return output
 
 
 def run_export_job(job_id: int, now: datetime | None = None) -> str:
@@ -276,17 +351,17 @@ def run_export_job(job_id: int, now: datetime | None = None) -> str:
         return "skipped"
     job = db.session.get(ExportJob, job_id, populate_existing=True)
     consultation = db.session.get(Consultation, job.consultation_id)
-    from consult.reports.exports import SUFFIX
-
-    stored_name = f"{job.id}-{secrets.token_hex(12)}{SUFFIX[job.format]}"
+    if job.kind not in KINDS:  # a kind this worker does not know: never retried
+        return _finish(job, JobState.FAILED, f"unknown job kind {job.kind!r}")
+    stored_name = f"{job.id}-{secrets.token_hex(12)}{KINDS[job.kind].suffix(job.format)}"
     final = export_folder() / stored_name
     temp = final.with_name(final.name + ".part")
     beat = current_app.config["EXPORT_STALL_SECONDS"] / 6
     try:
         with Heartbeat(job.id, every=beat):
-            _write(job, consultation, temp, Progress(job.id))
+            output = _write(job, consultation, temp, Progress(job.id))
         os.replace(temp, final)  # atomic: the file appears whole or not at all
-        return _done(job, consultation, final)
+        return _done(job, final, output)
     except ExportCancelled:
         temp.unlink(missing_ok=True)
         return _finish(job, JobState.CANCELLED)
@@ -318,9 +393,7 @@ def _failed(job: ExportJob, error: str) -> str:
     return JobState.FAILED.value
 
 
-def _done(job: ExportJob, consultation: Consultation, final: Path) -> str:
-    from consult.reports.exports import export_filename
-
+def _done(job: ExportJob, final: Path, output: JobOutput) -> str:
     db.session.rollback()
     job = db.session.get(ExportJob, job.id, populate_existing=True)
     if job.state != JobState.RUNNING or job.cancel_requested:
@@ -334,7 +407,10 @@ def _done(job: ExportJob, consultation: Consultation, final: Path) -> str:
     job.state, job.finished_at, job.stored_name = JobState.DONE, now, final.name
     job.file_size = final.stat().st_size
     job.progress_done = max(job.progress_done, job.progress_total)
-    job.download_name = export_filename(job.format, consultation, filters_from_dict(job.filters))
+    job.download_name = output.download_name[:200]
+    if output.on_done is not None:
+        with current_app.test_request_context("/"), force_locale(job.locale):
+            output.on_done(job, final)
     job.expires_at = now + timedelta(days=current_app.config["EXPORT_RETENTION_DAYS"])
     _tell(job, NotificationKind.EXPORT_READY)
     db.session.commit()
@@ -346,9 +422,12 @@ def _tell(job: ExportJob, kind: NotificationKind) -> None:
     if requester is None:
         return
     consultation = db.session.get(Consultation, job.consultation_id)
-    with current_app.test_request_context("/"):
+    with current_app.test_request_context("/"), force_locale(job.locale):
         link = url_for("reports.export_job", consultation_id=job.consultation_id, job_id=job.id)
-    notify(requester, kind, link=link, consultation=consultation.title, format=job.format.upper())
+        what = job.format.upper()
+        if job.kind != EXPORT:
+            what = f"{kind_label(job)}, {what}"
+    notify(requester, kind, link=link, consultation=consultation.title, format=what)
 
 
 # --- periodic upkeep --------------------------------------------------------------------
@@ -365,6 +444,11 @@ def check_export_jobs(now: datetime | None = None) -> dict[str, int]:
             ExportJob.state == JobState.RUNNING, ExportJob.heartbeat_at < stalled_before
         )
     ).all()
+    return _take_back(stalled, now, counts, stalled_before)
+
+
+def _take_back(stalled, now: datetime, counts: dict, stalled_before: datetime) -> dict:
+    config = current_app.config
     for job in stalled:
         for leftover in export_folder().glob(f"{job.id}-*.part"):
             leftover.unlink(missing_ok=True)
@@ -372,11 +456,11 @@ def check_export_jobs(now: datetime | None = None) -> dict[str, int]:
             job.state, job.finished_at = JobState.CANCELLED, now
             counts["cancelled"] += 1
         elif job.attempts < config["EXPORT_MAX_ATTEMPTS"]:
-            job.state, job.error = JobState.QUEUED, "worker stopped during the export"
+            job.state, job.error = JobState.QUEUED, WORKER_LOST
             counts["requeued"] += 1
         else:
             job.state, job.finished_at = JobState.FAILED, now
-            job.error = "worker stopped during the export"
+            job.error = WORKER_LOST
             _tell(job, NotificationKind.EXPORT_FAILED)
             counts["failed"] += 1
     waiting = db.session.scalars(
@@ -389,6 +473,40 @@ def check_export_jobs(now: datetime | None = None) -> dict[str, int]:
         enqueue_export(job_id)
         counts["enqueued"] += 1
     return counts
+
+
+def _dead_here(worker: str) -> bool:
+    """Whether `worker` ("host:pid") was a process on this host that no longer runs (or whose
+    pid this very process now has: it started after the job was claimed)."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists (another user's process): not ours to judge
+        return False
+    return False
+
+
+def recover_jobs_on_start(started_before: datetime, now: datetime | None = None) -> dict:
+    """When a worker process starts: jobs left running by a worker process of this host that
+    died (claimed before `started_before`, this process's start) are queued again, or failed
+    after their last attempt, at once; jobs of other hosts wait for their heartbeat to go
+    stale (check_export_jobs). Half-written files are removed. Commits."""
+    now = now or utcnow()
+    counts = {"requeued": 0, "failed": 0, "cancelled": 0, "enqueued": 0}
+    running = db.session.scalars(
+        select(ExportJob).where(
+            ExportJob.state == JobState.RUNNING, ExportJob.started_at < started_before
+        )
+    ).all()
+    lost = [job for job in running if _dead_here(job.worker)]
+    stale = now - timedelta(seconds=current_app.config["EXPORT_STALL_SECONDS"])
+    return _take_back(lost, now, counts, stale)
 
 
 def expire_exports(now: datetime | None = None) -> int:

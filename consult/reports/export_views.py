@@ -1,4 +1,5 @@
-"""Export jobs: the consultation's exports page, a job's progress, cancel, download.
+"""Jobs (exports and official documents): the consultation's downloads page, a job's
+progress, cancel, download.
 
 Only the consultation's organisers (and admins) see them; anyone else gets 404.
 """
@@ -14,8 +15,11 @@ from consult.permissions import can_manage
 from consult.plans.models import Consultation, Section
 from consult.reports import export_jobs
 from consult.reports.forms import (
+    DOCUMENT_FORMATS,
     EXPORT_FORMATS,
+    JOB_STAGE_LABELS,
     JOB_STATE_LABELS,
+    LANGUAGE_LABELS,
     PHASE_LABELS,
     STATUS_LABELS,
     ConfirmForm,
@@ -24,6 +28,10 @@ from consult.reports.models import ExportJob
 from consult.reports.views import bp
 
 MAX_PAGE = 10**6
+DOCUMENT_MIMETYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 def _managed_or_404(consultation_id: int) -> Consultation:
@@ -41,8 +49,25 @@ def _job(consultation_id: int, job_id: int) -> tuple[Consultation, ExportJob]:
     return consultation, job
 
 
+def _document_choices(job: ExportJob) -> list[str]:
+    """A document job's choices in words: language, number, version issued ..."""
+    params, words = job.filters, []
+    if params.get("lang") in LANGUAGE_LABELS:
+        words.append(str(LANGUAGE_LABELS[params["lang"]]))
+    if params.get("number"):
+        words.append(_("number %(number)s", number=params["number"]))
+    if params.get("version"):
+        words.append(_("version %(version)d", version=params["version"]))
+    if params.get("include_withheld"):
+        words.append(_("hidden and rejected input marked"))
+    if params.get("anonymise"):
+        words.append(_("anonymised"))
+    return words
+
+
 def describe_filters(jobs: list[ExportJob]) -> dict[int, list[str]]:
-    """{job id: the filters in words}, names looked up once for the page."""
+    """{job id: the filters (an export's) or the choices (a document's) in words}, names
+    looked up once for the page."""
     group_ids = {job.filters.get("group_id") for job in jobs} - {None}
     section_ids = {job.filters.get("section_id") for job in jobs} - {None}
     groups = dict(
@@ -58,6 +83,9 @@ def describe_filters(jobs: list[ExportJob]) -> dict[int, list[str]]:
     }
     described = {}
     for job in jobs:
+        if job.kind != export_jobs.EXPORT:
+            described[job.id] = _document_choices(job)
+            continue
         f, words = job.filters, []
         if f.get("phase"):
             words.append(str(PHASE_LABELS.get(f["phase"], f["phase"])))
@@ -75,7 +103,39 @@ def describe_filters(jobs: list[ExportJob]) -> dict[int, list[str]]:
 
 
 def _labels() -> dict:
-    return {"state_labels": JOB_STATE_LABELS, "format_labels": EXPORT_FORMATS}
+    return {
+        "state_labels": JOB_STATE_LABELS,
+        "format_labels": {**DOCUMENT_FORMATS, **EXPORT_FORMATS},
+        "kind_label": export_jobs.kind_label,
+        "progress_detail": progress_detail,
+        "failure_reason": failure_reason,
+    }
+
+
+def progress_detail(job: ExportJob) -> str:
+    """ "3 of 12 parts written", or a document's stage in words; "" before it starts."""
+    if job.finished:
+        return ""
+    if job.stage in JOB_STAGE_LABELS:
+        return str(JOB_STAGE_LABELS[job.stage])
+    if job.progress_total:
+        return _(
+            "%(done)d of %(total)d parts written", done=job.progress_done, total=job.progress_total
+        )
+    return ""
+
+
+def failure_reason(job: ExportJob) -> str:
+    """Why a job failed, in words the organiser can act on (the details are in the log)."""
+    if job.error == export_jobs.WORKER_LOST:
+        return _(
+            "The worker stopped while making this file, too many times. Try again; if it "
+            "keeps failing, tell the administrator."
+        )
+    return _(
+        "The file could not be made. Try again; if it keeps failing, tell the administrator "
+        "(the worker log has the details)."
+    )
 
 
 @bp.route("/c/<int:consultation_id>/exports")
@@ -119,6 +179,7 @@ def export_job_status(consultation_id: int, job_id: int):
         total=job.progress_total,
         percent=job.percent,
         finished=job.finished,
+        detail=progress_detail(job),
     )
 
 
@@ -130,9 +191,9 @@ def cancel_export_job(consultation_id: int, job_id: int):
         abort(400)
     if export_jobs.cancel_export(job, current_user):
         db.session.commit()
-        flash(_("The export is cancelled."), "info")
+        flash(_("The job is cancelled."), "info")
     else:
-        flash(_("The export had already finished."), "warning")
+        flash(_("The job had already finished."), "warning")
     return redirect(url_for("reports.export_job", consultation_id=consultation_id, job_id=job_id))
 
 
@@ -147,8 +208,9 @@ def download_export(consultation_id: int, job_id: int):
     db.session.commit()
     from consult.reports.exports import MIMETYPES
 
+    mimetype = {**MIMETYPES, **DOCUMENT_MIMETYPES}[job.format]
     response = send_file(
-        path, mimetype=MIMETYPES[job.format], as_attachment=True, download_name=job.download_name
+        path, mimetype=mimetype, as_attachment=True, download_name=job.download_name
     )
     response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache
     return response

@@ -119,6 +119,16 @@ JOB_STATE_LABELS = {
 }
 
 
+# The stages of a job that is not counted in rows (an official document).
+JOB_STAGE_LABELS = {
+    "collecting": _l("Gathering the input"),
+    "rendering": _l("Laying out the pages"),
+    "saving": _l("Saving the file"),
+}
+DOCUMENT_FORMATS = {"pdf": "PDF", "docx": _l("Word (DOCX)")}
+LANGUAGE_LABELS = {"id": _l("Indonesian"), "en": _l("English")}
+
+
 class ConfirmForm(Form):
     """A POST-only button (publish, unpublish)."""
 

@@ -105,7 +105,9 @@ class JobState(enum.StrEnum):
 
 
 class ExportJob(db.Model):
-    """An export made by the worker: its request, its progress and the file it left.
+    """A file made by the worker: an export (kind "export") or an official document (kind
+    "rekapitulasi", "letter", "attendance", "minutes", "berita_acara"); its request, its
+    progress and the file it left.
 
     The file lives in EXPORT_FOLDER under `stored_name` (random), written to a temporary
     name first and renamed only when complete, so a half-written file is never offered.
@@ -116,7 +118,10 @@ class ExportJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # What is made; the writer of each kind is registered in consult/reports/export_jobs.py.
+    kind: Mapped[str] = mapped_column(String(30), default="export", server_default="export")
     format: Mapped[str] = mapped_column(String(10))
+    # An export's filters, or a document's choices (language, signatories, number ...).
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The organiser's language when asking: the export speaks it.
     locale: Mapped[str] = mapped_column(String(10), default="id")
@@ -124,6 +129,7 @@ class ExportJob(db.Model):
     # Progress: places of the plan written (done of total), and the stage in words.
     progress_done: Mapped[int] = mapped_column(default=0)
     progress_total: Mapped[int] = mapped_column(default=0)
+    stage: Mapped[str] = mapped_column(String(30), default="", server_default="")
     attempts: Mapped[int] = mapped_column(default=0)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     stored_name: Mapped[str] = mapped_column(String(100), default="")
@@ -134,6 +140,9 @@ class ExportJob(db.Model):
     started_at: Mapped[datetime | None]
     # Raised by the worker as it writes: a running job whose heartbeat stops was lost.
     heartbeat_at: Mapped[datetime | None]
+    # "host:pid" of the worker process running it: one that died is recognised at the next
+    # worker's start on that host without waiting for the heartbeat to go stale.
+    worker: Mapped[str] = mapped_column(String(120), default="", server_default="")
     finished_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
 

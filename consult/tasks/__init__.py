@@ -24,6 +24,7 @@ from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey
 
 from config import config_from_env
+from consult.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def build_huey(config) -> SqliteHuey | RedisHuey:
 
 huey = build_huey(config_from_env())
 _worker_app: Flask | None = None
+# When this process imported the queue: jobs claimed earlier by a process of this host that
+# no longer runs were lost with it (recover_jobs_on_start, on the worker's start).
+PROCESS_STARTED = utcnow()
 
 
 def init_app(app: Flask) -> None:

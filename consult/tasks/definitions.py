@@ -6,12 +6,13 @@ sweep and the after-commit task together) does the work once.
 """
 
 import logging
+import threading
 
 from huey import crontab
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
-from consult.tasks import app_periodic_task, app_task
+from consult.tasks import PROCESS_STARTED, _in_app_context, app_periodic_task, app_task, huey
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,29 @@ def check_export_jobs_task() -> dict[str, int]:
     return check_export_jobs()
 
 
+_recovered = threading.Lock()
+_recovery_done = False
+
+
+@huey.on_startup()
+def recover_jobs_at_start() -> None:
+    """Once per worker process, as its first worker thread starts: take back the jobs that a
+    dead worker process of this host left running (no waiting for their heartbeat to stop)."""
+    global _recovery_done
+    with _recovered:
+        if _recovery_done or huey.immediate:
+            return
+        _recovery_done = True
+        counts = _in_app_context(_recover)()
+        log.info("Jobs taken back at the worker's start: %s", counts)
+
+
+def _recover() -> dict[str, int]:
+    from consult.reports.export_jobs import recover_jobs_on_start
+
+    return recover_jobs_on_start(started_before=PROCESS_STARTED)
+
+
 @app_periodic_task(crontab(minute="7"))
 def expire_exports_task() -> int:
     """Hourly: delete export files past EXPORT_RETENTION_DAYS."""
@@ -95,11 +119,15 @@ def expire_exports_task() -> int:
 def queue_status() -> dict[str, int]:
     """What an operator watches (flask queue-status): the queue's length, what failed,
     what runs. Needs an application context."""
+    from datetime import timedelta
+
+    from flask import current_app
     from sqlalchemy import func, select
 
     from consult.mail import MailStatus, OutboxMail
     from consult.reports.models import ExportJob, JobState
     from consult.tasks import huey
+    from consult.timeutil import utcnow
 
     def count(model, column, value) -> int:
         return db.session.scalar(select(func.count(model.id)).where(column == value))
@@ -109,7 +137,15 @@ def queue_status() -> dict[str, int]:
         "scheduled": huey.scheduled_count(),
         "mails_queued": count(OutboxMail, OutboxMail.status, MailStatus.QUEUED),
         "mails_failed": count(OutboxMail, OutboxMail.status, MailStatus.FAILED),
-        "exports_queued": count(ExportJob, ExportJob.state, JobState.QUEUED),
-        "exports_running": count(ExportJob, ExportJob.state, JobState.RUNNING),
-        "exports_failed": count(ExportJob, ExportJob.state, JobState.FAILED),
+        "jobs_queued": count(ExportJob, ExportJob.state, JobState.QUEUED),
+        "jobs_running": count(ExportJob, ExportJob.state, JobState.RUNNING),
+        "jobs_failed": count(ExportJob, ExportJob.state, JobState.FAILED),
+        # Running with a heartbeat older than EXPORT_STALL_SECONDS: a worker died or hangs.
+        "jobs_stalled": db.session.scalar(
+            select(func.count(ExportJob.id)).where(
+                ExportJob.state == JobState.RUNNING,
+                ExportJob.heartbeat_at
+                < utcnow() - timedelta(seconds=current_app.config["EXPORT_STALL_SECONDS"]),
+            )
+        ),
     }

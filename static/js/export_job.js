@@ -7,6 +7,7 @@
   if (!box || box.dataset.finished === "true") { return; }
   var bar = document.getElementById("export-progress");
   var state = document.getElementById("export-state");
+  var count = document.getElementById("export-count");
   function poll() {
     fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -17,6 +18,7 @@
         bar.firstElementChild.style.width = job.percent + "%";
         bar.firstElementChild.textContent = job.percent + "%";
         if (state.textContent !== job.label) { state.textContent = job.label; }
+        if (count && count.textContent !== job.detail) { count.textContent = job.detail; }
         window.setTimeout(poll, 1500);
       })
       .catch(function () { window.setTimeout(poll, 5000); });
