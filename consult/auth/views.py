@@ -561,7 +561,7 @@ def list_groups():
     _require_admin()
     form = GroupForm()
     if form.validate_on_submit():
-        services.add_group(current_user, form.name.data)
+        services.add_group(current_user, form.name.data, form.name_en.data)
         db.session.commit()
         flash(_("The group is added."), "success")
         return redirect(url_for("auth.list_groups"))
@@ -586,11 +586,11 @@ def rename_group(group_id: int):
     group = _group_or_404(group_id)
     form = GroupForm(group=group, prefix=f"g{group.id}")
     if form.validate_on_submit():
-        services.rename_group(group, current_user, form.name.data)
+        services.rename_group(group, current_user, form.name.data, form.name_en.data)
         db.session.commit()
         flash(_("The group is renamed."), "success")
     else:
-        for message in form.name.errors:
+        for message in [*form.name.errors, *form.name_en.errors]:
             flash(message, "error")
     return redirect(url_for("auth.list_groups"))
 
