@@ -24,13 +24,19 @@ def _current_locale():
         return None
 
 
-def localized(obj: Any, field: str, locale: Any = None) -> str:
-    """obj.<field>_en when the language is English and it is not blank, else obj.<field>."""
+def pick(indonesian: str | None, english: str | None, locale: Any = None) -> str:
+    """The English text when the language is English and it is not blank, else the
+    Indonesian one: the rule itself, for values read as columns rather than objects."""
     if language(locale) != "id":
-        english = (getattr(obj, f"{field}_en", None) or "").strip()
+        english = (english or "").strip()
         if english:
             return english
-    return getattr(obj, field) or ""
+    return indonesian or ""
+
+
+def localized(obj: Any, field: str, locale: Any = None) -> str:
+    """obj.<field>_en when the language is English and it is not blank, else obj.<field>."""
+    return pick(getattr(obj, field), getattr(obj, f"{field}_en", None), locale)
 
 
 def lines(text: str | None) -> list[str]:

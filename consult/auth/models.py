@@ -87,7 +87,7 @@ class User(UserMixin, db.Model):
         if self.erased_at is None:
             return self.name
         if self.group is not None:
-            return gettext("Deleted participant (%(group)s)", group=self.group.name)
+            return gettext("Deleted participant (%(group)s)", group=self.group.display_name)
         return gettext("Deleted participant")
 
     @property

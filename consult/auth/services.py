@@ -27,6 +27,7 @@ from consult.auth.tokens import (
     read_invitation_token,
     read_reset_token,
 )
+from consult.bilingual import pick
 from consult.extensions import db
 from consult.mail import queue_mail
 from consult.timeutil import utcnow
@@ -102,6 +103,14 @@ def ordered_groups(active_only: bool = False) -> list[StakeholderGroup]:
     return list(db.session.scalars(query))
 
 
+def group_names() -> dict[int, str]:
+    """Every group's name in the current language (consult.bilingual), by id; one query."""
+    rows = db.session.execute(
+        select(StakeholderGroup.id, StakeholderGroup.name, StakeholderGroup.name_en)
+    )
+    return {group_id: pick(name, name_en) for group_id, name, name_en in rows}
+
+
 def group_usage() -> dict[int, int]:
     """Number of accounts in each group, by group id."""
     rows = db.session.execute(
@@ -115,9 +124,7 @@ def group_usage() -> dict[int, int]:
 def add_group(actor: User, name: str, name_en: str = "") -> StakeholderGroup:
     """A new group; its English name is optional (English pages show `name` without one)."""
     last = db.session.scalar(select(func.max(StakeholderGroup.position))) or 0
-    group = StakeholderGroup(
-        name=name.strip(), name_en=(name_en or "").strip(), position=last + 1
-    )
+    group = StakeholderGroup(name=name.strip(), name_en=(name_en or "").strip(), position=last + 1)
     db.session.add(group)
     db.session.flush()
     record("groups.added", actor, group, name=group.name, name_en=group.name_en)

@@ -590,7 +590,7 @@ def my_ratings(user: User, page: int, per_page: int):
         select(Rating)
         .where(Rating.user_id == user.id)
         .order_by(Rating.updated_at.desc(), Rating.id.desc())
-        .options(joinedload(Rating.criterion).load_only(Criterion.label)),
+        .options(joinedload(Rating.criterion).load_only(Criterion.label, Criterion.label_en)),
         page=page,
         per_page=per_page,
         error_out=False,

@@ -161,9 +161,16 @@ def parse_participants_csv(
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     columns, start = _columns(records[0] if records else [])
-    by_name = {group.name.strip().lower(): group for group in groups if group.active}
+    # A group is known by its Indonesian name and by its English one.
+    by_name = {
+        name.strip().lower(): group
+        for group in groups
+        if group.active
+        for name in (group.name, group.name_en)
+        if name and name.strip()
+    }
     by_name.update({name.strip().lower(): group for name, group in (mapping or {}).items()})
-    valid = ", ".join(group.name for group in groups if group.active)
+    valid = ", ".join(group.display_name for group in groups if group.active)
     rows, problems, seen = [], [], {}
     for number, cells in enumerate(records[start:], start=start + 1):
         if not any(cell.strip() for cell in cells):

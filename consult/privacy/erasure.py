@@ -46,7 +46,7 @@ def shown_name(user: User) -> str:
     if user.erased_at is None:
         return user.name
     if user.group:
-        return _("Deleted participant (%(group)s)", group=user.group.name)
+        return _("Deleted participant (%(group)s)", group=user.group.display_name)
     return _("Deleted participant")
 
 
