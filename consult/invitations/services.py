@@ -66,6 +66,14 @@ def only_unknown_groups(problems: list[RowProblem]) -> list[str]:
     return [names[key] for key in sorted(names)]
 
 
+def csv_group_name(group) -> str:
+    """How a group is named where a CSV file's group column is explained: in the reader's
+    language, then the Indonesian name when that differs ("Academia / Akademisi"): the
+    column takes either."""
+    shown = group.display_name
+    return shown if shown == group.name else f"{shown} / {group.name}"
+
+
 def decode_csv(content: bytes) -> str | None:
     """The file's text (UTF-8 with or without BOM), or None when it is not UTF-8."""
     try:
@@ -170,7 +178,7 @@ def parse_participants_csv(
         if name and name.strip()
     }
     by_name.update({name.strip().lower(): group for name, group in (mapping or {}).items()})
-    valid = ", ".join(group.display_name for group in groups if group.active)
+    valid = ", ".join(csv_group_name(group) for group in groups if group.active)
     rows, problems, seen = [], [], {}
     for number, cells in enumerate(records[start:], start=start + 1):
         if not any(cell.strip() for cell in cells):

@@ -62,7 +62,7 @@ def _render_page(
         csv_form=csv_form or CsvImportForm(formdata=None),
         csv_problems=csv_problems,
         mapping=mapping,
-        group_names=[group.display_name for group in groups],
+        group_names=[services.csv_group_name(group) for group in groups],
     ), status
 
 
