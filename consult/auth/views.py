@@ -45,7 +45,6 @@ from consult.labels import mail_kind_label, mail_status_label
 from consult.mail import OutboxMail
 from consult.permissions import can_manage_accounts, require
 from consult.privacy import notices
-from consult.timeutil import utc_to_local
 
 bp = Blueprint("auth", __name__)
 
@@ -452,7 +451,6 @@ def outbox():
         "auth/outbox.html",
         page=page,
         masked_body=masked_body,
-        to_local=utc_to_local,
         mail_kind_label=mail_kind_label,
         mail_status_label=mail_status_label,
     )
