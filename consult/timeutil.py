@@ -89,7 +89,9 @@ def _formatted(value: datetime | date, format: str | None, locale) -> str:
     # The locale is part of the key (the reader's, or a mail's, export's or document's).
     name, pattern = pattern_for(format, locale)
     if not isinstance(value, datetime):  # a date has no time: shown as a date
-        pattern = FORMATS[_language(locale)]["long_date" if name == "full" else "date"]
+        pattern = FORMATS[_language(locale)][
+            "long_date" if name in ("full", "long_date") else "date"
+        ]
         return babel_format_date(value, pattern, locale=_language(locale))
     local = utc_to_local(value)
     if name in DATE_ONLY:
