@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from consult.audit import record
@@ -66,12 +67,16 @@ def only_unknown_groups(problems: list[RowProblem]) -> list[str]:
     return [names[key] for key in sorted(names)]
 
 
-def csv_group_name(group) -> str:
+def csv_group_name(group, marked: bool = False) -> str:
     """How a group is named where a CSV file's group column is explained: in the reader's
     language, then the Indonesian name when that differs ("Academia / Akademisi"): the
-    column takes either."""
+    column takes either. `marked`: HTML, the Indonesian name marked as such (lang="id")."""
     shown = group.display_name
-    return shown if shown == group.name else f"{shown} / {group.name}"
+    if shown == group.name:
+        return escape(shown) if marked else shown
+    if marked:
+        return Markup('{} / <span lang="id">{}</span>').format(shown, group.name)
+    return f"{shown} / {group.name}"
 
 
 def decode_csv(content: bytes) -> str | None:

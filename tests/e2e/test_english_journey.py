@@ -28,6 +28,12 @@ FOREIGN_DATES = {
     "Indonesian time": re.compile(r"\b\d{2}\.\d{2} WIB"),
     "ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
 }
+# The demo's groups, criteria and scale labels have English names: their Indonesian names
+# (which the demo's content also uses, so they are not tell-tale words) must not show.
+INDONESIAN_NAMES = re.compile(
+    r"\b(Relevansi|Prioritas|Kelayakan|Sangat rendah|Sangat tinggi|Pelaku industri|"
+    r"Instansi pemerintah|Akademisi)\b"
+)
 ENGLISH_DATE = re.compile(
     r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{4}"
     r"(, \d{2}:\d{2} WIB)?"
@@ -84,6 +90,9 @@ def _check(page, path: str, problems: list[str], dates: list[str]) -> None:
     found = sorted(_words(text) & telltale_words())
     if found:
         problems.append(f"{path}: Indonesian words {found}")
+    names = sorted(set(INDONESIAN_NAMES.findall(text)))
+    if names:
+        problems.append(f"{path}: Indonesian names of groups, criteria or scale labels {names}")
     for name, pattern in FOREIGN_DATES.items():
         for match in pattern.finditer(text):
             problems.append(f"{path}: {name} {match.group(0)!r}")
