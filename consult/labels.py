@@ -4,7 +4,12 @@ Files for people (PDF, DOCX, XLSX) show these labels in the document's language,
 codes; files for machines (CSV, JSON) keep the codes (see README, "Exports").
 """
 
+import re
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
+
+from consult.timeutil import format_datetime_remembered
 
 PHASE = {"pre": _l("Before the FGD"), "fgd": _l("At the FGD"), "post": _l("After the FGD")}
 COMMENT_TYPE = {
@@ -270,7 +275,21 @@ def _plain(value, kind: str | None = None) -> str:
         )
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v, kind) for v in value)
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        return _moment(value)
     return str(value)
+
+
+# Times the audit trail stores (ISO, UTC; consult.audit) and dates, shown as every page does.
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\Z")
+
+
+def _moment(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return format_datetime_remembered(moment.date() if "T" not in value else moment)
 
 
 def _ratings_text(values: dict, criteria: dict[int, str]) -> str:

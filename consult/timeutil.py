@@ -5,8 +5,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time as babel_format_time
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from jinja2 import pass_context
 
 LOCAL_TZ = ZoneInfo("Asia/Jakarta")
@@ -27,39 +28,90 @@ def utc_to_local(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
-@lru_cache(maxsize=64)
-def _readable(format: str | None, locale) -> str | None:
-    """ "medium" and "full" as the language's own date formats, with hours and minutes only
-    ("full" also names the time zone): seconds mean nothing to people reading when a comment
-    was written, a window closes or the FGD starts."""
-    if format in (None, "medium", "full") and locale is not None:
-        format = format or "medium"
-        time = locale.time_formats["short"].pattern + (" zzzz" if format == "full" else "")
-        glue = str(locale.datetime_formats[format])
-        return glue.replace("{1}", locale.date_formats[format].pattern).replace("{0}", time)
-    return format
+# --- dates as people read them: one format per language, defined here only ----------------
+#
+# Every date a person reads (pages, mail, exports' text, documents' fields) comes from these
+# patterns, through the `datetimeformat` filter or the functions below. Times are in WIB and
+# always labelled "WIB" (never "Western Indonesia Time"); the two languages differ only in
+# how they write the time ("09.00" / "09:00") and the comma before it.
+#   medium (the default; "short" is the same): 30 Nov 2022 09.00 WIB / 30 Nov 2022, 09:00 WIB
+#   full:      Rabu, 30 November 2022 09.00 WIB / Wednesday, 30 November 2022, 09:00 WIB
+#   time:      09.00 WIB / 09:00 WIB
+#   date:      30 Nov 2022 (both)
+#   long_date: Rabu, 30 November 2022 / Wednesday, 30 November 2022
+FORMATS = {
+    "id": {
+        "medium": "d MMM y HH.mm 'WIB'",
+        "full": "EEEE, d MMMM y HH.mm 'WIB'",
+        "time": "HH.mm 'WIB'",
+        "date": "d MMM y",
+        "long_date": "EEEE, d MMMM y",
+    },
+    "en": {
+        "medium": "d MMM y, HH:mm 'WIB'",
+        "full": "EEEE, d MMMM y, HH:mm 'WIB'",
+        "time": "HH:mm 'WIB'",
+        "date": "d MMM y",
+        "long_date": "EEEE, d MMMM y",
+    },
+}
+# The medium format as a spreadsheet's number format (the cell stays a real date; month
+# names follow the reader's spreadsheet program).
+SPREADSHEET_FORMATS = {
+    "id": 'd mmm yyyy hh"."mm "WIB"',
+    "en": 'd mmm yyyy, hh:mm "WIB"',
+}
+_ALIASES = {None: "medium", "short": "medium", "HH:mm": "time", "long": "long_date"}
+DATE_ONLY = {"date", "long_date"}
+
+
+def _language(locale) -> str:
+    language = getattr(locale, "language", None) or str(locale or "id").split("_")[0]
+    return language if language in FORMATS else "id"
+
+
+def pattern_for(format: str | None, locale) -> tuple[str, str]:
+    """(name, Babel pattern) of a named format in the locale's language; an unknown name is
+    the default (medium), so no page can bring back a format of its own."""
+    name = _ALIASES.get(format, format)
+    if name not in FORMATS["id"]:
+        name = "medium"
+    return name, FORMATS[_language(locale)][name]
+
+
+def spreadsheet_format(locale=None) -> str:
+    """The medium format for a spreadsheet cell, in the given or current language."""
+    return SPREADSHEET_FORMATS[_language(locale or get_locale())]
 
 
 @lru_cache(maxsize=4096)
-def _formatted_datetime(value: datetime, format: str | None, locale) -> str:
-    # The locale is part of the key: format_datetime reads it from the request. The time zone
-    # is not: it is the app's (BABEL_DEFAULT_TIMEZONE), the same for every reader.
-    return format_datetime(value, _readable(format, locale))
+def _formatted(value: datetime | date, format: str | None, locale) -> str:
+    # The locale is part of the key (the reader's, or a mail's, export's or document's).
+    name, pattern = pattern_for(format, locale)
+    if not isinstance(value, datetime):  # a date has no time: shown as a date
+        pattern = FORMATS[_language(locale)][
+            "long_date" if name in ("full", "long_date") else "date"
+        ]
+        return babel_format_date(value, pattern, locale=_language(locale))
+    local = utc_to_local(value)
+    if name in DATE_ONLY:
+        return babel_format_date(local.date(), pattern, locale=_language(locale))
+    return babel_format_datetime(local, pattern, locale=_language(locale))
 
 
 def format_datetime_remembered(
-    value: datetime | None, format: str | None = None, locale=None
+    value: datetime | date | None, format: str | None = None, locale=None
 ) -> str:
-    """A naive UTC datetime in WIB and the reader's language (or the given locale), without
-    seconds (see _readable), remembered: pages show the same dates over and over."""
-    locale = locale or get_locale()
+    """A naive UTC datetime (or a date) in WIB, in one of the named formats above, in the
+    reader's language (or the given locale), remembered: pages show the same dates over
+    and over."""
     if value is None:
-        return format_datetime(value, _readable(format, locale))
-    return _formatted_datetime(value, format, locale)
+        return ""
+    return _formatted(value, format, locale or get_locale())
 
 
 @pass_context
-def datetimeformat(context, value: datetime | None, format: str | None = None) -> str:
+def datetimeformat(context, value: datetime | date | None, format: str | None = None) -> str:
     """The datetimeformat filter: format_datetime_remembered in the locale the template is
     rendered in (looked up once per render, see consult/translations)."""
     return format_datetime_remembered(value, format, context.get("rembuk_locale"))
@@ -116,7 +168,9 @@ def long_date(value: datetime | date | None, locale: str = "id") -> str:
     in WIB)."""
     if value is None:
         return ""
-    return babel_format_date(as_local(value), "EEEE, d MMMM y", locale=locale)
+    return babel_format_date(
+        as_local(value), FORMATS[_language(locale)]["long_date"], locale=locale
+    )
 
 
 def place_date(value: datetime | date | None, locale: str = "id") -> str:
@@ -131,8 +185,7 @@ def time_wib(value: datetime | None, locale: str = "id") -> str:
     if value is None:
         return ""
     local = utc_to_local(value)
-    pattern = "HH.mm" if locale == "id" else "HH:mm"
-    return f"{babel_format_time(local.time(), pattern, locale=locale)} WIB"
+    return babel_format_time(local.time(), FORMATS[_language(locale)]["time"], locale=locale)
 
 
 def date_in_words(value: datetime | date, locale: str = "id") -> str:

@@ -67,7 +67,7 @@ def test_no_draft_warning_for_a_published_consultation(client, make_user, make_c
         (
             "en",
             'Invitation to the consultation "RPIK Palangka Raya" on Rembuk',
-            ["Aula Bappeda", "March 20, 2030", "March 15, 2030", "Rina Organiser", "published"],
+            ["Aula Bappeda", "20 March 2030", "15 March 2030", "Rina Organiser", "published"],
         ),
         (
             "id",

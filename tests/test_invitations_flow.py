@@ -426,7 +426,11 @@ UNKNOWN_GROUP_CSV = (
 def _valid_group_names():
     from consult.auth.services import ordered_groups
 
-    return [group.name for group in ordered_groups(active_only=True)]
+    # English pages name a group in English, then by its Indonesian name (either is taken).
+    return [
+        f"{group.name_en} / {group.name}" if group.name_en else group.name
+        for group in ordered_groups(active_only=True)
+    ]
 
 
 def test_csv_form_help_and_error_list_the_valid_group_names(client, setup):

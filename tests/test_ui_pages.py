@@ -21,12 +21,8 @@ def _breadcrumb(html: str) -> str:
 @pytest.mark.parametrize(
     ("lang", "medium", "full"),
     [
-        ("id", "2 Des 2026 23.59", "Rabu, 02 Desember 2026 23.59 Waktu Indonesia Barat"),
-        (
-            "en",
-            "Dec 2, 2026, 11:59\u202fPM",
-            "Wednesday, December 2, 2026, 11:59\u202fPM Western Indonesia Time",
-        ),
+        ("id", "2 Des 2026 23.59 WIB", "Rabu, 2 Desember 2026 23.59 WIB"),
+        ("en", "2 Dec 2026, 23:59 WIB", "Wednesday, 2 December 2026, 23:59 WIB"),
     ],
 )
 def test_times_are_shown_to_the_minute_in_the_chosen_language(app, lang, medium, full):
@@ -52,7 +48,7 @@ def test_consultation_window_is_shown_without_seconds(client, login, make_user, 
     )
     login(organiser)
     html = client.get(f"/c/{consultation.id}/manage").get_data(as_text=True)
-    assert "1 Mar 2042 08.00 – 8 Mar 2042 23.59 WIB" in html
+    assert "1 Mar 2042 08.00 WIB – 8 Mar 2042 23.59 WIB" in html
     html = client.get(f"/c/{consultation.id}").get_data(as_text=True)
     assert not re.search(r"\d\d\.\d\d\.\d\d", html)
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from consult.auth.models import Role, StakeholderGroup, User
 from consult.auth.passwords import password_problems, verify_password
@@ -165,6 +165,9 @@ class RoleForm(Form):
 
 class GroupForm(Form):
     name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(
+        _l("Name in English (optional)"), validators=[Optional(), Length(max=120)]
+    )
 
     def __init__(self, *args, group: StakeholderGroup | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consult.bilingual import localized
 from consult.enums import enum_column
 from consult.extensions import db
 from consult.timeutil import utcnow
@@ -25,8 +26,15 @@ class StakeholderGroup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The English name, optional: English pages show `name` when it is blank.
+    name_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (see consult.bilingual)."""
+        return localized(self, "name")
 
     def __repr__(self) -> str:
         return f"<StakeholderGroup {self.name}>"
@@ -87,7 +95,8 @@ class User(UserMixin, db.Model):
         """The name to show; an erased account's pseudonym in the reader's language."""
         if self.erased_at is None:
             return self.name
-        return display_name_of(self.name, self.erased_at, self.group.name if self.group else None)
+        group = self.group.display_name if self.group else None
+        return display_name_of(self.name, self.erased_at, group)
 
     @property
     def is_admin(self) -> bool:

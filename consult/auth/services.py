@@ -27,6 +27,7 @@ from consult.auth.tokens import (
     read_invitation_token,
     read_reset_token,
 )
+from consult.bilingual import pick
 from consult.extensions import db
 from consult.mail import queue_mail
 from consult.timeutil import utcnow
@@ -41,6 +42,15 @@ DEFAULT_GROUPS = [
     "Masyarakat",
     "Lainnya",
 ]
+DEFAULT_GROUP_NAMES_EN = {
+    "KADIN": "KADIN (Chamber of Commerce)",
+    "Pelaku industri": "Industry",
+    "Akademisi": "Academia",
+    "Instansi pemerintah": "Government agencies",
+    "Asosiasi": "Associations",
+    "Masyarakat": "Public",
+    "Lainnya": "Other",
+}
 LOCK_AFTER_FAILURES = 5
 LOCK_FIRST = timedelta(minutes=1)
 LOCK_LONGEST = timedelta(hours=24)
@@ -76,7 +86,9 @@ def ensure_default_groups() -> list[StakeholderGroup]:
     next_position = max((g.position for g in existing.values()), default=0) + 1
     for name in DEFAULT_GROUPS:
         if name.lower() not in existing:
-            group = StakeholderGroup(name=name, position=next_position)
+            group = StakeholderGroup(
+                name=name, name_en=DEFAULT_GROUP_NAMES_EN.get(name, ""), position=next_position
+            )
             next_position += 1
             db.session.add(group)
             existing[name.lower()] = group
@@ -91,6 +103,14 @@ def ordered_groups(active_only: bool = False) -> list[StakeholderGroup]:
     return list(db.session.scalars(query))
 
 
+def group_names() -> dict[int, str]:
+    """Every group's name in the current language (consult.bilingual), by id; one query."""
+    rows = db.session.execute(
+        select(StakeholderGroup.id, StakeholderGroup.name, StakeholderGroup.name_en)
+    )
+    return {group_id: pick(name, name_en) for group_id, name, name_en in rows}
+
+
 def group_usage() -> dict[int, int]:
     """Number of accounts in each group, by group id."""
     rows = db.session.execute(
@@ -101,18 +121,26 @@ def group_usage() -> dict[int, int]:
     return {group_id: count for group_id, count in rows}
 
 
-def add_group(actor: User, name: str) -> StakeholderGroup:
+def add_group(actor: User, name: str, name_en: str = "") -> StakeholderGroup:
+    """A new group; its English name is optional (English pages show `name` without one)."""
     last = db.session.scalar(select(func.max(StakeholderGroup.position))) or 0
-    group = StakeholderGroup(name=name.strip(), position=last + 1)
+    group = StakeholderGroup(name=name.strip(), name_en=(name_en or "").strip(), position=last + 1)
     db.session.add(group)
     db.session.flush()
-    record("groups.added", actor, group, name=group.name)
+    record("groups.added", actor, group, name=group.name, name_en=group.name_en)
     return group
 
 
-def rename_group(group: StakeholderGroup, actor: User, name: str) -> StakeholderGroup:
-    diff = changes(group, {"name": name.strip()})
-    group.name = name.strip()
+def rename_group(
+    group: StakeholderGroup, actor: User, name: str, name_en: str | None = None
+) -> StakeholderGroup:
+    """Change the group's name, and its English name when given (None keeps it)."""
+    values = {"name": name.strip()}
+    if name_en is not None:
+        values["name_en"] = name_en.strip()
+    diff = changes(group, values)
+    for key, value in values.items():
+        setattr(group, key, value)
     db.session.flush()
     if diff:
         record("groups.renamed", actor, group, **diff)

@@ -45,7 +45,6 @@ from consult.labels import mail_kind_label, mail_status_label
 from consult.mail import OutboxMail
 from consult.permissions import can_manage_accounts, require
 from consult.privacy import notices
-from consult.timeutil import utc_to_local
 
 bp = Blueprint("auth", __name__)
 
@@ -452,7 +451,6 @@ def outbox():
         "auth/outbox.html",
         page=page,
         masked_body=masked_body,
-        to_local=utc_to_local,
         mail_kind_label=mail_kind_label,
         mail_status_label=mail_status_label,
     )
@@ -561,7 +559,7 @@ def list_groups():
     _require_admin()
     form = GroupForm()
     if form.validate_on_submit():
-        services.add_group(current_user, form.name.data)
+        services.add_group(current_user, form.name.data, form.name_en.data)
         db.session.commit()
         flash(_("The group is added."), "success")
         return redirect(url_for("auth.list_groups"))
@@ -586,11 +584,11 @@ def rename_group(group_id: int):
     group = _group_or_404(group_id)
     form = GroupForm(group=group, prefix=f"g{group.id}")
     if form.validate_on_submit():
-        services.rename_group(group, current_user, form.name.data)
+        services.rename_group(group, current_user, form.name.data, form.name_en.data)
         db.session.commit()
         flash(_("The group is renamed."), "success")
     else:
-        for message in form.name.errors:
+        for message in [*form.name.errors, *form.name_en.errors]:
             flash(message, "error")
     return redirect(url_for("auth.list_groups"))
 

@@ -35,10 +35,16 @@ SUMMARY = (
     "memberi masukan dan penilaian atas setiap strategi, sebelum dan sesudah Focus Group "
     "Discussion (FGD). Semua masukan akan dijawab dalam matriks tanggapan."
 )
+SCALE_EN = "Very low\nLow\nMedium\nHigh\nVery high"
 CRITERIA_DESCRIPTIONS = {
     "relevance": "Seberapa relevan strategi ini bagi industri kota?",
     "priority": "Seberapa mendesak strategi ini dilaksanakan?",
     "feasibility": "Seberapa layak strategi ini dilaksanakan?",
+}
+CRITERIA_EN = {  # key: (name, description) in English
+    "relevance": ("Relevance", "How relevant is this strategy to the city's industry?"),
+    "priority": ("Priority", "How urgently should this strategy be carried out?"),
+    "feasibility": ("Feasibility", "How feasible is this strategy?"),
 }
 
 
@@ -81,6 +87,9 @@ def seed_consultation(users: dict[str, User]) -> Consultation:
                 "label": criterion.label,
                 "description": CRITERIA_DESCRIPTIONS[criterion.key],
                 "scale_labels": SCALE,
+                "label_en": CRITERIA_EN[criterion.key][0],
+                "description_en": CRITERIA_EN[criterion.key][1],
+                "scale_labels_en": SCALE_EN,
             },
         )
     parsed = parse_markdown(PLAN_FILE.read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from consult.auth.models import StakeholderGroup
+from consult.bilingual import pick
 from consult.documents.fgd import ActionRecord, AgendaRecord, AttendeeRecord, MeetingRecord
 from consult.extensions import db
 from consult.fgd.models import Attendee, FgdSession, Outcome, OutcomeKind, SpeakingTurn
@@ -23,7 +24,7 @@ from consult.plans.models import Consultation
 
 def _attendees(session: FgdSession) -> list[AttendeeRecord]:
     rows = db.session.execute(
-        select(Attendee, StakeholderGroup.name)
+        select(Attendee, StakeholderGroup.name, StakeholderGroup.name_en)
         .outerjoin(StakeholderGroup, StakeholderGroup.id == Attendee.group_id)
         .where(Attendee.session_id == session.id)
         .order_by(Attendee.checked_in_at, Attendee.id)
@@ -33,12 +34,12 @@ def _attendees(session: FgdSession) -> list[AttendeeRecord]:
             name=person.name,
             organisation=person.organisation,
             position=person.position,
-            group=group or "",
+            group=pick(group, english) if group else "",
             phone=person.phone,
             checked_in_at=person.checked_in_at,
             walk_in=person.is_walk_in,
         )
-        for person, group in rows
+        for person, group, english in rows
     ]
 
 
@@ -46,15 +47,21 @@ def _turns(session: FgdSession) -> dict[int | None, list[str]]:
     """What was said, per agenda item, in the order it was said: "KADIN (Siti): ..."."""
     speaker = aliased(Attendee)
     rows = db.session.execute(
-        select(SpeakingTurn.agenda_item_id, SpeakingTurn.note, StakeholderGroup.name, speaker.name)
+        select(
+            SpeakingTurn.agenda_item_id,
+            SpeakingTurn.note,
+            StakeholderGroup.name,
+            StakeholderGroup.name_en,
+            speaker.name,
+        )
         .outerjoin(StakeholderGroup, StakeholderGroup.id == SpeakingTurn.group_id)
         .outerjoin(speaker, speaker.id == SpeakingTurn.attendee_id)
         .where(SpeakingTurn.session_id == session.id)
         .order_by(SpeakingTurn.created_at, SpeakingTurn.id)
     )
     turns: dict[int | None, list[str]] = defaultdict(list)
-    for item_id, note, group, person in rows:
-        who = group or _("(no group)")
+    for item_id, note, group, english, person in rows:
+        who = pick(group, english) if group else _("(no group)")
         if person:
             who = f"{who} ({person})"
         text = f"{who}: {note}" if note else _("%(who)s took the floor.", who=who)

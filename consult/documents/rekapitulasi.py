@@ -182,7 +182,7 @@ def summary_table(consultation: Consultation, options: RekapOptions, decimal: st
         row[(cell.criterion.id, cell.phase)] = None if suppressed else cell.summary
     width = 52 / max(len(keys), 1)
     columns = [Column(_("Strategy"), 30), Column(_("Stakeholder group"), 18)] + [
-        Column(f"{criterion.label}: {label('phase', phase)}", width, "right")
+        Column(f"{criterion.display_label}: {label('phase', phase)}", width, "right")
         for criterion in criteria
         for phase in phases
     ]

@@ -191,7 +191,7 @@ class OnBehalfRatingForm(RatingForm):
 
 def rating_form_class(criteria, base=RatingForm):
     """A form class with a radio group for each criterion of the consultation."""
-    scales = tuple((c.id, c.label, c.scale_max, tuple(c.labels)) for c in criteria)
+    scales = tuple((c.id, c.display_label, c.scale_max, tuple(c.labels)) for c in criteria)
     return _rating_form_class(scales, base)
 
 

@@ -60,7 +60,7 @@ def my_rated_strategies(user: User, page: int, per_page: int) -> ThreadPage:
                 Rating.strategy_id.in_({item.strategy_id for item in items}),
             )
             .order_by(Criterion.position, Criterion.id)
-            .options(joinedload(Rating.criterion).load_only(Criterion.label))
+            .options(joinedload(Rating.criterion).load_only(Criterion.label, Criterion.label_en))
         )
         grouped = defaultdict(list)
         for rating in ratings:

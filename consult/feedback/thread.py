@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, lambda_stmt, or_, select
 from sqlalchemy.orm import aliased
 
 from consult.auth.models import StakeholderGroup, User, display_name_of
+from consult.bilingual import pick
 from consult.extensions import db
 from consult.feedback.models import (
     Attachment,
@@ -177,6 +178,10 @@ _COLUMNS = (
     Attachment.id,
     Attachment.original_name,
     Attachment.size_bytes,
+    # The groups' English names, for readers in English (consult.bilingual.pick).
+    _author_group.name_en,
+    _comment_group.name_en,
+    _recorder_group.name_en,
 )
 
 
@@ -220,6 +225,12 @@ def _cards(rows, controls: CommentControls) -> list[Card]:
         (author_name, organisation, author_erased, author_group) = row[15:19]
         (group, recorder_name, recorder_erased, recorder_group) = row[19:23]
         attachment_id, attachment_name, attachment_size = row[23:26]
+        author_group, group, recorder_group = (
+            None if indonesian is None else pick(indonesian, english, locale)
+            for indonesian, english in zip(
+                (author_group, group, recorder_group), row[26:29], strict=True
+            )
+        )
         if last is None or last.id != row[0]:
             last = Card(
                 *row[:15],

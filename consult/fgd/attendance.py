@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.audit import record
 from consult.auth.models import StakeholderGroup, User
+from consult.bilingual import pick
 from consult.extensions import db
 from consult.fgd.models import Attendee, CheckInMethod, FgdSession
 from consult.fgd.services import FgdRuleError
@@ -28,15 +29,26 @@ SEARCH_LIMIT = 30
 def counts_by_group(session: FgdSession) -> list[tuple[str | None, int]]:
     """(group name or None, attendees) for the session, in the groups' order; one query."""
     rows = db.session.execute(
-        select(StakeholderGroup.name, StakeholderGroup.position, func.count(Attendee.id))
+        select(
+            StakeholderGroup.name,
+            StakeholderGroup.name_en,
+            StakeholderGroup.position,
+            func.count(Attendee.id),
+        )
         .select_from(Attendee)
         .outerjoin(StakeholderGroup, StakeholderGroup.id == Attendee.group_id)
         .where(Attendee.session_id == session.id)
-        .group_by(StakeholderGroup.id, StakeholderGroup.name, StakeholderGroup.position)
+        .group_by(
+            StakeholderGroup.id,
+            StakeholderGroup.name,
+            StakeholderGroup.name_en,
+            StakeholderGroup.position,
+        )
     ).all()
     counted: Counter = Counter()
     order: dict = {}
-    for name, position, count in rows:
+    for indonesian, english, position, count in rows:
+        name = pick(indonesian, english) if indonesian is not None else None
         counted[name] += count
         order[name] = position
     return sorted(counted.items(), key=lambda item: (item[0] is None, order[item[0]] or 0))

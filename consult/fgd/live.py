@@ -150,7 +150,7 @@ class CriterionResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.criterion.id,
-            "label": self.criterion.label,
+            "label": self.criterion.display_label,
             "count": self.count,
             "answered": self.answered,
             "mean": self.mean,

@@ -209,7 +209,7 @@ def speaking_shares(session: FgdSession) -> list[Share]:
     totals = sum(turns.values()), sum(present.values()), sum(written.values())
     rows = [
         Share(
-            groups[gid].name if gid in groups else None,
+            groups[gid].display_name if gid in groups else None,
             turns.get(gid, 0),
             present.get(gid, 0),
             written.get(gid, 0),
@@ -220,5 +220,5 @@ def speaking_shares(session: FgdSession) -> list[Share]:
         for gid in ids
     ]
     position = {gid: g.position for gid, g in groups.items()}
-    names = {g.name: gid for gid, g in groups.items()}
+    names = {g.display_name: gid for gid, g in groups.items()}
     return sorted(rows, key=lambda r: (r.group is None, position.get(names.get(r.group), 0)))

@@ -11,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -39,7 +38,6 @@ def fgd_helpers():
         "RsvpForm": RsvpForm,
         "fgd_now": utcnow,
         "fgd_checkin_qr": checkin_qr,
-        "fgd_date": format_date,
     }
 
 

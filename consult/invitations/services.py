@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from consult.audit import record
@@ -64,6 +65,18 @@ def only_unknown_groups(problems: list[RowProblem]) -> list[str]:
     for problem in problems:
         names.setdefault(problem.unknown_group.lower(), problem.unknown_group)
     return [names[key] for key in sorted(names)]
+
+
+def csv_group_name(group, marked: bool = False) -> str:
+    """How a group is named where a CSV file's group column is explained: in the reader's
+    language, then the Indonesian name when that differs ("Academia / Akademisi"): the
+    column takes either. `marked`: HTML, the Indonesian name marked as such (lang="id")."""
+    shown = group.display_name
+    if shown == group.name:
+        return escape(shown) if marked else shown
+    if marked:
+        return Markup('{} / <span lang="id">{}</span>').format(shown, group.name)
+    return f"{shown} / {group.name}"
 
 
 def decode_csv(content: bytes) -> str | None:
@@ -161,9 +174,16 @@ def parse_participants_csv(
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     columns, start = _columns(records[0] if records else [])
-    by_name = {group.name.strip().lower(): group for group in groups if group.active}
+    # A group is known by its Indonesian name and by its English one.
+    by_name = {
+        name.strip().lower(): group
+        for group in groups
+        if group.active
+        for name in (group.name, group.name_en)
+        if name and name.strip()
+    }
     by_name.update({name.strip().lower(): group for name, group in (mapping or {}).items()})
-    valid = ", ".join(group.name for group in groups if group.active)
+    valid = ", ".join(csv_group_name(group) for group in groups if group.active)
     rows, problems, seen = [], [], {}
     for number, cells in enumerate(records[start:], start=start + 1):
         if not any(cell.strip() for cell in cells):

@@ -62,7 +62,8 @@ def _render_page(
         csv_form=csv_form or CsvImportForm(formdata=None),
         csv_problems=csv_problems,
         mapping=mapping,
-        group_names=[group.name for group in groups],
+        group_names=[services.csv_group_name(group, marked=True) for group in groups],
+        example_group=groups[0].display_name if groups else "KADIN",
     ), status
 
 

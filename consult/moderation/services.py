@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from consult import labels
 from consult.audit import AuditEvent, record
 from consult.auth.models import User
+from consult.bilingual import pick
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus, CommentType
 from consult.moderation.models import Flag, ModerationReason, ReminderLog
@@ -507,9 +508,7 @@ def _declined(consultation: Consultation) -> set[tuple[str, int]]:
     rows = db.session.execute(
         select(Rsvp.session_id, Rsvp.user_id)
         .join(FgdSession, FgdSession.id == Rsvp.session_id)
-        .where(
-            FgdSession.consultation_id == consultation.id, Rsvp.answer != RsvpAnswer.ATTENDING
-        )
+        .where(FgdSession.consultation_id == consultation.id, Rsvp.answer != RsvpAnswer.ATTENDING)
     )
     kind = NotificationKind.FGD_REMINDER.value
     return {(f"{kind}:{session_id}", user_id) for session_id, user_id in rows}
@@ -634,8 +633,10 @@ def criterion_names_for(events: Sequence[AuditEvent]) -> dict[int, str]:
             ids.update(int(key) for key in values if str(key).isdigit())
     if not ids:
         return {}
-    rows = db.session.execute(select(Criterion.id, Criterion.label).where(Criterion.id.in_(ids)))
-    return dict(rows.all())
+    rows = db.session.execute(
+        select(Criterion.id, Criterion.label, Criterion.label_en).where(Criterion.id.in_(ids))
+    )
+    return {criterion_id: pick(label, english) for criterion_id, label, english in rows}
 
 
 def audit_csv_rows(query: Select) -> Iterator[str]:

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from consult.bilingual import lines
 from consult.inputs import Form
 from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
 from consult.plans.models import CommentVisibility, ModerationMode
@@ -142,8 +143,7 @@ class ConsultationForm(Form):
             if local_to_utc(opens.data) < last_end:
                 opens.errors.append(
                     _(
-                        "Input after the FGD must open after the last FGD session ends "
-                        "(%(date)s).",
+                        "Input after the FGD must open after the last FGD session ends (%(date)s).",
                         date=format_datetime_remembered(last_end),
                     )
                 )
@@ -203,11 +203,34 @@ class CriterionForm(Form):
         render_kw={"rows": 5},
     )
 
+    label_en = StringField(
+        _l("Name in English (optional)"), validators=[Optional(), Length(max=120)]
+    )
+    description_en = TextAreaField(
+        _l("Description in English (optional)"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+    scale_labels_en = TextAreaField(
+        _l("Scale labels in English (optional), one per line, from lowest to highest"),
+        validators=[Optional()],
+        render_kw={"rows": 5},
+    )
+
     def validate_scale_labels(self, field) -> None:
-        labels = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+        labels = lines(field.data)
         if not 2 <= len(labels) <= 10:
             raise ValidationError(_l("Give between 2 and 10 labels, one per line."))
         if any(len(label) > 60 for label in labels):
+            raise ValidationError(_l("Each label may have at most 60 characters."))
+
+    def validate_scale_labels_en(self, field) -> None:
+        english = lines(field.data)
+        if english and len(english) != len(lines(self.scale_labels.data)):
+            raise ValidationError(
+                _l("Give as many English labels as Indonesian ones, or leave this empty.")
+            )
+        if any(len(label) > 60 for label in english):
             raise ValidationError(_l("Each label may have at most 60 characters."))
 
 

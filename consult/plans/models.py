@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import User
+from consult.bilingual import localized, localized_lines
 from consult.enums import enum_column
 from consult.extensions import db
 from consult.timeutil import utcnow
@@ -109,6 +110,10 @@ class Criterion(db.Model):
     scale_max: Mapped[int] = mapped_column(default=5)
     # Labels for 1..scale_max, one per line ("Sangat rendah" ... "Sangat tinggi").
     scale_labels: Mapped[str] = mapped_column(Text, default="")
+    # The same in English, optional: blank (or a scale of another length) shows the above.
+    label_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    scale_labels_en: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     consultation: Mapped[Consultation] = relationship(back_populates="criteria")
 
@@ -116,7 +121,17 @@ class Criterion(db.Model):
 
     @property
     def labels(self) -> list[str]:
-        return [line.strip() for line in self.scale_labels.splitlines() if line.strip()]
+        """The scale's labels in the reader's language (see consult.bilingual)."""
+        return localized_lines(self, "scale_labels")
+
+    @property
+    def display_label(self) -> str:
+        """The criterion's name in the reader's language."""
+        return localized(self, "label")
+
+    @property
+    def display_description(self) -> str:
+        return localized(self, "description")
 
 
 class Membership(db.Model):

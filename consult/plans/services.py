@@ -37,10 +37,11 @@ from consult.timeutil import utcnow
 from consult.urls import app_path
 
 DEFAULT_SCALE_LABELS = "Sangat rendah\nRendah\nSedang\nTinggi\nSangat tinggi"
-DEFAULT_CRITERIA = [
-    ("relevance", "Relevansi"),
-    ("priority", "Prioritas"),
-    ("feasibility", "Kelayakan"),
+DEFAULT_SCALE_LABELS_EN = "Very low\nLow\nMedium\nHigh\nVery high"
+DEFAULT_CRITERIA = [  # (key, Indonesian name, English name)
+    ("relevance", "Relevansi", "Relevance"),
+    ("priority", "Prioritas", "Priority"),
+    ("feasibility", "Kelayakan", "Feasibility"),
 ]
 CONSULTATION_FIELDS = (
     "title",
@@ -235,15 +236,17 @@ def create_consultation(actor: User, data: dict[str, Any]) -> Consultation:
     consultation = Consultation(created_by_id=actor.id, **_consultation_values(data))
     db.session.add(consultation)
     db.session.flush()
-    for position, (key, label) in enumerate(DEFAULT_CRITERIA):
+    for position, (key, label, label_en) in enumerate(DEFAULT_CRITERIA):
         db.session.add(
             Criterion(
                 consultation_id=consultation.id,
                 key=key,
                 label=label,
+                label_en=label_en,
                 position=position,
                 scale_max=5,
                 scale_labels=DEFAULT_SCALE_LABELS,
+                scale_labels_en=DEFAULT_SCALE_LABELS_EN,
             )
         )
     db.session.add(
@@ -555,6 +558,17 @@ def _labels(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def _english_criterion_values(data: dict[str, Any]) -> dict[str, str]:
+    """The optional English name, description and scale labels given in data (blank: the
+    Indonesian ones are shown in English too; absent: left as they are)."""
+    values = {
+        "label_en": (data.get("label_en") or "").strip(),
+        "description_en": (data.get("description_en") or "").strip(),
+        "scale_labels_en": "\n".join(_labels(data.get("scale_labels_en") or "")),
+    }
+    return {key: value for key, value in values.items() if key in data}
+
+
 def add_criterion(consultation: Consultation, actor: User, data: dict[str, Any]) -> Criterion:
     """Add a rating criterion; its scale has as many points as labels given."""
     labels = _labels(data["scale_labels"])
@@ -566,6 +580,7 @@ def add_criterion(consultation: Consultation, actor: User, data: dict[str, Any])
         position=_next_position(Criterion.position, Criterion.consultation_id == consultation.id),
         scale_max=len(labels),
         scale_labels="\n".join(labels),
+        **_english_criterion_values(data),
     )
     db.session.add(criterion)
     db.session.flush()
@@ -590,6 +605,7 @@ def update_criterion(criterion: Criterion, actor: User, data: dict[str, Any]) ->
         "description": (data.get("description") or "").strip(),
         "scale_labels": "\n".join(labels),
         "scale_max": len(labels),
+        **_english_criterion_values(data),
     }
     if values["scale_max"] != criterion.scale_max and criterion.id in rated_criterion_ids(
         criterion.consultation

@@ -156,7 +156,7 @@ def strategy_chart(stats) -> Markup:
             ci = summary.ci95
             bars.append(
                 Bar(
-                    label=f"{criterion_stats.criterion.label} · {phase_names[phase]}",
+                    label=f"{criterion_stats.criterion.display_label} · {phase_names[phase]}",
                     n=summary.n,
                     value=summary.mean,
                     low=ci[0] if ci else None,

@@ -70,13 +70,12 @@ def describe_filters(jobs: list[ExportJob]) -> dict[int, list[str]]:
     looked up once for the page."""
     group_ids = {job.filters.get("group_id") for job in jobs} - {None}
     section_ids = {job.filters.get("section_id") for job in jobs} - {None}
-    groups = dict(
-        db.session.execute(
-            select(StakeholderGroup.id, StakeholderGroup.name).where(
-                StakeholderGroup.id.in_(group_ids)
-            )
-        ).all()
-    )
+    groups = {
+        group.id: group.display_name
+        for group in db.session.scalars(
+            select(StakeholderGroup).where(StakeholderGroup.id.in_(group_ids))
+        )
+    }
     sections = {
         s.id: f"{s.code} {s.title}".strip()
         for s in db.session.scalars(select(Section).where(Section.id.in_(section_ids)))

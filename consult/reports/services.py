@@ -171,7 +171,7 @@ class Analysis:
 
     def group_name(self, group_id: int | None) -> str | None:
         group = self.groups.get(group_id)
-        return group.name if group is not None else None
+        return group.display_name if group is not None else None
 
 
 def strategies_in_order(consultation: Consultation) -> list[tuple[Strategy, Section, Chapter]]:

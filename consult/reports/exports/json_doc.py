@@ -87,7 +87,7 @@ def write_json(
         out,
         "criteria",
         (
-            {"id": c.id, "key": c.key, "label": c.label, "scale_max": c.scale_max}
+            {"id": c.id, "key": c.key, "label": c.display_label, "scale_max": c.scale_max}
             for c in criteria_of(consultation)
         ),
     )

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from flask import current_app, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 
 from consult.feedback.models import CommentStatus
@@ -57,8 +57,10 @@ class Steps:
 
 @contextmanager
 def export_locale() -> Iterator[None]:
-    """The request's language, or the default one in a worker or a command."""
-    if has_request_context():
+    """The request's language, or one a caller forced (force_locale: a document's or a
+    job's), or else the default one in a worker or a command."""
+    forced = getattr(getattr(g, "_flask_babel", None), "forced_babel_locale", None)
+    if has_request_context() or forced is not None:
         yield
     else:
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from consult.auth.models import StakeholderGroup
+from consult.auth.services import group_names as localized_group_names
 from consult.extensions import db
 from consult.feedback.models import Comment, Rating
 from consult.plans.models import Chapter, Consultation, Criterion, Phase, Section, Strategy
@@ -106,7 +106,7 @@ def rating_tables(
     too small to be named, so its comments are not counted either; `member_counts`:
     participants per group (group_member_counts), read here when not given."""
     criteria = {c.id: c for c in criteria_of(consultation)}
-    groups = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
+    groups = localized_group_names()
     by_group = _ratings_by_group(consultation, filters, criteria)
     comment_counts = None if withheld else _comment_counts(consultation, filters)
     k = min_group_size()
@@ -177,7 +177,12 @@ def summary_rows(cells: list[RatingCell], comment_counts: dict[int, int] | None)
     marker = str(SUPPRESSED)
     pre = {(c.strategy.id, c.criterion.id): c for c in cells if c.phase == Phase.PRE}
     for cell in cells:
-        head = [cell.strategy.code, cell.strategy.title, cell.criterion.label, cell.phase.value]
+        head = [
+            cell.strategy.code,
+            cell.strategy.title,
+            cell.criterion.display_label,
+            cell.phase.value,
+        ]
         comments = marker if comment_counts is None else comment_counts.get(cell.strategy.id, 0)
         if cell.suppressed:
             yield head + [marker] * 7 + ["", comments]
@@ -229,7 +234,7 @@ def group_rows(cells, scale_max: int) -> Iterator[list]:
         head = [
             cell.strategy.code,
             cell.strategy.title,
-            cell.criterion.label,
+            cell.criterion.display_label,
             cell.phase.value,
             group_name or _("(no group)"),
         ]

@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from consult.auth.models import StakeholderGroup, User
+from consult.auth.services import group_names as localized_group_names
+from consult.bilingual import pick
 from consult.extensions import db
 from consult.feedback.models import Comment
 from consult.plans.models import Consultation, MemberRole, Membership
@@ -104,7 +106,7 @@ def iter_comments(
     Hidden, rejected and withdrawn comments are included, marked by their status.
     `targets` are the plan's places (plan_targets) if already read; `steps` counts them.
     """
-    group_names = dict(db.session.execute(select(StakeholderGroup.id, StakeholderGroup.name)).all())
+    group_names = localized_group_names()
     # Plain columns, not ORM objects: building objects was most of the time per comment.
     columns = (
         Comment.id,
@@ -280,6 +282,7 @@ def participant_rows(
             StakeholderGroup.name,
             Membership.role,
             User.group_id,
+            StakeholderGroup.name_en,
         )
         .join(User, Membership.user_id == User.id)
         .outerjoin(StakeholderGroup, User.group_id == StakeholderGroup.id)
@@ -290,14 +293,16 @@ def participant_rows(
         query = query.where(User.group_id == filters.group_id)
     rows = db.session.execute(query.execution_options(yield_per=CHUNK))
     if not identities.anonymise:
-        for user_id, name, organisation, position, email, group_name, role, _group in rows:
+        for user_id, name, organisation, position, email, indonesian, role, _group, en in rows:
+            group_name = pick(indonesian, en) if indonesian is not None else None
             name, organisation, email = identities.person(
                 user_id, name, organisation, email, group_name
             )
             yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
         return
     listed, ranks = [], {}
-    for user_id, _name, _org, _position, _email, group_name, role, group_id in rows:
+    for user_id, _name, _org, _position, _email, indonesian, role, group_id, en in rows:
+        group_name = pick(indonesian, en) if indonesian is not None else None
         shown = identities.group_name(group_id, group_name)
         pseudonym = identities.person(user_id, "", "", "", shown)[0]
         rank = ranks.setdefault(group_id, len(ranks)) if shown else 0

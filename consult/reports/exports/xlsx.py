@@ -14,8 +14,9 @@ from consult.plans.models import Consultation
 from consult.reports.exports.options import ExportFilters, Progress, localised
 from consult.reports.exports.rows import ExportRows, Table
 from consult.spreadsheet import neutralise
+from consult.timeutil import spreadsheet_format
 
-WIDTHS = {"text": 60, "name": 28, "datetime": 17}
+WIDTHS = {"text": 60, "name": 28, "datetime": 22}
 
 
 def _formats(workbook) -> dict:
@@ -24,7 +25,7 @@ def _formats(workbook) -> dict:
             {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#E6E6E6"}
         ),
         "text": workbook.add_format({"text_wrap": True, "valign": "top"}),
-        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top"}),
+        "datetime": workbook.add_format({"num_format": spreadsheet_format(), "valign": "top"}),
         "cell": workbook.add_format({"valign": "top"}),
     }
 
