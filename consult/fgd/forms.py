@@ -79,8 +79,7 @@ class SessionForm(Form):
             if consultation.pre_closes_at and start_utc < consultation.pre_closes_at:
                 self.starts_at.errors.append(
                     _(
-                        "The FGD session must start after input before the FGD closes "
-                        "(%(date)s).",
+                        "The FGD session must start after input before the FGD closes (%(date)s).",
                         date=format_datetime_remembered(consultation.pre_closes_at),
                     )
                 )
