@@ -265,3 +265,24 @@ def test_the_projectors_304_costs_the_login_and_one_statement(client, login, roo
     live.vote(session, voters[1], criteria[0], 3)  # hidden results: votes do not
     db.session.commit()
     assert client.get(url, headers={"If-None-Match": hidden}).status_code == 304
+
+
+def test_taps_and_polls_do_not_resend_the_session_cookie(client, login, room):
+    consultation, session, organiser, voters, _s, criteria = room
+    for action in ("next", "next", "open"):
+        live.control(session, organiser, action)
+    db.session.commit()
+    login(voters[0])
+    page = client.get(_url(consultation, session, "room"))
+    assert "Set-Cookie" in page.headers  # pages still slide the session's expiry
+    tap = client.post(
+        _url(consultation, session, "room/vote"),
+        data={"criterion": criteria[0].id, "value": "3"},
+        headers={"Accept": "application/json"},
+    )
+    assert tap.json["ok"] and "Set-Cookie" not in tap.headers
+    poll = re.search(r'data-live-url="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert "Set-Cookie" not in client.get(poll).headers
+    login(organiser)
+    client.get(_url(consultation, session, "console"))  # the first request after a login saves it
+    assert "Set-Cookie" not in client.get(_url(consultation, session, "present/state")).headers

@@ -75,9 +75,7 @@ def issue_berita_acara(consultation_id: int, session_id: int):
     db.session.commit()
     flash(_("Official record version %(v)d was issued.", v=issued.version), "success")
     return redirect(
-        url_for(
-            "documents.fgd_session", consultation_id=consultation.id, session_id=session.id
-        )
+        url_for("documents.fgd_session", consultation_id=consultation.id, session_id=session.id)
         + "#issued"
     )
 

@@ -15,6 +15,7 @@ from consult.fgd.views import _confirmed, _managed_session, bp
 from consult.inputs import parse_id
 from consult.permissions import may_run_room, membership_of, require
 from consult.plans.services import criteria_of, get_consultation
+from consult.sessions import keep_session_cookie
 
 
 def _not_modified(etag: str):
@@ -78,6 +79,7 @@ def _present_etag(consultation_id: int, session_id: int) -> str | None:
 @login_required
 def present_state(consultation_id: int, session_id: int):
     """The projector's state: 304 until the moderator steps or, results shown, someone votes."""
+    keep_session_cookie()
     etag = _present_etag(consultation_id, session_id)
     if etag is not None and (cached := _not_modified(etag)) is not None:
         return cached
@@ -162,6 +164,7 @@ def room_state(consultation_id: int, session_id: int, token: str):
     The signed token in the URL (given on the room page to a member) stands in for the login,
     so a poll costs no user or membership look-up; 304 until the moderator steps (votes do
     not wake phones), at most one small query per half second and worker."""
+    keep_session_cookie()
     try:
         values = read_room_token(token)
     except (TokenInvalid, TokenExpired):
@@ -215,6 +218,7 @@ def _vote_slowly(consultation_id: int, session_id: int, criterion_id, value):
 def vote(consultation_id: int, session_id: int):
     """One tap: a rating of one criterion of the item on screen (phase FGD); one statement
     checks it and one stores it (consult/fgd/ballot.py)."""
+    keep_session_cookie()
     criterion_id, value = _tap()
     found = criterion_id and ballot.ballot_for(
         consultation_id, session_id, current_user, criterion_id

@@ -63,9 +63,7 @@ def group_mapping_form_class(unknown: list[str], groups: list[StakeholderGroup])
 
         def mapping(self) -> dict[str, StakeholderGroup]:
             by_id = {group.id: group for group in groups}
-            return {
-                name: by_id[self[f"map_{index}"].data] for index, name in enumerate(unknown)
-            }
+            return {name: by_id[self[f"map_{index}"].data] for index, name in enumerate(unknown)}
 
     choices = [SelectChoice(0, _l("Choose a group"))] + [
         SelectChoice(group.id, group.name) for group in groups

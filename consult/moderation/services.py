@@ -507,9 +507,7 @@ def _declined(consultation: Consultation) -> set[tuple[str, int]]:
     rows = db.session.execute(
         select(Rsvp.session_id, Rsvp.user_id)
         .join(FgdSession, FgdSession.id == Rsvp.session_id)
-        .where(
-            FgdSession.consultation_id == consultation.id, Rsvp.answer != RsvpAnswer.ATTENDING
-        )
+        .where(FgdSession.consultation_id == consultation.id, Rsvp.answer != RsvpAnswer.ATTENDING)
     )
     kind = NotificationKind.FGD_REMINDER.value
     return {(f"{kind}:{session_id}", user_id) for session_id, user_id in rows}

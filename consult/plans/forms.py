@@ -142,8 +142,7 @@ class ConsultationForm(Form):
             if local_to_utc(opens.data) < last_end:
                 opens.errors.append(
                     _(
-                        "Input after the FGD must open after the last FGD session ends "
-                        "(%(date)s).",
+                        "Input after the FGD must open after the last FGD session ends (%(date)s).",
                         date=format_datetime_remembered(last_end),
                     )
                 )

@@ -77,6 +77,12 @@ def _note_flushed_input(session: Session, _context) -> None:
         session.info[_PENDING] = True
 
 
+def note_input_changed() -> None:
+    """For a statement the listeners cannot read (a text INSERT): this transaction changes the
+    input, so the version rises at commit."""
+    db.session.info[_PENDING] = True
+
+
 def _note_bulk_input(state) -> None:
     # A bulk statement does not say which rows or columns it changes: it counts, whichever.
     if state.is_insert or state.is_update or state.is_delete:
