@@ -180,8 +180,9 @@ def test_room_state_token_is_bound_to_its_session(client, login, room, make_cons
     assert client.get(_url(consultation, session, f"room/state/{token}")).status_code == 200
 
 
-def test_a_304_poll_costs_no_query_within_the_cache_time(client, room, count_queries):
+def test_a_304_poll_costs_no_query_within_the_cache_time(client, login, room, count_queries):
     consultation, session, _o, voters, *_ = room
+    login(voters[0])  # the phone sends its session cookie: still no user look-up
     url = _url(
         consultation,
         session,
