@@ -287,3 +287,19 @@ def test_taps_and_polls_do_not_resend_the_session_cookie(client, login, room):
     login(organiser)
     client.get(_url(consultation, session, "console"))  # the first request after a login saves it
     assert "Set-Cookie" not in client.get(_url(consultation, session, "present/state")).headers
+
+
+def test_the_phones_poll_does_not_read_the_session_cookie(app, client, login, room):
+    from flask import request
+
+    consultation, session, _o, voters, *_ = room
+    login(voters[0])
+    client.get(_url(consultation, session, "room"))
+    cookie = client.get_cookie("session").value
+    token = make_room_token(consultation.id, session.id, voters[0].id)
+    for tail, read in (("room", True), (f"room/state/{token}", False)):
+        with app.test_request_context(
+            _url(consultation, session, tail), headers={"Cookie": f"session={cookie}"}
+        ):
+            opened = app.session_interface.open_session(app, request)
+            assert ("_user_id" in opened) is read
