@@ -174,7 +174,7 @@ def json_strings(value):
 def test_xlsx_has_the_four_sheets_with_content(setting):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     sheets = xlsx_texts(_export("xlsx", consultation, organiser))
-    assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
+    assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta", "Pergeseran"]
     # A workbook is for people: labels in the export's language, not codes.
     summary = [
         r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "Before the FGD"
