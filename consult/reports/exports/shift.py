@@ -45,8 +45,8 @@ SHIFT_COLUMNS = (
     _l("Mean before"),
     _l("Mean after"),
     _l("Mean paired difference"),
-    _l("95% interval, low"),
-    _l("95% interval, high"),
+    _l("95% CI low"),
+    _l("95% CI high"),
 )
 # How the spreadsheet shows them (consult/reports/exports/rows.Table.kinds).
 SHIFT_KINDS = {1: "name", 3: "phase", 4: "phase", 5: "name"}
