@@ -193,7 +193,8 @@ def _vote_answer(consultation_id: int, session_id: int, result: dict | None, err
 def _tap() -> tuple[int | None, int | None]:
     """(criterion id, value) of a tap; value None is "cannot judge", -1 anything unreadable."""
     raw = request.form.get("value", "")
-    value = None if raw == "none" else int(raw) if raw.isdigit() and len(raw) < 4 else -1
+    readable = raw.isascii() and raw.isdigit() and len(raw) < 4  # not "²", not 10**5000
+    value = None if raw == "none" else int(raw) if readable else -1
     return parse_id(request.form.get("criterion", "")), value
 
 
