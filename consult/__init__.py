@@ -1,8 +1,10 @@
 """Rembuk: stakeholder consultation on a development plan."""
 
+import functools
+
 from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, ProductionConfig, config_from_env
@@ -16,6 +18,7 @@ from consult.extensions import (
     login_manager,
     migrate,
 )
+from consult.sessions import CookieSessionInterface
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -31,6 +34,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     register_url_converters(app)
+    app.session_interface = CookieSessionInterface()
     register_proxy_fix(app)
     register_extensions(app)
     register_blueprints(app)
@@ -131,18 +135,22 @@ def _sqlite_begin_before_savepoint(connection, _name) -> None:
         driver_connection.execute("BEGIN")
 
 
-def load_user(user_id: str):
-    """Resolve "<id>:<session token>"; a rotated token ends that session everywhere."""
+@functools.cache
+def _user_statement():
+    """The signed-in user with the current privacy notice's version (so the notice gate costs
+    no query), built once: every request runs it, and building it cost more than running it."""
     from consult.auth.models import User
     from consult.privacy.notices import latest_version_column
 
+    return select(User, latest_version_column()).where(User.id == bindparam("user_pk"))
+
+
+def load_user(user_id: str):
+    """Resolve "<id>:<session token>"; a rotated token ends that session everywhere."""
     user_pk, _, token = user_id.partition(":")
     if not user_pk.isdigit() or not token:
         return None
-    # The current privacy notice's version comes along, so the notice gate costs no query.
-    row = db.session.execute(
-        select(User, latest_version_column()).where(User.id == int(user_pk))
-    ).first()
+    row = db.session.execute(_user_statement(), {"user_pk": int(user_pk)}).first()
     if row is None:
         return None
     user, notice_version = row

@@ -85,6 +85,17 @@ def can_view(user: User, consultation: Consultation) -> bool:
     return membership_of(user, consultation) is not None
 
 
+def may_vote_in_room(state: ConsultationState, role: MemberRole | None) -> bool:
+    """can_view for the room's tap, from the columns its one statement reads: a member of a
+    published (or closed) consultation, or an organiser of a draft."""
+    return role is not None and (role == MemberRole.ORGANISER or state != ConsultationState.DRAFT)
+
+
+def may_run_room(user: User, role: MemberRole | None) -> bool:
+    """can_manage for the projector's poll, from the membership role its statement reads."""
+    return is_admin(user) or role == MemberRole.ORGANISER
+
+
 def can_participate(user: User, consultation: Consultation) -> bool:
     """May submit input now: invited, not suspended, consultation published."""
     if consultation.state != ConsultationState.PUBLISHED:

@@ -62,6 +62,7 @@ def setup(args) -> None:
     from consult.extensions import db
     from consult.fgd import attendance
     from consult.fgd.models import CheckInMethod
+    from consult.privacy.notices import accept_notice, current_notice, needs_acceptance
     from consult.timeutil import utcnow
 
     app = loadtest._app()
@@ -72,6 +73,7 @@ def setup(args) -> None:
     with app.app_context():
         consultation, session, items = _session_and_strategy_items()
         organiser = db.session.scalar(select(User).where(User.email == ORGANISER))
+        notice = current_notice()
         # A cheap hash for these throwaway accounts: 300 scrypt logins on 2 cores take minutes
         # and measure the login, not the room.
         cheap = generate_password_hash(args.password, method="pbkdf2:sha256:1000")
@@ -80,6 +82,8 @@ def setup(args) -> None:
                 select(User).where(User.email == loadtest.EMAIL_PATTERN.format(n=n))
             )
             user.password_hash = cheap
+            if needs_acceptance(user):  # as a participant who accepted it at sign-up
+                accept_notice(user, notice, "loadtest")
             attendance.check_in(session, user, organiser, CheckInMethod.SEARCH, utcnow())
         session.current_position = items[0].position
         session.voting_open, session.results_visible = True, True
@@ -264,6 +268,7 @@ def run(args) -> int:
 
     step("next")
     time.sleep(args.poll * 2 + 1)
+    step("show")  # the projector shows the room's ratings as they come in
     opened = step("open")
     voting_step["step"] = opened
     first_vote_window = time.monotonic()

@@ -31,9 +31,10 @@ def test_each_writer_writes_to_a_binary_file_and_reports_progress_to_the_end(set
             "Penilaian",
             "Masukan",
             "Peserta",
+            "Pergeseran",
         ]
     elif fmt == "csv":
-        assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 4
+        assert len(zipfile.ZipFile(io.BytesIO(data)).namelist()) == 5
     else:
         assert json.loads(data)["schema"] == "rembuk-export/1"
 

@@ -174,7 +174,7 @@ def json_strings(value):
 def test_xlsx_has_the_four_sheets_with_content(setting):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     sheets = xlsx_texts(_export("xlsx", consultation, organiser))
-    assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta"]
+    assert list(sheets) == ["Ringkasan", "Penilaian", "Masukan", "Peserta", "Pergeseran"]
     # A workbook is for people: labels in the export's language, not codes.
     summary = [
         r for r in sheets["Ringkasan"][1:] if r[2] == "Prioritas" and r[3] == "Before the FGD"
@@ -195,7 +195,13 @@ def test_xlsx_has_the_four_sheets_with_content(setting):
 def test_csv_zip_holds_one_utf8_file_per_table(setting):
     consultation, strategy, organiser, people, top, reply, hidden = setting
     tables = csv_tables(_export("csv", consultation, organiser))
-    assert set(tables) == {"ringkasan.csv", "penilaian.csv", "masukan.csv", "peserta.csv"}
+    assert set(tables) == {
+        "ringkasan.csv",
+        "penilaian.csv",
+        "masukan.csv",
+        "peserta.csv",
+        "pergeseran.csv",
+    }
     bodies = [row[14] for row in tables["masukan.csv"][1:]]
     assert bodies == [top.body, reply.body, hidden.body]
 
@@ -364,7 +370,14 @@ def test_export_page_downloads_and_audits(client, login, setting):
     assert "attachment" in response.headers["Content-Disposition"]
     workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
     # Anonymised: a last sheet explains the suppression rules.
-    assert workbook.sheetnames == ["Ringkasan", "Penilaian", "Masukan", "Peserta", "Catatan"]
+    assert workbook.sheetnames == [
+        "Ringkasan",
+        "Penilaian",
+        "Masukan",
+        "Peserta",
+        "Pergeseran",
+        "Catatan",
+    ]
     response.close()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
     assert event.data["format"] == "xlsx"

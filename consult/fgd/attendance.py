@@ -235,3 +235,18 @@ def invite_walk_in(consultation: Consultation, attendee: Attendee, actor: User) 
         user_id=membership.user_id,
     )
     return membership
+
+
+def attended_by_group(consultation_id: int) -> dict[int | None, int]:
+    """People present at any FGD session of the consultation, per stakeholder group: invited
+    attendees counted once however many sessions they came to, walk-ins (no account yet) one
+    per check-in row (one query, for the analysis page)."""
+    person = func.coalesce(Attendee.user_id, -Attendee.id)
+    return dict(
+        db.session.execute(
+            select(Attendee.group_id, func.count(func.distinct(person)))
+            .join(FgdSession, FgdSession.id == Attendee.session_id)
+            .where(FgdSession.consultation_id == consultation_id)
+            .group_by(Attendee.group_id)
+        ).all()
+    )

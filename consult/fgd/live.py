@@ -1,8 +1,8 @@
 """The live room: the moderator steps through the agenda, opens voting, shows results.
 
-The session row carries the state and two counters used as ETags by the pages that poll it:
-`step_version` (the item, voting, results changed) and `vote_version` (someone voted). Both are
-raised with an UPDATE ... SET x = x + 1, so concurrent voters never lose an increment.
+The session row carries the state and `step_version` (the item, voting, results changed), raised
+with an UPDATE ... SET x = x + 1 and used as the phones' ETag; the projector's ETag adds the input
+version that every rating raises (consult/fgd/ballot.py: the tap itself writes nothing else).
 """
 
 import time
@@ -17,7 +17,7 @@ from consult.audit import record
 from consult.auth.models import User
 from consult.extensions import db
 from consult.feedback.models import Rating
-from consult.feedback.services import set_ratings
+from consult.fgd import ballot
 from consult.fgd.models import AgendaItem, Attendee, FgdSession
 from consult.fgd.services import FgdRuleError, agenda_of
 from consult.plans.models import Criterion, Phase
@@ -97,12 +97,21 @@ def control(session: FgdSession, actor: User, action: str) -> FgdSession:
         session.results_visible = action == "show"
     db.session.flush()
     _bump(session, FgdSession.step_version)
+    extra = {}
+    if action == "close" and (item := current_item(session)) is not None and item.strategy_id:
+        # The taps are not audited one by one: closing records how many ratings the room gave.
+        extra["ratings"] = db.session.scalar(
+            select(func.count(Rating.id)).where(
+                Rating.strategy_id == item.strategy_id, Rating.phase == Phase.FGD
+            )
+        )
     record(
         f"fgd_live.{action}",
         actor,
         session,
         consultation_id=session.consultation_id,
         position=session.current_position,
+        **extra,
     )
     return session
 
@@ -130,9 +139,19 @@ def vote(session: FgdSession, user: User, criterion: Criterion, value: int | Non
         raise FgdRuleError(_l("Choose a value on the scale."))
     if not is_present(session, user):
         raise FgdRuleError(_l("Check in at the door first: only people in the room vote."))
-    (rating,) = set_ratings(item.strategy, [criterion], user, {criterion.id: value}, Phase.FGD)
-    _bump(session, FgdSession.vote_version)
-    return rating
+    ballot.store(
+        ballot.Ballot(session.consultation_id, item.strategy_id, criterion.id, criterion.scale_max),
+        user,
+        value,
+    )
+    return db.session.scalar(
+        select(Rating).where(
+            Rating.user_id == user.id,
+            Rating.strategy_id == item.strategy_id,
+            Rating.criterion_id == criterion.id,
+            Rating.phase == Phase.FGD,
+        )
+    )
 
 
 @dataclass

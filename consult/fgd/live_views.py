@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 
 from consult.auth.tokens import TokenExpired, TokenInvalid, make_room_token, read_room_token
 from consult.extensions import db
-from consult.fgd import live, services
+from consult.fgd import ballot, live, services
 from consult.fgd.views import _confirmed, _managed_session, bp
-from consult.permissions import membership_of, require
+from consult.inputs import parse_id
+from consult.permissions import may_run_room, membership_of, require
 from consult.plans.services import criteria_of, get_consultation
+from consult.sessions import keep_session_cookie
 
 
 def _not_modified(etag: str):
@@ -63,27 +65,36 @@ def present(consultation_id: int, session_id: int):
     )
 
 
+def _present_etag(consultation_id: int, session_id: int) -> str | None:
+    """The projector's ETag from one statement (no ORM object): the step counter and, while
+    results are shown, the input version every vote raises; None for anyone but its runners."""
+    row = ballot.room_version(consultation_id, session_id, current_user)
+    if row is None or not may_run_room(current_user, row.role):
+        return None
+    step, shown, version = row[0], row[1], row[2] or 0
+    return f"p{session_id}-{step}-{version if shown else 0}"
+
+
 @bp.route("/c/<int:consultation_id>/fgd/<int:session_id>/present/state")
 @login_required
 def present_state(consultation_id: int, session_id: int):
-    """The projector's state: 304 until the moderator steps or someone votes."""
-    consultation, session = _managed_session(consultation_id, session_id)
-    etag = f"p{session.id}-{session.step_version}-{session.vote_version}"
-    if (cached := _not_modified(etag)) is not None:
+    """The projector's state: 304 until the moderator steps or, results shown, someone votes."""
+    keep_session_cookie()
+    etag = _present_etag(consultation_id, session_id)
+    if etag is not None and (cached := _not_modified(etag)) is not None:
         return cached
+    consultation, session = _managed_session(consultation_id, session_id)
     item = live.current_item(session)
     shown = bool(item and item.strategy_id and session.results_visible)
     results = live.results(session, criteria_of(consultation), item.strategy_id) if shown else []
-    return _json(
-        {
-            "step": session.step_version,
-            "item": _item_payload(item),
-            "voting": session.voting_open,
-            "results_visible": shown,
-            "results": [r.as_dict() for r in results],
-        },
-        etag,
-    )
+    payload = {
+        "step": session.step_version,
+        "item": _item_payload(item),
+        "voting": session.voting_open,
+        "results_visible": shown,
+        "results": [r.as_dict() for r in results],
+    }
+    return _json(payload, etag or f"p{session.id}-{session.step_version}-0")
 
 
 @bp.route("/c/<int:consultation_id>/fgd/<int:session_id>/console")
@@ -153,6 +164,7 @@ def room_state(consultation_id: int, session_id: int, token: str):
     The signed token in the URL (given on the room page to a member) stands in for the login,
     so a poll costs no user or membership look-up; 304 until the moderator steps (votes do
     not wake phones), at most one small query per half second and worker."""
+    keep_session_cookie()
     try:
         values = read_room_token(token)
     except (TokenInvalid, TokenExpired):
@@ -168,32 +180,56 @@ def room_state(consultation_id: int, session_id: int, token: str):
     return _json({"step": state[0], "voting": state[1]}, etag)
 
 
-@bp.post("/c/<int:consultation_id>/fgd/<int:session_id>/room/vote")
-@login_required
-def vote(consultation_id: int, session_id: int):
-    """One tap: a rating of one criterion of the item on screen (phase FGD)."""
+def _vote_answer(consultation_id: int, session_id: int, result: dict | None, error: str = ""):
+    if request.accept_mimetypes.best == "application/json":
+        if result is not None:
+            return jsonify({"ok": True, **result})
+        return jsonify({"ok": False, "error": error}), 409
+    if error:
+        flash(error, "warning")
+    return redirect(url_for("fgd.room", consultation_id=consultation_id, session_id=session_id))
+
+
+def _tap() -> tuple[int | None, int | None]:
+    """(criterion id, value) of a tap; value None is "cannot judge", -1 anything unreadable."""
+    raw = request.form.get("value", "")
+    readable = raw.isascii() and raw.isdigit() and len(raw) < 4  # not "²", not 10**5000
+    value = None if raw == "none" else int(raw) if readable else -1
+    return parse_id(request.form.get("criterion", "")), value
+
+
+def _vote_slowly(consultation_id: int, session_id: int, criterion_id, value):
+    """The ordinary path, for anything the quick one does not accept: says why."""
     consultation, session = _room(consultation_id, session_id)
     _confirmed()
-    criterion = next(
-        (c for c in criteria_of(consultation) if str(c.id) == request.form.get("criterion")), None
-    )
-    raw = request.form.get("value", "")
-    value = None if raw == "none" else int(raw) if raw.isdigit() else -1
-    wants_json = request.accept_mimetypes.best == "application/json"
+    criterion = next((c for c in criteria_of(consultation) if c.id == criterion_id), None)
     try:
         if criterion is None:
             raise services.FgdRuleError(_("Unknown criterion."))
         live.vote(session, current_user, criterion, value)
     except services.FgdRuleError as error:
         db.session.rollback()
-        if wants_json:
-            return jsonify({"ok": False, "error": str(error)}), 409
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
-        if wants_json:
-            return jsonify({"ok": True, "criterion": criterion.id, "value": value})
-    return redirect(url_for("fgd.room", consultation_id=consultation.id, session_id=session.id))
+        return _vote_answer(consultation.id, session.id, None, str(error))
+    db.session.commit()
+    return _vote_answer(consultation.id, session.id, {"criterion": criterion.id, "value": value})
+
+
+@bp.post("/c/<int:consultation_id>/fgd/<int:session_id>/room/vote")
+@login_required
+def vote(consultation_id: int, session_id: int):
+    """One tap: a rating of one criterion of the item on screen (phase FGD); one statement
+    checks it and one stores it (consult/fgd/ballot.py)."""
+    keep_session_cookie()
+    criterion_id, value = _tap()
+    found = criterion_id and ballot.ballot_for(
+        consultation_id, session_id, current_user, criterion_id
+    )
+    if not found or not ballot.accepts(found, value):
+        return _vote_slowly(consultation_id, session_id, criterion_id, value)
+    _confirmed()
+    ballot.store(found, current_user, value)
+    db.session.commit()
+    return _vote_answer(consultation_id, session_id, {"criterion": criterion_id, "value": value})
 
 
 @bp.route("/c/<int:consultation_id>/fgd/changes")

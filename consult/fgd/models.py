@@ -2,7 +2,8 @@
 
 Times are stored as naive UTC and shown in WIB. A session's live state (the current agenda
 item, voting, results) sits on the session row with two counters that pages poll as ETags:
-`step_version` changes when the moderator steps, `vote_version` when someone votes.
+`step_version` changes when the moderator steps; `vote_version` is no longer raised (the projector
+follows the input version, see consult/fgd/ballot.py).
 """
 
 import enum

@@ -36,6 +36,9 @@ GATE_FREE = {
     "core.health",
     "privacy.show_notice",
     "privacy.accept_notice",
+    # The FGD room's polls (JSON, hundreds a second): their pages ask, a poll costs no query.
+    "fgd.room_state",
+    "fgd.present_state",
 }
 
 

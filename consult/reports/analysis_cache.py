@@ -4,10 +4,11 @@ consultation takes seconds, so its rendered body is kept under analysis_key().
 The key holds everything the body depends on: the consultation, the *input version*, the
 language and the chapter shown. The input version is one counter (DataVersion) that every
 transaction changing what the analysis reads (ratings, comments, the plan, the criteria,
-stakeholder groups, who is invited, which group a person is in) raises just before it commits,
-so a cached body is never older than the input, in any worker, with any cache backend. The
-counter's listeners are registered by create_app (register_input_version); nothing else needs
-to know this cache exists. The body holds no per-reader values (no CSRF token, no controls).
+stakeholder groups, FGD attendance, who is invited, which group a person is in) raises just
+before it commits, so a cached body is never older than the input, in any worker, with any
+cache backend. The counter's listeners are registered by create_app (register_input_version);
+nothing else needs to know this cache exists. The body holds no per-reader values (no CSRF
+token, no controls).
 """
 
 from collections.abc import Callable
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session
 from consult.auth.models import StakeholderGroup, User
 from consult.extensions import cache, db
 from consult.feedback.models import Comment, Rating
+from consult.fgd.models import Attendee
 from consult.plans.models import Chapter, Criterion, Membership, Section, Strategy
 from consult.reports.models import DataVersion
 
 _PENDING = "rembuk_analysis_input_changed"
 # Any change to these rows counts.
-_ANY_CHANGE = (Rating, Comment, Criterion, StakeholderGroup, Strategy, Section, Chapter)
+_ANY_CHANGE = (Rating, Comment, Criterion, StakeholderGroup, Strategy, Section, Chapter, Attendee)
 # Only changes to these columns count (a visit or a login is not new input).
 _COLUMNS = {Membership: ("consultation_id", "user_id", "role"), User: ("group_id",)}
 _WATCHED = _ANY_CHANGE + tuple(_COLUMNS)
@@ -75,6 +77,12 @@ def _note_flushed_input(session: Session, _context) -> None:
         or any(_changes_input(session, obj, True) for obj in session.dirty)
     ):
         session.info[_PENDING] = True
+
+
+def note_input_changed() -> None:
+    """For a statement the listeners cannot read (a text INSERT): this transaction changes the
+    input, so the version rises at commit."""
+    db.session.info[_PENDING] = True
 
 
 def _note_bulk_input(state) -> None:

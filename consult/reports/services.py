@@ -122,6 +122,8 @@ class GroupParticipation:
     group: StakeholderGroup | None
     invited: int = 0
     active: int = 0
+    attended: int = 0  # present at an FGD session, walk-ins included
+    written: int = 0  # comments (not replies) counted in the analysis
 
 
 @dataclass
@@ -302,7 +304,8 @@ def build_analysis(consultation: Consultation) -> Analysis:
 def participation_by_group(
     consultation: Consultation, groups: dict[int | None, StakeholderGroup | None]
 ) -> list[GroupParticipation]:
-    """Invited and active (rated or commented) participants per stakeholder group."""
+    """Invited and active (rated or commented) participants per stakeholder group, beside
+    those present at the FGD (walk-ins included) and the group's written comments."""
     invited = dict(
         db.session.execute(
             select(User.group_id, func.count(Membership.id))
@@ -337,15 +340,31 @@ def participation_by_group(
             .group_by(User.group_id)
         ).all()
     )
-    rows = []
-    for group_id, group in groups.items():
-        if invited.get(group_id) or active.get(group_id) or group_id is not None:
-            rows.append(
-                GroupParticipation(
-                    group, invited=invited.get(group_id, 0), active=active.get(group_id, 0)
-                )
+    from consult.fgd.attendance import attended_by_group
+
+    attended = attended_by_group(consultation.id)
+    written = dict(
+        db.session.execute(
+            select(Comment.group_id, func.count(Comment.id))
+            .where(
+                Comment.consultation_id == consultation.id,
+                Comment.parent_id.is_(None),
+                Comment.status.in_(COUNTED_STATUSES),
             )
-    return [r for r in rows if r.invited or r.active or r.group is not None]
+            .group_by(Comment.group_id)
+        ).all()
+    )
+    rows = [
+        GroupParticipation(
+            group,
+            invited=invited.get(group_id, 0),
+            active=active.get(group_id, 0),
+            attended=attended.get(group_id, 0),
+            written=written.get(group_id, 0),
+        )
+        for group_id, group in groups.items()
+    ]
+    return [r for r in rows if r.invited or r.active or r.attended or r.group is not None]
 
 
 # --- the response matrix ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from consult.reports.anonymity import min_group_size
 from consult.reports.exports.options import ExportFilters, Progress, localised, rounded
 from consult.reports.exports.ratings import RatingCell
 from consult.reports.exports.rows import ExportRows
+from consult.reports.exports.shift import shift_items
 from consult.reports.services import criteria_of
 from consult.reports.statistics import Summary
 
@@ -120,6 +121,7 @@ def write_json(
             for cell, group_name, suppressed in group_cells
         ),
     )
+    write_array(out, "fgd_shift", shift_items(consultation, filters))
     write_array(out, "comments", rows.comments())
     write_array(
         out,

@@ -31,6 +31,7 @@ from consult.reports.exports.ratings import (
     rating_tables,
     summary_rows,
 )
+from consult.reports.exports.shift import SHIFT_COLUMNS, SHIFT_KINDS, shift_table_rows
 from consult.reports.models import CommentResponse, ResponseGroup
 from consult.reports.services import plan_targets, top_level_comments_of
 from consult.timeutil import utc_to_local
@@ -389,8 +390,9 @@ class ExportRows:
         self.steps.finish()
 
     def tables(self) -> list[Table]:
-        """The tables of the spreadsheet formats: Ringkasan, Penilaian, Masukan, Peserta, and
-        Catatan (the anonymity rules) when anonymised."""
+        """The tables of the spreadsheet formats: Ringkasan, Penilaian, Masukan, Peserta,
+        Pergeseran (what the FGD changed, paired) and Catatan (the anonymity rules) when
+        anonymised."""
         summary_cells, group_cells, comment_counts = self.ratings()
         scale_max = max((c.criterion.scale_max for c in summary_cells), default=5)
 
@@ -428,6 +430,14 @@ class ExportRows:
                 {0: "name", 1: "name", 2: "name", 3: "name", 4: "name", 5: "role"},
             ),
         ]
+        tables.append(
+            Table(
+                "Pergeseran",
+                [str(h) for h in SHIFT_COLUMNS],
+                lambda: shift_table_rows(self.consultation, self.filters),
+                SHIFT_KINDS,
+            )
+        )
         notes = self.notes()
         if notes:
             tables.append(Table("Catatan", [_("Note")], lambda: ([note] for note in notes)))
