@@ -21,6 +21,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.wsgi import LimitedStream
 
+from consult.errors import render_error
+
 # What a person types and may lose, with its label; never a password, token or code.
 KEPT_FIELDS = {
     "body": _l("Your comment"),
@@ -135,6 +137,8 @@ def session_expired(_error=None, back: str | None = None):
     return kept_text_page("expired", 400, kept_texts(_posted_form()), back)
 
 
-def too_large(_error=None, back: str | None = None):
+def too_large(error=None, back: str | None = None):
     """A request over MAX_CONTENT_LENGTH: 413, with the limit, the text sent, the way back."""
+    if not request.content_length:  # nothing was sent (abort(413) in a view): the plain page
+        return render_error(error)
     return kept_text_page("too_large", 413, kept_texts(text_of_too_large_request()), back)
