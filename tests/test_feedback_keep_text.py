@@ -78,7 +78,7 @@ def test_too_large_attachment_gives_the_comment_form_back_with_the_text(client, 
     # At the attachment field, tied to it, with the limit; the paragraph choice is kept.
     assert 'id="attachment-error"' in page and "The file is larger than 4 KB." in page
     assert 'name="paragraph_index" type="hidden" value="1"' in page
-    assert 'data-error-summary' in page and 'href="#attachment"' in page
+    assert "data-error-summary" in page and 'href="#attachment"' in page
     assert _comments() == 0
 
 
@@ -183,7 +183,8 @@ def test_error_summary_links_each_field_in_error(client, setup):
     response = _post(client, url, _token(client, url), body="", proposed_wording="")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    summary = page[page.index("data-error-summary") : page.index("</ul>", page.index("data-error-summary"))]
+    start = page.index("data-error-summary")
+    summary = page[start : page.index("</ul>", start)]
     assert 'href="#body"' in summary and 'href="#proposed_wording"' in summary
     assert "There is a problem" in summary
 

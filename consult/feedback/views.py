@@ -8,7 +8,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from consult import recovery
-
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.errors import render_error
@@ -311,7 +310,10 @@ def comment_form_expired(error):
 
     def explain(form):
         form.form_errors.append(
-            _("The form had expired, so your comment has not been sent yet. Check it and send it again.")
+            _(
+                "The form had expired, so your comment has not been sent yet. Check it and send"
+                " it again."
+            )
         )
         if request.files.get("attachment"):
             form.attachment.errors = [_("Choose your file again: it could not be kept.")]
