@@ -22,6 +22,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.wsgi import LimitedStream
 
 from consult.errors import render_error
+from consult.inputs import is_local_path
 
 # What a person types and may lose, with its label; never a password, token or code.
 KEPT_FIELDS = {
@@ -94,8 +95,9 @@ def _posted_form() -> MultiDict | None:
 def back_path(default: str | None = None) -> str:
     """Where the form was: the referring page when it is on this site, else default or home."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    if referrer.netloc == request.host and is_local_path(path):
+        return path
     return default or url_for("core.index")
 
 

@@ -210,3 +210,32 @@ def test_plan_text_shows_paragraph_numbers_and_reply_form_quotes_the_comment(
     assert 'class="paragraph-number' in page and "Paragraph 1" in page
     quote = page[page.index('id="reply-quote"') :]
     assert "Komentar yang dijawab" in quote[: quote.index("</blockquote>")]
+
+
+@pytest.mark.parametrize("size", [0, LIMIT * 2])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"parent_id": "99999999999999999999", "paragraph_index": "-5"},
+        {"parent_id": "2147483648", "paragraph_index": "1e9"},
+        {"parent_id": "abc\x00", "submission_key": "x" * 5000},
+    ],
+)
+def test_hostile_fields_in_a_refused_comment_never_give_a_5xx(client, setup, hostile, size):
+    consultation, strategy, _user = setup
+    url = _url(consultation, strategy)
+    response = _post(
+        client, url, "stale" if not size else _token(client, url), size=size, **hostile
+    )
+    assert response.status_code in (400, 404, 413)
+    assert _comments() == 0
+
+
+def test_back_link_never_leaves_the_site(client, setup):
+    response = client.post(
+        "/language",
+        data={"lang": "en", "next": "x" * 10_000},
+        headers={"Referer": "http://localhost//evil.example/x"},
+    )
+    assert response.status_code == 413
+    assert "evil.example" not in response.get_data(as_text=True)

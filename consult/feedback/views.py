@@ -28,7 +28,7 @@ from consult.feedback.forms import (
     rating_form_class,
 )
 from consult.feedback.models import Comment, CommentStatus, InputSource
-from consult.inputs import int_arg, page_arg
+from consult.inputs import int_arg, page_arg, parse_id
 from consult.markdown import split_paragraphs
 from consult.permissions import (
     can_edit_comment,
@@ -291,6 +291,9 @@ def _comment_form_again(formdata: MultiDict, status: int, add_errors):
         target = _load_target(consultation, request.view_args["kind"], request.view_args["item_id"])
         require(bool(_may_post(consultation)))
         form = CommentForm(formdata=formdata)
+        # Not validated (nothing is saved): only ids that can be looked up are kept.
+        form.parent_id.data = parse_id(form.parent_id.data)
+        form.paragraph_index.data = parse_id(form.paragraph_index.data, minimum=0)
         add_errors(form)
         return _render_target(consultation, target, comment_form=form, status=status)
     except HTTPException as refused:  # raised inside an error handler it would become a 500
