@@ -13,7 +13,7 @@ while discarding its files. Low level: imports no feature.
 import io
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -52,7 +52,14 @@ def _discard(*_args, **_kwargs):
 
 def text_of_too_large_request() -> MultiDict | None:
     """The text fields of a multipart body over MAX_CONTENT_LENGTH, files discarded; None
-    when the body is not multipart, has no length, or is too large to read at all."""
+    when the body is not multipart, has no length, or is too large to read at all. Read once
+    per request (the body cannot be read twice)."""
+    if "_recovered_form" not in g:
+        g._recovered_form = _read_too_large_request()
+    return g._recovered_form
+
+
+def _read_too_large_request() -> MultiDict | None:
     length, limit = request.content_length, current_app.config.get("MAX_CONTENT_LENGTH")
     if not length or not limit or length > limit * RECOVERY_FACTOR:
         return None

@@ -239,3 +239,15 @@ def test_back_link_never_leaves_the_site(client, setup):
     )
     assert response.status_code == 413
     assert "evil.example" not in response.get_data(as_text=True)
+
+
+def test_too_large_comment_without_any_text_field_gets_the_page_not_a_hang(client, setup):
+    consultation, strategy, _user = setup
+    url = _url(consultation, strategy)
+    response = client.post(
+        f"{url}/comments",
+        data={"attachment": (io.BytesIO(b"0" * LIMIT * 2), "besar.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "File too large" in response.get_data(as_text=True)
