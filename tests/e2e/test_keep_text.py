@@ -1,7 +1,7 @@
 """Nothing typed is lost, errors are in sight, replies keep their context: on a phone and at a
 desk, with and without JavaScript. Every test runs in both viewports (the viewport_name fixture)."""
 
-from .conftest import DEMO_PASSWORD, log_in
+from .conftest import DEMO_PASSWORD, assert_accessible, log_in, screenshot
 
 DRAFT_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('rembuk-draft:'))"
 LIMIT = 10 * 1024 * 1024  # MAX_UPLOAD_BYTES of the test server (the default)
@@ -89,6 +89,7 @@ def test_too_large_attachment_is_refused_before_upload_and_the_error_is_in_sight
     assert _focused(page, "#comment-form [data-error-summary]")
     assert page.locator("#attachment").get_attribute("aria-invalid") == "true"
     assert "10 MB" in page.locator("#attachment-client-error").inner_text()
+    screenshot(page, f"id-{viewport_name}-attachment-too-large")
     page.locator("#comment-form [data-error-summary] a[href='#attachment']").click()
     assert _focused(page, "#attachment")
     assert _body(page).input_value() == text
@@ -130,6 +131,8 @@ def test_expired_session_says_so_and_the_text_returns_after_signing_in(
     assert navigation.value.status == 400
     assert page.locator("h1").inner_text() == "Sesi Anda telah berakhir"
     assert page.locator("textarea.kept-text").first.input_value().strip() == text
+    screenshot(page, f"id-{viewport_name}-session-expired")
+    assert_accessible(page, "session expired")
 
     page.get_by_role("link", name="Masuk kembali").click()
     page.fill("input[name=email]", "akademisi@example.org")
@@ -171,6 +174,8 @@ def test_focus_lands_on_the_error_summary_and_its_links_reach_the_fields(
     box = summary.bounding_box()
     viewport = page.viewport_size
     assert -1 <= box["y"] < viewport["height"]  # in sight
+    screenshot(page, f"id-{viewport_name}-error-summary")
+    assert_accessible(page, "comment form with an error summary")
     summary.locator("a[href='#proposed_wording']").click()
     assert _focused(page, "#proposed_wording")
     summary.locator("a[href='#body']").click()
@@ -195,6 +200,7 @@ def test_reply_form_opens_under_the_comment_it_answers(live_server, new_page, de
     )
     assert "Balas" in page.locator("#comment-form-heading").inner_text()
     assert _focused(page, "#comment-form textarea[name=body]")
+    screenshot(page, f"id-{viewport_name}-reply-under-comment")
     answer = f"Dinas membina sentra bersama KADIN ({viewport_name})."
     page.keyboard.type(answer)
     with page.expect_navigation():
