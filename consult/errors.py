@@ -99,8 +99,15 @@ def release_session(_error=None) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Generic pages for the codes users meet, and 503 for an unreachable database."""
+    from flask_wtf.csrf import CSRFError
+
+    from consult.recovery import session_expired, too_large
+
     for code in PAGE_CODES:
         app.errorhandler(code)(render_error)
+    # Nothing typed is lost: these two pages give the text back (consult/recovery.py).
+    app.errorhandler(413)(too_large)
+    app.errorhandler(CSRFError)(session_expired)
     app.errorhandler(DBAPIError)(database_unavailable)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before it.
     app.teardown_appcontext(release_session)

@@ -3,6 +3,7 @@
 import uuid
 from functools import lru_cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -105,6 +106,20 @@ class CommentForm(CommentFieldsMixin, Form):
     parent_id = HiddenField(filters=[_optional_int])
     submission_key = HiddenField(default=new_submission_key)
     attachment = FileField(_l("Attachment (PDF, DOCX, XLSX, PNG or JPEG; optional)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser checks the size before uploading (static/js/keep-text.js).
+        self.attachment.render_kw = {
+            "data-max-bytes": current_app.config["MAX_UPLOAD_BYTES"],
+            "data-too-large": _(
+                "The file is %(size)s, larger than the limit of %(limit)s. Choose a smaller"
+                " file, or send your comment without it.",
+                size="{size}",
+                limit="{limit}",
+            ),
+            "data-summary-title": _("There is a problem"),
+        }
 
     def validate_submission_key(self, field):
         if field.data and len(field.data) > 64:

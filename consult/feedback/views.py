@@ -4,10 +4,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from consult import recovery
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
+from consult.errors import render_error
 from consult.extensions import db
 from consult.feedback import queries, services, thread
 from consult.feedback.forms import (
@@ -27,7 +32,7 @@ from consult.feedback.forms import (
 from consult.feedback.models import Comment, CommentStatus, InputSource
 from consult.feedback.my_input import my_rated_strategies
 from consult.feedback.section_rating import neighbours_of
-from consult.inputs import int_arg, page_arg
+from consult.inputs import int_arg, page_arg, parse_id
 from consult.markdown import split_paragraphs
 from consult.permissions import (
     CommentControls,
@@ -78,6 +83,7 @@ def feedback_helpers():
         "document_kinds": DOCUMENT_KINDS,
         "can_edit_comment": can_edit_comment,
         "CommentStatus": CommentStatus,
+        "upload_limit": recovery.upload_limit,
     }
 
 
@@ -290,11 +296,85 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
         form.attachment.errors = [*form.attachment.errors, str(error)]
         return _render_target(consultation, target, comment_form=form, status=507)
     db.session.commit()
+    # "draft-sent" tells the browser the comment arrived: only then is its draft forgotten.
     if comment.status == CommentStatus.PENDING:
-        flash(_("Thank you. Your comment will appear once an organiser has approved it."), "info")
+        flash(
+            _("Thank you. Your comment will appear once an organiser has approved it."),
+            "info draft-sent",
+        )
     else:
-        flash(_("Thank you, your comment has been posted."), "success")
+        flash(_("Thank you, your comment has been posted."), "success draft-sent")
     return redirect(comment_url(comment))
+
+
+def _comment_form_again(formdata: MultiDict, status: int, add_errors):
+    """The page of a comment that could not be accepted as sent, its form filled in with what
+    was typed (never saved: no state changes); 404/403 as the view would answer."""
+    try:
+        consultation = queries.get_consultation(request.view_args["consultation_id"], current_user)
+        target = _load_target(consultation, request.view_args["kind"], request.view_args["item_id"])
+        require(bool(_may_post(consultation)))
+        form = CommentForm(formdata=formdata)
+        # Not validated (nothing is saved): only ids that can be looked up are kept.
+        form.parent_id.data = parse_id(form.parent_id.data)
+        form.paragraph_index.data = parse_id(form.paragraph_index.data, minimum=0)
+        add_errors(form)
+        return _render_target(consultation, target, comment_form=form, status=status)
+    except HTTPException as refused:  # raised inside an error handler it would become a 500
+        return render_error(refused)
+
+
+def _is_comment_post() -> bool:
+    return request.endpoint == "feedback.add_comment" and current_user.is_authenticated
+
+
+@bp.errorhandler(CSRFError)
+def comment_form_expired(error):
+    """An expired form: the comment form again with the text (signed out: recovery's page)."""
+    formdata = request.form if _is_comment_post() else None
+    if not formdata:
+        return recovery.session_expired(error, back=_comment_page())
+
+    def explain(form):
+        form.form_errors.append(
+            _(
+                "The form had expired, so your comment has not been sent yet. Check it and send"
+                " it again."
+            )
+        )
+        if request.files.get("attachment"):
+            form.attachment.errors = [_("Choose your file again: it could not be kept.")]
+
+    return _comment_form_again(formdata, 400, explain)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def comment_too_large(error):
+    """A too-large attachment: the comment form again with the text and the limit."""
+    formdata = recovery.text_of_too_large_request() if _is_comment_post() else None
+    if not formdata:
+        return recovery.too_large(error, back=_comment_page())
+
+    def explain(form):
+        form.attachment.errors = [
+            _(
+                "The file is larger than %(limit)s. Choose a smaller file, or send your comment"
+                " without it.",
+                limit=recovery.upload_limit(),
+            )
+        ]
+
+    return _comment_form_again(formdata, 413, explain)
+
+
+def _comment_page() -> str | None:
+    """The page holding the comment form of this request, when it posted one."""
+    if request.endpoint != "feedback.add_comment":
+        return None
+    args = request.view_args
+    kind = "strategy_id" if args["kind"] == "strategies" else "section_id"
+    endpoint = "feedback.show_strategy" if kind == "strategy_id" else "feedback.show_section"
+    return url_for(endpoint, consultation_id=args["consultation_id"], **{kind: args["item_id"]})
 
 
 @bp.post("/c/<int:consultation_id>/strategies/<int:strategy_id>/ratings")

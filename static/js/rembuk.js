@@ -48,12 +48,13 @@
   const local = storage("localStorage");
   const session = storage("sessionStorage");
 
+  // What a comment is about (a paragraph, a reply): kept with its draft, not in its key, so that
+  // choosing a paragraph or a reply never makes a draft unreachable (keep-text.js).
+  const CONTEXT_FIELDS = ["paragraph_index", "parent_id"];
+
   function draftKey(form) {
-    // One draft per target, per reply and per paragraph.
-    const extra = ["parent_id", "paragraph_index"]
-      .map((name) => (form.elements[name] ? form.elements[name].value : ""))
-      .join(":");
-    return DRAFT_PREFIX + form.getAttribute("action") + ":" + extra;
+    // One draft per form (per target); its context travels inside it.
+    return DRAFT_PREFIX + form.getAttribute("action");
   }
 
   function draftFields(form) {
@@ -90,6 +91,12 @@
         }
       });
       if (restored) {
+        CONTEXT_FIELDS.forEach((name) => {
+          const input = form.elements[name];
+          if (input && !input.value && draft["_" + name]) {
+            input.value = draft["_" + name];
+          }
+        });
         announce(form, strings.draftRestored || "Draft restored.", "info");
       }
     }
@@ -100,6 +107,11 @@
       fields.forEach((field) => {
         values[field.name] = field.value;
         any = any || Boolean(field.value.trim());
+      });
+      CONTEXT_FIELDS.forEach((name) => {
+        if (form.elements[name] && form.elements[name].value) {
+          values["_" + name] = form.elements[name].value;
+        }
       });
       if (any) {
         local.setItem(key, JSON.stringify(values));
@@ -121,13 +133,22 @@
   }
 
   function settleDrafts() {
-    // After a submit: a form shown again with errors keeps its draft; otherwise it was posted.
+    // After a submit a draft is forgotten only when it surely arrived: a comment when the server
+    // says so (the "draft-sent" message), another form when it comes back without errors. An
+    // expired session or a too-large file (data-keep-drafts), a login page on the way, a form
+    // shown again with errors: the draft stays, to be put back.
     const kept = [];
+    const sent = document.querySelector(".flash-area .draft-sent");
+    const keepAll = document.querySelector("[data-keep-drafts]");
     pendingKeys().forEach((key) => {
       const form = Array.from(document.querySelectorAll("form[data-draft-key]")).find(
         (candidate) => candidate.dataset.draftKey === key
       );
-      if (form && form.querySelector("[aria-invalid=true]")) {
+      if (keepAll) {
+        kept.push(key);
+      } else if (sent) {
+        local.removeItem(key);
+      } else if (!form || form.closest("#comment-form") || form.querySelector("[aria-invalid=true]")) {
         kept.push(key);
       } else {
         local.removeItem(key);
