@@ -18,7 +18,9 @@ def get_document(page, trigger, timeout=180_000) -> tuple[str, bytes]:
     with the file). If generation moves to a background job (submit, progress, download),
     only this function changes."""
     with page.expect_download(timeout=timeout) as download_info:
-        trigger.click()
+        # The click waits for the navigation the form starts, i.e. for the whole render:
+        # the same time limit as the download, not the default 15 s.
+        trigger.click(timeout=timeout)
     download = download_info.value
     with open(download.path(), "rb") as handle:
         return download.suggested_filename, handle.read()
