@@ -206,6 +206,41 @@ def test_long_rekapitulasi_rendered_in_parts_is_numbered_across_all_pages(world)
     assert _size(reader.pages[1]) == (A4[1], A4[0])
 
 
+def _pages_words(reader: PdfReader) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+HEADER = ("Kelompok / sumber", "Tanggapan", "Pertimbangan", "Dimasukkan ke dalam revisi")
+
+
+def test_long_table_repeats_its_header_row_on_every_page(world):
+    consultation, _organiser, siti, _signatory = world
+    _add_comments(consultation, siti, 30)
+    reader = _pdf(build_rekapitulasi(consultation, RekapOptions(lang="id")))
+    pages = [text for text in _pages_words(reader) if "Masukan nomor" in text]
+    assert len(pages) >= 3
+    for text in pages:
+        assert all(title in text for title in HEADER), text[:300]
+
+
+def test_parts_lose_no_row_repeat_the_header_and_number_pages_continuously(world):
+    consultation, _organiser, siti, _signatory = world
+    _add_comments(consultation, siti, 30)
+    document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
+    reader = PdfReader(io.BytesIO(render_pdf_in_parts(document, rows_per_part=7)))
+    pages = _pages_words(reader)
+    total = len(pages)
+    labels = [re.findall(r"Halaman (\d+) dari (\d+)", text) for text in pages]
+    assert labels == [[(str(n), str(total))] for n in range(1, total + 1)]
+    for text in pages:
+        if "Masukan nomor" in text:
+            assert all(title in text for title in HEADER), text[:300]
+    text = " ".join(pages)
+    # Every row once, in order, across the cuts between parts.
+    found = [int(n) for n in re.findall(r"Masukan nomor (\d+):", text)]
+    assert found == list(range(30))
+
+
 def test_rekapitulasi_on_f4_paper_when_set(world):
     consultation = world[0]
     db.session.scalar(select(DocumentSettings)).paper = "F4"

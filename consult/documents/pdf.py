@@ -7,11 +7,15 @@ fontconfig, and the URL fetcher refuses every address that is not a data URI (a 
 
 import base64
 import json
+import logging
 from dataclasses import replace
 
 from flask import current_app
 
 from consult.documents.model import Document, Links, Table
+
+# fontTools logs every table of every font subset at INFO: thousands of lines per long document.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 PAGE_SIZES = {"A4": ("210mm", "297mm"), "F4": ("215mm", "330mm")}
 
