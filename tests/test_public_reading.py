@@ -115,9 +115,7 @@ def test_versions_and_diff_are_public(client, world, login, make_user):
     public = world["public"]
     strategy = first_strategy(public)
     organiser = make_user(role=Role.ORGANISER)
-    publish_revision(
-        strategy, organiser, {"body": "Teks baru strategi.", "note": "Revisi"}
-    )
+    publish_revision(strategy, organiser, {"body": "Teks baru strategi.", "note": "Revisi"})
     db.session.commit()
     url = f"/p/{public.id}/strategies/{strategy.id}/versions?from=1&to=2"
     html = client.get(url).get_data(as_text=True)
