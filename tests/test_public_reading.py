@@ -178,3 +178,36 @@ def test_language_link_on_cached_pages(client, world):
     html = client.get(url + "?lang=en").get_data(as_text=True)
     assert "Public consultation" in html
     assert client.get(url + "?lang=en").headers["ETag"] != client.get(url).headers["ETag"]
+
+
+# --- hostile input on the public pages (the shared hostile suite's consultation is invited-only)
+
+HOSTILE = ["0", "-1", "99999999999999999999", "abc", "1\x00", "", "\x00", "x" * 3000]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_query_values_never_fail(client, world, value):
+    public = world["public"]
+    strategy = first_strategy(public)
+    for path in (
+        f"/p/{public.id}",
+        f"/p/{public.id}/strategies/{strategy.id}",
+        f"/p/{public.id}/strategies/{strategy.id}/versions",
+    ):
+        for name in ("page", "from", "to", "lang"):
+            response = client.get(path, query_string={name: value})
+            assert response.status_code in (200, 400, 404), (path, name, value)
+
+
+@pytest.mark.parametrize("value", ["Nama\x00aman", "Teks\x01\x1b[31m", "x" * 20_000])
+def test_hostile_registration_fields_are_refused_with_text_kept(client, world, value):
+    from consult.auth.models import User
+    from sqlalchemy import func, select
+
+    public = world["public"]
+    for name in ("name", "email", "city", "organisation", "website", "stamp"):
+        data = {"name": "Rina", "email": "rina@example.org", "city": "Palangka Raya"}
+        data[name] = value
+        response = client.post(f"/p/{public.id}/register", data=data)
+        assert response.status_code == 422, name
+    assert db.session.scalar(select(func.count(User.id)).where(User.name == "Rina")) == 0

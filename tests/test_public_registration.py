@@ -184,3 +184,31 @@ def test_public_comment_is_premoderated_by_default(app, consultation, make_user)
     person = _public_member(make_user, consultation)
     comment = add_comment(first_strategy(consultation), person, {"body": "Usul."}, phase=Phase.PRE)
     assert comment.status == CommentStatus.PENDING
+
+
+def test_analysis_counts_invited_and_public_apart(app, consultation, make_user, make_comment):
+    from consult.reports.services import build_analysis
+
+    public_person = _public_member(make_user, consultation)
+    make_comment(consultation, public_person, "Dari warga.")
+    make_comment(consultation, public_person, "Dari warga lagi.")
+    db.session.flush()
+    origins = build_analysis(consultation).origins
+    assert (origins["public"].members, origins["public"].active, origins["public"].comments) == (
+        1,
+        1,
+        2,
+    )
+    assert origins["invited"].members == 1 and origins["invited"].comments == 0
+
+
+def test_analysis_page_shows_the_split(client, consultation, make_user, make_comment, login):
+    from consult.auth.models import Role
+
+    public_person = _public_member(make_user, consultation)
+    make_comment(consultation, public_person, "Dari warga.")
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    login(admin)
+    html = client.get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
+    assert 'class="origin-public"' in html

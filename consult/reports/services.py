@@ -125,6 +125,17 @@ class GroupParticipation:
 
 
 @dataclass
+class Origin:
+    """Participants who were invited, or who joined through public registration: counted
+    apart so the invited stakeholders' picture is not swamped by the whole city."""
+
+    members: int = 0
+    active: int = 0
+    comments: int = 0
+    ratings: int = 0
+
+
+@dataclass
 class Analysis:
     consultation: Consultation
     criteria: list[Criterion]
@@ -132,6 +143,8 @@ class Analysis:
     strategies: list[StrategyStats]
     participation: list[GroupParticipation]
     section_comments: list[tuple[Chapter, Section, int]] = field(default_factory=list)
+    # {"invited": Origin, "public": Origin}
+    origins: dict[str, Origin] = field(default_factory=dict)
 
     @cached_property
     def priority_prior(self) -> float | None:
@@ -296,7 +309,49 @@ def build_analysis(consultation: Consultation) -> Analysis:
         strategies=strategies,
         participation=participation_by_group(consultation, groups),
         section_comments=section_comments,
+        origins=participation_by_origin(consultation),
     )
+
+
+def participation_by_origin(consultation: Consultation) -> dict[str, Origin]:
+    """Members, active members, comments and ratings of invited and of public participants,
+    in one grouped query."""
+    member = and_(
+        Membership.consultation_id == consultation.id, Membership.role == MemberRole.PARTICIPANT
+    )
+    comments = (
+        select(Comment.author_id, func.count(Comment.id).label("n"))
+        .where(Comment.consultation_id == consultation.id, Comment.status.in_(COUNTED_STATUSES))
+        .group_by(Comment.author_id)
+        .subquery()
+    )
+    ratings = (
+        select(Rating.user_id, func.count(Rating.id).label("n"))
+        .where(Rating.consultation_id == consultation.id)
+        .group_by(Rating.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Membership.is_public,
+            func.count(Membership.id),
+            func.count(Membership.id).filter(
+                or_(comments.c.n.is_not(None), ratings.c.n.is_not(None))
+            ),
+            func.coalesce(func.sum(comments.c.n), 0),
+            func.coalesce(func.sum(ratings.c.n), 0),
+        )
+        .where(member)
+        .outerjoin(comments, comments.c.author_id == Membership.user_id)
+        .outerjoin(ratings, ratings.c.user_id == Membership.user_id)
+        .group_by(Membership.is_public)
+    ).all()
+    origins = {"invited": Origin(), "public": Origin()}
+    for is_public, members, active, comment_count, rating_count in rows:
+        origins["public" if is_public else "invited"] = Origin(
+            members, active, int(comment_count), int(rating_count)
+        )
+    return origins
 
 
 def participation_by_group(
