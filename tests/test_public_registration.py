@@ -212,3 +212,21 @@ def test_analysis_page_shows_the_split(client, consultation, make_user, make_com
     login(admin)
     html = client.get(f"/c/{consultation.id}/analysis").get_data(as_text=True)
     assert 'class="origin-public"' in html
+
+
+def test_queue_groups_the_same_text_for_the_moderator(client, consultation, make_user, login):
+    from consult.auth.models import Role
+
+    strategy = first_strategy(consultation)
+    for _ in range(3):
+        person = _public_member(make_user, consultation)
+        add_comment(strategy, person, {"body": "Tolak RPIK ini!"}, phase=Phase.PRE)
+    add_comment(
+        strategy, _public_member(make_user, consultation), {"body": "Lain."}, phase=Phase.PRE
+    )
+    admin = make_user(role=Role.ADMIN)
+    db.session.commit()
+    login(admin)
+    html = client.get("/moderation").get_data(as_text=True)
+    assert html.count("Same text from 3 accounts") + html.count("Teks sama dari 3 akun") == 3
+    assert "text=Tolak+RPIK+ini" in html or "text=Tolak%20RPIK%20ini" in html

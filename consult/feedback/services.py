@@ -184,8 +184,10 @@ def _held_as_public(
     membership = membership_of(author, consultation)
     if membership is None or not membership.is_public:
         return False
-    return consultation.public_premoderation or duplicate_count(consultation, key, author) + 1 >= (
-        current_app.config["PUBLIC_DUPLICATE_ACCOUNTS"]
+    return (
+        consultation.public_premoderation
+        or duplicate_count(consultation, key, author) + 1
+        >= (current_app.config["PUBLIC_DUPLICATE_ACCOUNTS"])
     )
 
 
@@ -204,6 +206,30 @@ def duplicate_count(consultation: Consultation, key: str, author: User | None = 
     if author is not None:
         query = query.where(Comment.author_id != author.id)
     return db.session.scalar(query) or 0
+
+
+def duplicate_groups(comments) -> dict[int, int]:
+    """For each comment, how many accounts wrote the same text in its consultation (two or
+    more: the moderation queue shows them as one group), in one query."""
+    keys = {(c.consultation_id, c.text_key) for c in comments if c.text_key}
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(
+            Comment.consultation_id, Comment.text_key, func.count(func.distinct(Comment.author_id))
+        )
+        .where(
+            Comment.consultation_id.in_({k[0] for k in keys}),
+            Comment.text_key.in_({k[1] for k in keys}),
+        )
+        .group_by(Comment.consultation_id, Comment.text_key)
+    ).all()
+    counts = {(cid, key): n for cid, key, n in rows if n > 1}
+    return {
+        c.id: counts[(c.consultation_id, c.text_key)]
+        for c in comments
+        if (c.consultation_id, c.text_key) in counts
+    }
 
 
 def _notify_reply(parent: Comment, reply: Comment, target: Target, replier: User | None) -> None:
