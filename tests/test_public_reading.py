@@ -201,8 +201,9 @@ def test_hostile_query_values_never_fail(client, world, value):
 
 @pytest.mark.parametrize("value", ["Nama\x00aman", "Teks\x01\x1b[31m", "x" * 20_000])
 def test_hostile_registration_fields_are_refused_with_text_kept(client, world, value):
-    from consult.auth.models import User
     from sqlalchemy import func, select
+
+    from consult.auth.models import User
 
     public = world["public"]
     for name in ("name", "email", "city", "organisation", "website", "stamp"):
@@ -211,3 +212,23 @@ def test_hostile_registration_fields_are_refused_with_text_kept(client, world, v
         response = client.post(f"/p/{public.id}/register", data=data)
         assert response.status_code == 422, name
     assert db.session.scalar(select(func.count(User.id)).where(User.name == "Rina")) == 0
+
+
+def test_demo_consultation_is_public_with_public_comments(app, client):
+    from sqlalchemy import select
+
+    from consult.demo import seed
+    from consult.feedback.models import Comment
+    from consult.plans.models import Membership
+
+    consultation = seed()
+    db.session.commit()
+    assert consultation.visibility == Visibility.INPUT
+    public_ids = select(Membership.user_id).where(Membership.is_public.is_(True))
+    statuses = sorted(
+        c.status.value
+        for c in db.session.scalars(select(Comment).where(Comment.author_id.in_(public_ids)))
+    )
+    assert statuses == ["pending", "published", "published"]
+    html = client.get(f"/p/{consultation.id}").get_data(as_text=True)
+    assert consultation.title in html
