@@ -97,3 +97,39 @@ def test_exports_through_the_queue_and_the_latency_during_one_are_reported():
     assert "| at rest | 111.8 | 120.4 | 140.0 | 18.1 |  |" in report
     assert "| during an XLSX export | 108.4 | 191.9 | 218.0 | 17.0 | yes |" in report
     assert "task queue" not in render(results(0.6))
+
+
+def test_public_rows_are_reported_against_their_targets():
+    data = results(0.3)
+    pages = data["pages"]["SQLite"]["pages"]
+    pages["public strategy page (anonymous)"] = {"status": 200, "ratio": 0.42, "queries": 5}
+    pages["public strategy page (anonymous, 304)"] = {"status": 304, "ratio": 0.6, "queries": 3}
+    report = render(data)
+    assert (
+        "- public strategy page (anonymous): 0.42 of the static stylesheet, target ≥ 0.3: met."
+        in report
+    )
+    assert "- public strategy page (anonymous, 304): 0.6 of the static stylesheet, " in report
+    assert MISS_REASONS["public strategy page (anonymous, 304)"] in report
+
+
+def test_bench_asks_the_public_page_anonymously_and_conditionally():
+    from bench.run import bench_pages_of, request_headers
+
+    info = {"consultation_id": 7, "heavy_strategy_id": 9, "reply_to_comment_id": 1}
+    rows = {name: (path, role) for name, path, role in bench_pages_of(info)}
+    assert rows["public strategy page (anonymous)"] == ("/p/7/strategies/9", "anonymous")
+    assert rows["public strategy page (anonymous, 304)"][1] == "anonymous-conditional"
+
+    class Response:
+        def getheader(self, name):
+            return '"abc"' if name == "ETag" else None
+
+    class Server:
+        def request(self, method, path):
+            return Response(), b""
+
+    assert request_headers(Server(), "/p/7/strategies/9", "anonymous") == ()
+    assert request_headers(Server(), "/p/7/strategies/9", "anonymous-conditional") == (
+        'If-None-Match: "abc"',
+    )
