@@ -232,3 +232,21 @@ def test_demo_consultation_is_public_with_public_comments(app, client):
     assert statuses == ["pending", "published", "published"]
     html = client.get(f"/p/{consultation.id}").get_data(as_text=True)
     assert consultation.title in html
+
+
+def test_manage_page_shows_the_visibility_and_links_the_public_page(client, world, login):
+    from sqlalchemy import select
+
+    from consult.plans.models import MemberRole, Membership
+
+    public = world["public"]
+    organiser_id = db.session.scalar(
+        select(Membership.user_id).where(
+            Membership.consultation_id == public.id, Membership.role == MemberRole.ORGANISER
+        )
+    )
+    from consult.auth.models import User
+
+    login(db.session.get(User, organiser_id))
+    html = client.get(f"/c/{public.id}/manage").get_data(as_text=True)
+    assert f'href="/p/{public.id}"' in html and 'class="col-sm-9 visibility"' in html
