@@ -250,3 +250,27 @@ def test_manage_page_shows_the_visibility_and_links_the_public_page(client, worl
     login(db.session.get(User, organiser_id))
     html = client.get(f"/c/{public.id}/manage").get_data(as_text=True)
     assert f'href="/p/{public.id}"' in html and 'class="col-sm-9 visibility"' in html
+
+
+def test_organiser_form_saves_visibility_and_refuses_an_unknown_one(
+    client, login, make_user, make_consultation
+):
+    organiser = make_user(role=Role.ORGANISER)
+    consultation = make_consultation(organiser=organiser)
+    login(organiser)
+    form = client.get(f"/c/{consultation.id}/edit").get_data(as_text=True)
+    assert 'name="visibility"' in form and "Invited participants only" in form
+    data = {
+        "title": "RPIK terbuka",
+        "comment_visibility": "all",
+        "moderation_mode": "post",
+        "visibility": "input",
+        "public_author_names": "y",
+    }
+    assert client.post(f"/c/{consultation.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert consultation.visibility == Visibility.INPUT and consultation.public_author_names
+    response = client.post(f"/c/{consultation.id}/edit", data={**data, "visibility": "semua"})
+    assert 'id="visibility-error"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert consultation.visibility == Visibility.INPUT
