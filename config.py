@@ -63,6 +63,36 @@ class Config:
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     INVITATION_MAX_AGE_DAYS = _env_int("INVITATION_MAX_AGE_DAYS", 14)
+
+    # Public consultations (consult/public): registration and input from anyone.
+    # How long the e-mail verification link of a public registration is valid.
+    PUBLIC_VERIFY_MAX_AGE_HOURS = _env_int("PUBLIC_VERIFY_MAX_AGE_HOURS", 48)
+    # Limits per address and per account (Flask-Limiter syntax).
+    PUBLIC_REGISTER_RATE_LIMIT = os.environ.get(
+        "PUBLIC_REGISTER_RATE_LIMIT", "5 per hour;20 per day"
+    )
+    PUBLIC_COMMENT_RATE_LIMIT = os.environ.get(
+        "PUBLIC_COMMENT_RATE_LIMIT", "10 per 10 minutes;60 per day"
+    )
+    # A public form sent sooner than this after it was shown is refused (people read first).
+    PUBLIC_FORM_MIN_SECONDS = _env_int("PUBLIC_FORM_MIN_SECONDS", 4)
+    # ... and one older than this (the signed timestamp in the form expired).
+    PUBLIC_FORM_MAX_SECONDS = _env_int("PUBLIC_FORM_MAX_SECONDS", 86400)
+    # The same text from this many accounts younger than PUBLIC_NEW_ACCOUNT_DAYS is held.
+    PUBLIC_DUPLICATE_ACCOUNTS = _env_int("PUBLIC_DUPLICATE_ACCOUNTS", 3)
+    PUBLIC_NEW_ACCOUNT_DAYS = _env_int("PUBLIC_NEW_ACCOUNT_DAYS", 14)
+    # E-mail domains refused at public registration (disposable-address services).
+    PUBLIC_BLOCKED_EMAIL_DOMAINS = frozenset(
+        domain.strip().lower()
+        for domain in os.environ.get(
+            "PUBLIC_BLOCKED_EMAIL_DOMAINS",
+            "mailinator.com,guerrillamail.com,10minutemail.com,yopmail.com,tempmail.com,"
+            "trashmail.com,sharklasers.com,getnada.com,dispostable.com,maildrop.cc",
+        ).split(",")
+        if domain.strip()
+    )
+    # Anonymous readers' pages may be cached this many seconds by browsers and proxies.
+    PUBLIC_CACHE_MAX_AGE = _env_int("PUBLIC_CACHE_MAX_AGE", 60)
     RESET_MAX_AGE_MINUTES = _env_int("RESET_MAX_AGE_MINUTES", 60)
 
     SESSION_COOKIE_HTTPONLY = True
@@ -120,6 +150,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    PUBLIC_FORM_MIN_SECONDS = 0  # the test about it sets it
     MAIL_SERVER = ""
     SERVER_NAME = None
     # Tasks run in the test's process; tests about the queue start a worker (and may turn it off).

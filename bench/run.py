@@ -73,9 +73,10 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not start")
 
-    def request(self, method: str, path: str, cookie: str = "", **form: str):
+    def request(self, method: str, path: str, cookie: str = "", extra: tuple = (), **form: str):
         """One request as the benchmark client; returns the response and its body."""
         headers = {"User-Agent": USER_AGENT, "Cookie": f"session={cookie}"}
+        headers.update(line.split(": ", 1) for line in extra)
         body = None
         if form:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -87,8 +88,8 @@ class Server:
         connection.close()
         return response, content
 
-    def get(self, path: str, cookie: str) -> tuple[int, int | None, int]:
-        response, body = self.request("GET", path, cookie)
+    def get(self, path: str, cookie: str, extra: tuple = ()) -> tuple[int, int | None, int]:
+        response, body = self.request("GET", path, cookie, extra)
         count = response.getheader("X-Query-Count")
         return response.status, int(count) if count else None, len(body)
 
@@ -128,8 +129,11 @@ def _to_ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -> dict:
-    """Drive one page with wrk; percentiles from wrk's own latency distribution."""
+def run_wrk(
+    port: int, path: str, cookie: str, seconds: int, connections: int, headers: tuple = ()
+) -> dict:
+    """Drive one page with wrk; percentiles from wrk's own latency distribution. headers:
+    extra request headers, e.g. ("If-None-Match: ...",) for a conditional request."""
     script = RESULTS / "percentiles.lua"
     script.write_text(
         "done = function(summary, latency, requests)\n"
@@ -153,6 +157,7 @@ def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -
             f"Cookie: session={cookie}",
             "-H",
             f"User-Agent: {USER_AGENT}",
+            *[part for header in headers for part in ("-H", header)],
             f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
@@ -190,7 +195,10 @@ def measure_against_reference(port, page, reference, seconds, connections):
     page_runs, reference_runs = [], []
     for _ in range(ROUNDS):
         reference_runs.append(run_wrk(port, *reference, seconds // ROUNDS, connections))
-        page_runs.append(run_wrk(port, *page, seconds // ROUNDS, connections))
+        path, cookie, *headers = page
+        page_runs.append(
+            run_wrk(port, path, cookie, seconds // ROUNDS, connections, tuple(headers))
+        )
     ratios = [p["rps"] / r["rps"] for p, r in zip(page_runs, reference_runs, strict=True)]
     ratio = statistics.median(ratios)
     return combine_runs(page_runs), combine_runs(reference_runs), round(ratio, 2)
@@ -217,7 +225,32 @@ def bench_pages_of(info: dict) -> list[tuple[str, str, str]]:
         ("my input", "/my-input", "participant"),
         ("moderation queue", f"/moderation?consultation={cid}", "organiser"),
         ("analysis dashboard", f"/c/{cid}/analysis", "organiser"),
+        # The same strategy on its public page, for a reader who is not signed in: without a
+        # conditional request (rendered), and with one (answered 304 Not Modified).
+        ("public strategy page (anonymous)", f"/p/{cid}/strategies/{heavy}", "anonymous"),
+        (
+            "public strategy page (anonymous, 304)",
+            f"/p/{cid}/strategies/{heavy}",
+            "anonymous-conditional",
+        ),
     ]
+
+
+def make_public(consultation_id: int) -> None:
+    """The bench consultation opened to the public (the anonymous rows need it)."""
+    from consult.extensions import db
+    from consult.plans.models import Consultation, Visibility
+
+    db.session.get(Consultation, consultation_id).visibility = Visibility.INPUT
+    db.session.commit()
+
+
+def request_headers(server, path: str, role: str) -> tuple[str, ...]:
+    """Extra headers of a role: a conditional request carries the page's current ETag."""
+    if role != "anonymous-conditional":
+        return ()
+    response, _body = server.request("GET", path)
+    return (f"If-None-Match: {response.getheader('ETag')}",)
 
 
 def bench_pages(
@@ -227,6 +260,7 @@ def bench_pages(
     with app.app_context():
         fresh_schema()
         info = generate(1.0)
+        make_public(info["consultation_id"])
     results = {"data": info, "pages": {}}
     server = Server(database_url, workers)
     try:
@@ -241,16 +275,17 @@ def bench_pages(
         for name, path, role in pages:
             if only and not any(word in name for word in only):
                 continue
-            cookie = cookies[role]
-            status, queries, size = server.get(path, cookie)
+            cookie = cookies.get(role, "")  # the anonymous have no session
+            headers = request_headers(server, path, role)
+            status, queries, size = server.get(path, cookie, headers)
             row = {"path": path, "status": status, "queries": queries, "bytes": size}
-            if status == 200:
+            if status in (200, 304):
                 # Steady use: every worker has compiled the templates (the first request
                 # above reached only one of them) and the dashboard is computed.
-                run_wrk(server.port, path, cookie, WARM_UP_SECONDS, workers * 2)
-                row["warm_queries"] = server.get(path, cookie)[1]
+                run_wrk(server.port, path, cookie, WARM_UP_SECONDS, workers * 2, headers)
+                row["warm_queries"] = server.get(path, cookie, headers)[1]
                 page, ref, ratio = measure_against_reference(
-                    server.port, (path, cookie), reference, seconds, workers * 2
+                    server.port, (path, cookie, *headers), reference, seconds, workers * 2
                 )
                 reference_runs.append(ref)
                 row.update(page, ratio=ratio, reference_rps=ref["rps"])

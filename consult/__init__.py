@@ -166,6 +166,12 @@ def select_locale() -> str:
     from flask_login import current_user
 
     supported = current_app.config["LANGUAGES"]
+    # Public pages take the language from their link (?lang=en): they are cached for
+    # anonymous readers, so their language switch is a link, not a form with a CSRF token.
+    if request.endpoint and request.endpoint.startswith("public."):
+        asked = request.args.get("lang")
+        if asked in supported:
+            return asked
     chosen = session.get("lang")
     if chosen in supported:
         return chosen
@@ -184,6 +190,7 @@ def register_blueprints(app: Flask) -> None:
     from consult.moderation.views import bp as moderation_bp
     from consult.plans.views import bp as plans_bp
     from consult.privacy.views import bp as privacy_bp
+    from consult.public.views import bp as public_bp
     from consult.reports.views import bp as reports_bp
     from consult.revisions.views import bp as revisions_bp
 
@@ -199,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         fgd_bp,
         documents_bp,
+        public_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -49,6 +49,9 @@ def _rollback_quietly() -> None:
 
 
 def render_error(error):
+    if getattr(error, "response", None) is not None:
+        # A page made for this refusal (a rate limit's on_breach: the form again, text kept).
+        return error.response
     code = getattr(error, "code", 500) or 500
     if code >= 500:
         _rollback_quietly()

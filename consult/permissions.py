@@ -10,7 +10,13 @@ from sqlalchemy import Select, false, select
 
 from consult.auth.models import Role, User
 from consult.extensions import db
-from consult.plans.models import Consultation, ConsultationState, MemberRole, Membership
+from consult.plans.models import (
+    Consultation,
+    ConsultationState,
+    MemberRole,
+    Membership,
+    Visibility,
+)
 
 
 def _memberships() -> dict:
@@ -96,6 +102,40 @@ def may_run_room(user: User, role: MemberRole | None) -> bool:
     return is_admin(user) or role == MemberRole.ORGANISER
 
 
+# --- the public: anyone not invited, signed in or not ----------------------------------------
+
+PUBLIC_STATES = (ConsultationState.PUBLISHED, ConsultationState.CLOSED)
+PUBLIC_VISIBILITIES = (Visibility.READ, Visibility.INPUT)
+
+
+def can_read_publicly(consultation: Consultation) -> bool:
+    """The one rule for readers who are not members (anonymous or signed in): a consultation
+    its organisers made public, once published and until archived. Everything else about it
+    stays a 404 to them, exactly as for an invited-only consultation."""
+    return consultation.visibility in PUBLIC_VISIBILITIES and consultation.state in PUBLIC_STATES
+
+
+def publicly_readable():
+    """SQL twin of can_read_publicly: a condition on Consultation."""
+    return Consultation.visibility.in_(PUBLIC_VISIBILITIES) & Consultation.state.in_(
+        PUBLIC_STATES
+    )
+
+
+def can_register_publicly(consultation: Consultation) -> bool:
+    """Anyone may register (or, signed in, join) to give input: public input, published."""
+    return (
+        consultation.visibility == Visibility.INPUT
+        and consultation.state == ConsultationState.PUBLISHED
+    )
+
+
+def shows_public_author_names(user: User, consultation: Consultation) -> bool:
+    """Whether a reader sees authors' names: members do as today; the public only when the
+    consultation's setting allows. E-mail addresses are never shown to the public."""
+    return consultation.public_author_names or can_view(user, consultation)
+
+
 def can_participate(user: User, consultation: Consultation) -> bool:
     """May submit input now: invited, not suspended, consultation published."""
     if consultation.state != ConsultationState.PUBLISHED:
@@ -149,6 +189,8 @@ TEMPLATE_PERMISSIONS = {
     "can_participate": can_participate,
     "can_create_consultation": can_create_consultation,
     "can_manage_accounts": can_manage_accounts,
+    "can_read_publicly": can_read_publicly,
+    "can_register_publicly": can_register_publicly,
 }
 
 

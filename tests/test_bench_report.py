@@ -106,3 +106,39 @@ def test_make_bench_runs_the_queue_at_the_issues_16x_unless_told_otherwise(monke
     args = arguments([])
     assert (args.queue_scale, args.skip_queue) == (16.0, False)
     assert arguments(["--queue-scale", "1"]).queue_scale == 1.0
+
+
+def test_public_rows_are_reported_against_their_targets():
+    data = results(0.3)
+    pages = data["pages"]["SQLite"]["pages"]
+    pages["public strategy page (anonymous)"] = {"status": 200, "ratio": 0.42, "queries": 5}
+    pages["public strategy page (anonymous, 304)"] = {"status": 304, "ratio": 0.6, "queries": 3}
+    report = render(data)
+    assert (
+        "- public strategy page (anonymous): 0.42 of the static stylesheet, target ≥ 0.3: met."
+        in report
+    )
+    assert "- public strategy page (anonymous, 304): 0.6 of the static stylesheet, " in report
+    assert MISS_REASONS["public strategy page (anonymous, 304)"] in report
+
+
+def test_bench_asks_the_public_page_anonymously_and_conditionally():
+    from bench.run import bench_pages_of, request_headers
+
+    info = {"consultation_id": 7, "heavy_strategy_id": 9, "reply_to_comment_id": 1}
+    rows = {name: (path, role) for name, path, role in bench_pages_of(info)}
+    assert rows["public strategy page (anonymous)"] == ("/p/7/strategies/9", "anonymous")
+    assert rows["public strategy page (anonymous, 304)"][1] == "anonymous-conditional"
+
+    class Response:
+        def getheader(self, name):
+            return '"abc"' if name == "ETag" else None
+
+    class Server:
+        def request(self, method, path):
+            return Response(), b""
+
+    assert request_headers(Server(), "/p/7/strategies/9", "anonymous") == ()
+    assert request_headers(Server(), "/p/7/strategies/9", "anonymous-conditional") == (
+        'If-None-Match: "abc"',
+    )

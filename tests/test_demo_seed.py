@@ -98,12 +98,17 @@ def test_demo_accounts_can_log_in_through_the_form(app, client):
 
 
 def test_seed_twice_does_not_duplicate(app):
+    from consult.public.demo import PUBLIC_COMMENTS
+
     seed()
     db.session.commit()
     seed()
     db.session.commit()
     assert db.session.scalar(select(func.count(Consultation.id))) == 1
-    assert db.session.scalar(select(func.count(User.id))) == len(DEMO_EMAILS)
+    # The demo accounts, and the people of the city who registered for the public input.
+    assert db.session.scalar(select(func.count(User.id))) == len(DEMO_EMAILS) + len(
+        PUBLIC_COMMENTS
+    )
 
 
 def test_seed_demo_if_empty_leaves_existing_database_alone(app, make_user):

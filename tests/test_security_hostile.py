@@ -85,6 +85,7 @@ QUERY_PARAMETERS = {
     "undecided": "choice",
     "phase": "choice",
     "anonymise": "choice",
+    "lang": "choice",
     "q": "text",
     "next": "text",
     "action": "text",

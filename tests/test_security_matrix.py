@@ -57,6 +57,7 @@ from consult.plans.models import (
     MemberRole,
     Membership,
     Phase,
+    Visibility,
 )
 from consult.privacy.models import ErasureRequest
 from consult.privacy.notices import publish_notice
@@ -161,6 +162,10 @@ OWN_NOTIFICATION = _roles(
     admin="404",
 )
 LANDS_ON_LOGIN = dict.fromkeys(ROLES, "login")
+# The public pages of a consultation (consult/public): A is invited-only, so they do not exist
+# for anyone; test_public_consultation_opens_only_its_public_pages makes A public.
+NOT_PUBLIC = dict.fromkeys(ROLES, "404")
+NOT_PUBLIC_SIGNED_IN = {**NOT_PUBLIC, "anonymous": "login"}
 # Only an anonymous visitor lands on the login page; signed-in people are sent on.
 SIGNED_IN_OR_LOGIN = SIGNED_IN
 
@@ -592,6 +597,17 @@ MATRIX: dict[str, Rule] = {
         post=MANAGE_A_HIDDEN,
         data=lambda w: {"ba-number": "005/BA/2026", "ba-lang": "id"},
     ),
+    # --- public consultations (A is invited-only: nothing here) ------------------------------
+    "public.overview": Rule(args=a(), get=NOT_PUBLIC),
+    "public.show_item": Rule(
+        args=a(kind="strategies", item_id=lambda w: w.strategy.id), get=NOT_PUBLIC
+    ),
+    "public.versions": Rule(
+        args=a(kind="sections", item_id=lambda w: w.section.id), get=NOT_PUBLIC
+    ),
+    "public.you_said_we_did": Rule(args=a(), get=NOT_PUBLIC),
+    "public.register": Rule(args=a(), get=NOT_PUBLIC, post=NOT_PUBLIC),
+    "public.join": Rule(args=a(), post=NOT_PUBLIC_SIGNED_IN),
     "documents.issued_berita_acara": Rule(
         args=a(session_id=lambda w: w.fgd_session.id, version=1), get=MANAGE_A_HIDDEN
     ),
@@ -978,3 +994,74 @@ def test_consultation_list_shows_only_consultations_one_may_see(app, login, worl
         "organiser": (True, False),
         "admin": (True, True),
     }
+
+
+# --- the anonymous role on a public consultation ---------------------------------------------
+
+# What changes when A is made public ("public to read and give input"), for those who are not
+# its members: its public pages open; every other route answers exactly as the matrix says.
+PUBLIC_A = {
+    ("public.overview", "GET"): "ok",
+    ("public.show_item", "GET"): "ok",
+    ("public.versions", "GET"): "ok",
+    ("public.you_said_we_did", "GET"): "ok",
+    ("public.register", "GET"): {"anonymous": "ok", "uninvited": "ok"},
+    ("public.register", "POST"): {"anonymous": "ok", "uninvited": "ok"},
+    ("public.join", "POST"): {"anonymous": "login", "uninvited": "ok"},
+}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "uninvited"])
+def test_public_consultation_opens_only_its_public_pages(app, login, world, role):
+    """Made public, A shows the public its plan, comments and registration, and nothing else:
+    every participant and organiser route stays the login page or 404, as before."""
+    from flask import url_for
+
+    world.a.visibility = Visibility.INPUT
+    db.session.commit()
+    client = _client_as(app, login, world, role)
+    wrong = []
+    for endpoint, rule in sorted(MATRIX.items()):
+        if rule.url_values(world).get("consultation_id") != world.a.id:
+            continue  # routes of A only (others, like logging out, would end the session)
+        for method, expected in (("GET", rule.get), ("POST", rule.post)):
+            if expected is None:
+                continue
+            opened = PUBLIC_A.get((endpoint, method))
+            if opened is not None:
+                expected = opened if isinstance(opened, str) else {**expected, **opened}
+            want = expected if isinstance(expected, str) else expected[role]
+            if (endpoint, method, role) == ("public.join", "POST", "uninvited"):
+                continue  # it makes them a member: checked on its own below
+            with app.test_request_context():
+                url = url_for(endpoint, **rule.url_values(world), **rule.query)
+            data = rule.post_data(world) if method == "POST" else {}
+            outcome = _outcome(_call(client, method, url, data))
+            if want == "ok" and method == "POST" and outcome in ("400", "422"):
+                outcome = "ok"
+            if outcome != want:
+                wrong.append(f"{method} {url}: {outcome}, expected {want}")
+    assert not wrong, wrong
+
+
+def test_invited_only_consultation_is_invisible_on_public_pages_for_everyone(app, login, world):
+    for role in ROLES:
+        client = _client_as(app, login, world, role)
+        assert client.get(f"/p/{world.a.id}").status_code == 404, role
+        assert client.get(f"/p/{world.b.id}").status_code == 404, role
+
+
+def test_uninvited_joins_a_public_consultation_and_becomes_a_public_member(app, login, world):
+    world.a.visibility = Visibility.INPUT
+    db.session.commit()
+    client = _client_as(app, login, world, "uninvited")
+    assert client.get(f"/c/{world.a.id}").status_code == 404
+    assert client.post(f"/p/{world.a.id}/join").status_code == 302
+    assert client.get(f"/c/{world.a.id}").status_code == 200
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.consultation_id == world.a.id,
+            Membership.user_id == world.users["uninvited"].id,
+        )
+    )
+    assert membership.is_public

@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[str] = mapped_column(String(200), default="")
+    # City or regency (kota/kabupaten), asked of people who register publicly.
+    city: Mapped[str] = mapped_column(String(120), default="", server_default="")
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.PARTICIPANT)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("stakeholder_group.id"))
     password_hash: Mapped[str | None] = mapped_column(String(255))

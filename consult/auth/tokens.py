@@ -106,3 +106,27 @@ def read_room_token(token: str, max_age: int = 86400) -> tuple[int, int, int]:
     if not all(isinstance(value, int) for value in values):
         raise TokenInvalid
     return values
+
+
+FORM_STAMP_SALT = "rembuk.form-stamp"
+
+
+def make_form_stamp() -> str:
+    """A signed timestamp put in a public form when it is shown (see consult/public)."""
+    return _serializer(FORM_STAMP_SALT).dumps("f")
+
+
+def form_stamp_age(stamp: str, max_age: int) -> float:
+    """Seconds since the form holding this stamp was shown; raises TokenInvalid or
+    TokenExpired."""
+    import time
+
+    try:
+        _payload, signed_at = _serializer(FORM_STAMP_SALT).loads(
+            stamp, max_age=max_age, return_timestamp=True
+        )
+    except SignatureExpired as error:
+        raise TokenExpired from error
+    except BadSignature as error:
+        raise TokenInvalid from error
+    return time.time() - signed_at.timestamp()

@@ -19,6 +19,7 @@ from consult.feedback.demo import seed_example_input
 from consult.fgd.demo import seed_fgd
 from consult.plans.models import Consultation
 from consult.privacy.demo import accept_notice_for_demo
+from consult.public.demo import seed_public_input
 
 __all__ = ["DEMO_PASSWORD", "DEMO_TITLE", "Demo", "STEPS", "seed"]
 
@@ -39,6 +40,7 @@ class Demo:
 STEPS: list[Callable[[Demo], None]] = [
     seed_example_input,  # comments, replies, ratings and input recorded at the FGD
     seed_fgd,  # an upcoming FGD session and a finished one with its record
+    seed_public_input,  # public to read and give input, with comments from the public
 ]
 
 

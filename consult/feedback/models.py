@@ -74,6 +74,9 @@ class Comment(db.Model):
     flag_count: Mapped[int] = mapped_column(default=0)
     # A client-made token: the same form posted twice (double click, retry) makes one comment.
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A digest of the normalised body: the same text from several new accounts is held and
+    # grouped for the moderator (feedback.services.text_key).
+    text_key: Mapped[str | None] = mapped_column(String(64))
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
     group: Mapped[StakeholderGroup | None] = relationship(lazy="raise")
@@ -95,6 +98,7 @@ class Comment(db.Model):
         Index("ix_comment_consultation_created", "consultation_id", "created_at"),
         Index("ix_comment_consultation_flags", "consultation_id", "flag_count"),
         Index("ix_comment_parent_id", "parent_id"),
+        Index("ix_comment_consultation_text_key", "consultation_id", "text_key"),
     )
 
 

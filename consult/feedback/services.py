@@ -1,8 +1,13 @@
 """Business rules for comments, ratings and attachments. Functions flush, never commit."""
 
+import hashlib
+import re
+import unicodedata
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -21,7 +26,7 @@ from consult.feedback.models import (
 )
 from consult.markdown import split_paragraphs
 from consult.notifications import notify
-from consult.permissions import can_manage
+from consult.permissions import can_manage, membership_of
 from consult.plans.models import (
     Chapter,
     Consultation,
@@ -110,8 +115,10 @@ def add_comment(
     elif paragraph is not None and not 0 <= paragraph < len(split_paragraphs(target_text(target))):
         paragraph = None
     actor = entered_by or author
-    pre_moderated = consultation.moderation_mode == ModerationMode.PRE and not (
-        actor is not None and can_manage(actor, consultation)
+    key = text_key(body)
+    pre_moderated = not (actor is not None and can_manage(actor, consultation)) and (
+        consultation.moderation_mode == ModerationMode.PRE
+        or _held_as_public(author, consultation, entered_by, key)
     )
     section_id, strategy_id = _target_ids(target)
     comment = Comment(
@@ -132,6 +139,7 @@ def add_comment(
         source=source,
         entered_by_id=entered_by.id if entered_by is not None else None,
         submission_key=data.get("submission_key") or None,
+        text_key=key,
     )
     try:
         with db.session.begin_nested():
@@ -154,6 +162,74 @@ def add_comment(
     if parent is not None and comment.status == CommentStatus.PUBLISHED:
         _notify_reply(parent, comment, target, author or entered_by)
     return comment
+
+
+def text_key(body: str) -> str:
+    """A digest of the text as a reader sees it: case, accents, punctuation and spacing
+    ignored, so the same message pasted by several accounts has one key."""
+    text = unicodedata.normalize("NFKD", body.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _held_as_public(
+    author: User | None, consultation: Consultation, entered_by: User | None, key: str
+) -> bool:
+    """Input of someone who joined publicly waits for an organiser: always when the
+    consultation pre-moderates public input, and otherwise when the same text already came
+    from other new accounts (PUBLIC_DUPLICATE_ACCOUNTS in all), which the queue groups."""
+    if author is None or entered_by is not None:
+        return False
+    membership = membership_of(author, consultation)
+    if membership is None or not membership.is_public:
+        return False
+    return (
+        consultation.public_premoderation
+        or duplicate_count(consultation, key, author) + 1
+        >= (current_app.config["PUBLIC_DUPLICATE_ACCOUNTS"])
+    )
+
+
+def duplicate_count(consultation: Consultation, key: str, author: User | None = None) -> int:
+    """How many other new accounts already wrote this text in the consultation."""
+    new_since = utcnow() - timedelta(days=current_app.config["PUBLIC_NEW_ACCOUNT_DAYS"])
+    query = (
+        select(func.count(func.distinct(Comment.author_id)))
+        .join(User, User.id == Comment.author_id)
+        .where(
+            Comment.consultation_id == consultation.id,
+            Comment.text_key == key,
+            User.created_at >= new_since,
+        )
+    )
+    if author is not None:
+        query = query.where(Comment.author_id != author.id)
+    return db.session.scalar(query) or 0
+
+
+def duplicate_groups(comments) -> dict[int, int]:
+    """For each comment, how many accounts wrote the same text in its consultation (two or
+    more: the moderation queue shows them as one group), in one query."""
+    keys = {(c.consultation_id, c.text_key) for c in comments if c.text_key}
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(
+            Comment.consultation_id, Comment.text_key, func.count(func.distinct(Comment.author_id))
+        )
+        .where(
+            Comment.consultation_id.in_({k[0] for k in keys}),
+            Comment.text_key.in_({k[1] for k in keys}),
+        )
+        .group_by(Comment.consultation_id, Comment.text_key)
+    ).all()
+    counts = {(cid, key): n for cid, key, n in rows if n > 1}
+    return {
+        c.id: counts[(c.consultation_id, c.text_key)]
+        for c in comments
+        if (c.consultation_id, c.text_key) in counts
+    }
 
 
 def _notify_reply(parent: Comment, reply: Comment, target: Target, replier: User | None) -> None:

@@ -1,11 +1,22 @@
 """Participant pages: overview, sections, strategies (comments and ratings), my input."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -13,7 +24,7 @@ from consult import recovery
 from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.errors import render_error
-from consult.extensions import db
+from consult.extensions import db, limiter
 from consult.feedback import queries, services, thread
 from consult.feedback.forms import (
     CANNOT_JUDGE,
@@ -44,7 +55,7 @@ from consult.permissions import (
     require,
     require_manage,
 )
-from consult.plans.models import Phase, Section, Strategy
+from consult.plans.models import Membership, Phase, Section, Strategy
 from consult.timeutil import utcnow
 from consult.uploads import UploadStorageError, send_stored
 from consult.urls import comment_url
@@ -278,8 +289,60 @@ def _post_comment(form: CommentForm, consultation, target) -> Comment:
     return comment
 
 
+def _public_comment_limit() -> str:
+    return current_app.config["PUBLIC_COMMENT_RATE_LIMIT"]
+
+
+def _not_public_member() -> bool:
+    """Invited participants and organisers are not limited; people who joined publicly are."""
+    if not current_user.is_authenticated:
+        return True
+    membership = db.session.scalar(
+        select(Membership.is_public).where(
+            Membership.consultation_id == request.view_args["consultation_id"],
+            Membership.user_id == current_user.id,
+        )
+    )
+    return not membership
+
+
+def _comment_address_key() -> str:
+    return "comment-address:" + (request.remote_addr or "unknown")
+
+
+def _comment_account_key() -> str:
+    return f"comment-account:{current_user.get_id()}"
+
+
+def _too_many_comments(_limit):
+    """Over the limit: the page again with the text kept and the reason at the field."""
+    view_args = request.view_args
+    consultation = queries.get_consultation(view_args["consultation_id"], current_user)
+    target = _load_target(consultation, view_args["kind"], view_args["item_id"])
+    form = CommentForm()
+    form.validate()
+    form.body.errors = [
+        *form.body.errors,
+        _(
+            "You have sent many comments in a short time. Please wait a few minutes and send "
+            "this one again; your text is kept below."
+        ),
+    ]
+    page, _status = _render_target(consultation, target, comment_form=form)
+    return make_response(page, 429)
+
+
+_PUBLIC_LIMIT = {
+    "methods": ["POST"],
+    "exempt_when": _not_public_member,
+    "on_breach": _too_many_comments,
+}
+
+
 @bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")
 @login_required
+@limiter.limit(_public_comment_limit, key_func=_comment_address_key, **_PUBLIC_LIMIT)
+@limiter.limit(_public_comment_limit, key_func=_comment_account_key, **_PUBLIC_LIMIT)
 def add_comment(consultation_id: int, kind: str, item_id: int):
     """Post a comment or reply while the input window is open (403 otherwise)."""
     consultation = queries.get_consultation(consultation_id, current_user)

@@ -28,6 +28,7 @@ from consult.auth.models import StakeholderGroup
 from consult.core.forms import ConfirmForm
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
+from consult.feedback.services import duplicate_groups
 from consult.inputs import is_local_path, page_arg
 from consult.labels import audit_action_label, audit_details
 from consult.moderation import services
@@ -219,6 +220,7 @@ def queue():
         form=form,
         page=page,
         flags=services.open_flags([c.id for c in page.items]),
+        duplicates=duplicate_groups(page.items),
         titles={c.id: c.title for c in consultations},
         bulk_form=BulkDecisionForm(),
         decision_form=DecisionForm(),

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -19,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from consult.bilingual import lines
 from consult.inputs import Form
 from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
-from consult.plans.models import CommentVisibility, ModerationMode
+from consult.plans.models import CommentVisibility, ModerationMode, Visibility
 from consult.timeutil import format_datetime_remembered, local_to_utc, utc_to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -65,6 +66,25 @@ class ConsultationForm(Form):
         ],
         default=ModerationMode.POST.value,
     )
+    visibility = RadioField(
+        _l("Who may read it"),
+        choices=[
+            SelectChoice(Visibility.INVITED.value, _l("Invited participants only")),
+            SelectChoice(
+                Visibility.READ.value, _l("Anyone may read the plan and the published comments")
+            ),
+            SelectChoice(
+                Visibility.INPUT.value,
+                _l("Anyone may read, and anyone may register to give input"),
+            ),
+        ],
+        default=Visibility.INVITED.value,
+    )
+    public_author_names = BooleanField(_l("Show authors' names to public readers"))
+    public_premoderation = BooleanField(
+        _l("Organisers approve each comment of a publicly registered person first"),
+        default=True,
+    )
 
     retention_months = IntegerField(
         _l("Keep participants' personal data after archiving (months)"),
@@ -86,6 +106,7 @@ class ConsultationForm(Form):
                 getattr(form, name).data = utc_to_local(value) if value else None
             form.comment_visibility.data = consultation.comment_visibility.value
             form.moderation_mode.data = consultation.moderation_mode.value
+            form.visibility.data = consultation.visibility.value
         return form
 
     def _pair(self, opens, closes, message, strict: bool = True) -> None:
@@ -157,6 +178,9 @@ class ConsultationForm(Form):
             "comment_visibility": CommentVisibility(self.comment_visibility.data),
             "moderation_mode": ModerationMode(self.moderation_mode.data),
             "retention_months": self.retention_months.data,
+            "visibility": Visibility(self.visibility.data),
+            "public_author_names": bool(self.public_author_names.data),
+            "public_premoderation": bool(self.public_premoderation.data),
         }
         for name in WINDOW_FIELDS:
             value = getattr(self, name).data

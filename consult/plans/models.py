@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.auth.models import User
@@ -36,6 +36,14 @@ class ModerationMode(enum.StrEnum):
     PRE = "pre"  # waits for an organiser's approval
 
 
+class Visibility(enum.StrEnum):
+    """Who may read a published consultation (consult/permissions.py decides)."""
+
+    INVITED = "invited"  # only its members: everyone else gets a 404
+    READ = "read"  # anyone reads the plan, its versions, published comments, "you said, we did"
+    INPUT = "input"  # as READ, and anyone may register and give input
+
+
 class MemberRole(enum.StrEnum):
     ORGANISER = "organiser"
     PARTICIPANT = "participant"
@@ -65,6 +73,13 @@ class Consultation(db.Model):
     auto_hide_flag_count: Mapped[int | None]
     # On the "you said, we did" page: show authors' names, or only their group.
     show_author_names: Mapped[bool] = mapped_column(default=False)
+    visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility), default=Visibility.INVITED, server_default="invited"
+    )
+    # Public readers (not signed in, not invited) see authors' names; otherwise only a label.
+    public_author_names: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Comments of people who joined through public registration wait for an organiser.
+    public_premoderation: Mapped[bool] = mapped_column(default=True, server_default=true())
     response_published_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
     # Months after archiving until its participants' personal data are pseudonymised by
@@ -152,6 +167,8 @@ class Membership(db.Model):
     # An organiser may stop someone posting without hiding what they already wrote.
     suspended_at: Mapped[datetime | None]
     suspended_reason: Mapped[str] = mapped_column(Text, default="")
+    # Joined through public registration (consult/public), not invited by an organiser.
+    is_public: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     consultation: Mapped[Consultation] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")

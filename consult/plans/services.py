@@ -54,6 +54,9 @@ CONSULTATION_FIELDS = (
     "comment_visibility",
     "moderation_mode",
     "retention_months",
+    "visibility",
+    "public_author_names",
+    "public_premoderation",
 )
 CHAPTER_FIELDS = ("code", "title", "body")
 SECTION_FIELDS = ("code", "title", "body")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from consult.audit import changes, record
@@ -22,13 +22,18 @@ from consult.plans.models import (
     Consultation,
     ContentVersion,
     Criterion,
-    MemberRole,
-    Membership,
     Phase,
     Section,
     Strategy,
 )
 from consult.reports.models import CommentResponse, Disposition, ResponseGroup
+from consult.reports.participation import (
+    COUNTED_STATUSES,
+    GroupParticipation,
+    Origin,
+    participation_by_group,
+    participation_by_origin,
+)
 from consult.reports.statistics import (
     PRIOR_WEIGHT,
     Summary,
@@ -41,8 +46,6 @@ from consult.reports.statistics import (
 from consult.timeutil import utcnow
 
 PRIORITY_KEY = "priority"
-# Input that counts for coverage and participation: everything not withdrawn or refused.
-COUNTED_STATUSES = (CommentStatus.PUBLISHED, CommentStatus.PENDING, CommentStatus.HIDDEN)
 
 
 # --- analysis ------------------------------------------------------------------------
@@ -118,15 +121,6 @@ class StrategyStats:
 
 
 @dataclass
-class GroupParticipation:
-    group: StakeholderGroup | None
-    invited: int = 0
-    active: int = 0
-    attended: int = 0  # present at an FGD session, walk-ins included
-    written: int = 0  # comments (not replies) counted in the analysis
-
-
-@dataclass
 class Analysis:
     consultation: Consultation
     criteria: list[Criterion]
@@ -134,6 +128,8 @@ class Analysis:
     strategies: list[StrategyStats]
     participation: list[GroupParticipation]
     section_comments: list[tuple[Chapter, Section, int]] = field(default_factory=list)
+    # {"invited": Origin, "public": Origin}
+    origins: dict[str, Origin] = field(default_factory=dict)
 
     @cached_property
     def priority_prior(self) -> float | None:
@@ -298,73 +294,8 @@ def build_analysis(consultation: Consultation) -> Analysis:
         strategies=strategies,
         participation=participation_by_group(consultation, groups),
         section_comments=section_comments,
+        origins=participation_by_origin(consultation),
     )
-
-
-def participation_by_group(
-    consultation: Consultation, groups: dict[int | None, StakeholderGroup | None]
-) -> list[GroupParticipation]:
-    """Invited and active (rated or commented) participants per stakeholder group, beside
-    those present at the FGD (walk-ins included) and the group's written comments."""
-    invited = dict(
-        db.session.execute(
-            select(User.group_id, func.count(Membership.id))
-            .join(User, Membership.user_id == User.id)
-            .where(
-                Membership.consultation_id == consultation.id,
-                Membership.role == MemberRole.PARTICIPANT,
-            )
-            .group_by(User.group_id)
-        ).all()
-    )
-    contributors = union(
-        select(Rating.user_id.label("user_id")).where(Rating.consultation_id == consultation.id),
-        select(Comment.author_id.label("user_id")).where(
-            Comment.consultation_id == consultation.id,
-            Comment.author_id.is_not(None),
-            Comment.status.in_(COUNTED_STATUSES),
-        ),
-    ).subquery()
-    active = dict(
-        db.session.execute(
-            select(User.group_id, func.count(func.distinct(User.id)))
-            .join(contributors, contributors.c.user_id == User.id)
-            .join(
-                Membership,
-                and_(
-                    Membership.user_id == User.id,
-                    Membership.consultation_id == consultation.id,
-                    Membership.role == MemberRole.PARTICIPANT,
-                ),
-            )
-            .group_by(User.group_id)
-        ).all()
-    )
-    from consult.fgd.attendance import attended_by_group
-
-    attended = attended_by_group(consultation.id)
-    written = dict(
-        db.session.execute(
-            select(Comment.group_id, func.count(Comment.id))
-            .where(
-                Comment.consultation_id == consultation.id,
-                Comment.parent_id.is_(None),
-                Comment.status.in_(COUNTED_STATUSES),
-            )
-            .group_by(Comment.group_id)
-        ).all()
-    )
-    rows = [
-        GroupParticipation(
-            group,
-            invited=invited.get(group_id, 0),
-            active=active.get(group_id, 0),
-            attended=attended.get(group_id, 0),
-            written=written.get(group_id, 0),
-        )
-        for group_id, group in groups.items()
-    ]
-    return [r for r in rows if r.invited or r.active or r.attended or r.group is not None]
 
 
 # --- the response matrix ---------------------------------------------------------------
