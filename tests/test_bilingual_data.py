@@ -4,6 +4,7 @@ language with the Indonesian one as the fallback; and the migration that adds th
 
 import csv
 import io
+import re
 import zipfile
 from types import SimpleNamespace
 
@@ -310,3 +311,23 @@ def test_migration_adds_english_names_to_the_defaults_and_goes_back(scratch_app)
         ("Akademisi",),
         ("Perguruan Tinggi",),
     ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/c/{c}/participants",
+        "/moderation?consultation={c}",
+        "/c/{c}/export",
+    ],
+)
+def test_group_choices_in_organisers_filters_and_forms_are_in_english(
+    client, login, rated, path
+):
+    consultation, strategy, organiser, _people = rated
+    login(organiser)
+    client.post("/language", data={"lang": "en"})
+    page = client.get(path.format(c=consultation.id, s=strategy.id)).get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
+    assert any("Academia" in option for option in options), options
+    assert not any("Akademisi" in option for option in options), options

@@ -230,3 +230,15 @@ def test_queue_groups_the_same_text_for_the_moderator(client, consultation, make
     html = client.get("/moderation").get_data(as_text=True)
     assert html.count("Same text from 3 accounts") + html.count("Teks sama dari 3 akun") == 3
     assert "text=Tolak+RPIK+ini" in html or "text=Tolak%20RPIK%20ini" in html
+
+
+def test_the_public_group_is_named_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from consult.public.services import public_group
+
+    group = public_group()
+    with force_locale("en"):
+        assert group.display_name == "General public"
+    with force_locale("id"):
+        assert group.display_name == "Masyarakat umum"

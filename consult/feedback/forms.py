@@ -169,7 +169,7 @@ class OnBehalfCommentForm(CommentForm):
         ] + [
             # gettext, not lazy_gettext: a lazy string counts as safe HTML (__html__), so a
             # group name interpolated into one would reach the page unescaped.
-            SelectChoice(f"group:{g.id}", _("Group: %(name)s", name=g.name))
+            SelectChoice(f"group:{g.id}", _("Group: %(name)s", name=g.display_name))
             for g in groups
         ]
 

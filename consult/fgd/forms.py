@@ -225,7 +225,7 @@ class WalkInForm(Form):
         super().__init__(*args, **kw)
         self._groups = {str(g.id): g for g in groups}
         self.group.choices = [SelectChoice("", _l("No group"))] + [
-            SelectChoice(str(g.id), g.name) for g in groups
+            SelectChoice(str(g.id), g.display_name) for g in groups
         ]
 
     def to_data(self) -> dict:

@@ -33,7 +33,7 @@ class InviteForm(Form):
         super().__init__(*args, **kwargs)
         self.groups = {group.id: group for group in groups}
         self.group.choices = [SelectChoice(0, _l("Choose a group"))] + [
-            SelectChoice(g.id, g.name) for g in groups
+            SelectChoice(g.id, g.display_name) for g in groups
         ]
 
     def selected_group(self) -> StakeholderGroup | None:

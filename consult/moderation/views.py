@@ -185,7 +185,8 @@ def _queue_filters(
         ).all()
     form.section.choices = choices([("", _("All sections"))] + [(s.id, s.label) for s in sections])
     groups = db.session.scalars(select(StakeholderGroup).order_by(StakeholderGroup.position))
-    form.group.choices = choices([("", _("All groups"))] + [(grp.id, grp.name) for grp in groups])
+    group_choices = [(grp.id, grp.display_name) for grp in groups]
+    form.group.choices = choices([("", _("All groups"))] + group_choices)
     form.validate()  # a refused filter is shown with its error and left off
     return services.QueueFilters(
         consultation_id=form.value("consultation"),

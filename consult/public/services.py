@@ -25,6 +25,7 @@ from consult.timeutil import utcnow
 from consult.urls import public_url
 
 PUBLIC_GROUP_NAME = "Masyarakat umum"
+PUBLIC_GROUP_NAME_EN = "General public"
 
 
 def public_group() -> StakeholderGroup:
@@ -36,7 +37,9 @@ def public_group() -> StakeholderGroup:
     )
     if group is None:
         position = db.session.scalar(select(func.max(StakeholderGroup.position))) or 0
-        group = StakeholderGroup(name=PUBLIC_GROUP_NAME, position=position + 1)
+        group = StakeholderGroup(
+            name=PUBLIC_GROUP_NAME, name_en=PUBLIC_GROUP_NAME_EN, position=position + 1
+        )
         db.session.add(group)
         db.session.flush()
     return group

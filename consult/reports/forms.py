@@ -153,7 +153,7 @@ class ExportForm(Form):
         self.phase.choices = everything + [
             SelectChoice(p.value, label) for p, label in PHASE_LABELS.items()
         ]
-        self.group.choices = everything + [SelectChoice(str(g.id), g.name) for g in groups]
+        self.group.choices = everything + [SelectChoice(str(g.id), g.display_name) for g in groups]
         self.status.choices = everything + [
             SelectChoice(s.value, label) for s, label in STATUS_LABELS.items()
         ]
