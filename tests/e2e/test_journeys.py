@@ -235,7 +235,13 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     assert participant.evaluate("window.__samePage === true")
 
     # A comment on the second paragraph, with a PDF.
-    _follow(participant, participant.locator("#p1 a[href*='paragraph=1']"))
+    # Chosen in place (keep-text.js): no reload, the form's paragraph set.
+    participant.locator("#p1 a[href*='paragraph=1']").click()
+    paragraph = participant.locator("#comment-form input[name=paragraph_index]")
+    participant.wait_for_function(
+        "() => document.querySelector('#comment-form input[name=paragraph_index]').value === '1'"
+    )
+    assert paragraph.input_value() == "1"
     participant.check("input[name=type][value=change]")
     participant.fill("#body", words["comment"])
     participant.fill("#proposed_wording", "Kemitraan dengan kontrak lima tahun.")
@@ -259,7 +265,12 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
 
     # Reply to the organiser's question.
     question_id = _comment_id(participant, words["question"])
-    _follow(participant, participant.locator(f"#comment-{question_id} a[href*='reply_to=']"))
+    # The reply form opens under the comment in place (keep-text.js): no reload.
+    participant.locator(f"#comment-{question_id} a[href*='reply_to=']").click()
+    participant.wait_for_function(
+        "(id) => document.getElementById(id).nextElementSibling.id === 'comment-form'",
+        arg=f"comment-{question_id}",
+    )
     participant.fill("#body", words["reply"])
     _submit(participant, "#comment-form form")
     assert participant.locator("article.ms-4", has_text=words["reply"]).count() == 1
