@@ -226,7 +226,20 @@
       setupCommentContext(section);
     }
     if (summaries.length) {
-      summaries[0].focus(); // and so scrolled into view
+      // Focus, and jump to it at once: Bootstrap's smooth scrolling would leave the error
+      // out of sight for a while. Late layout (fonts, scripts enhancing the page above) can
+      // push it away again, so once the page has loaded it is brought back while focused.
+      const summary = summaries[0];
+      const bringIntoSight = function () {
+        summary.scrollIntoView({ block: "start", behavior: "instant" });
+      };
+      summary.focus({ preventScroll: true });
+      bringIntoSight();
+      window.addEventListener("load", function () {
+        if (document.activeElement === summary) {
+          bringIntoSight();
+        }
+      });
     }
   }
 
