@@ -369,7 +369,9 @@ def test_docx_rekapitulasi_is_well_formed_and_keeps_payloads_as_text(app, poison
     assert response.status_code == 302  # to the job's page; the worker (eager here) made it
     response = client.get(response.headers["Location"] + "/download")
     assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    content = response.get_data()
+    response.close()  # the stored file is sent from disk: close it as a server would
+    archive = zipfile.ZipFile(io.BytesIO(content))
     xml = archive.read("word/document.xml")
     document = minidom.parseString(xml)  # nosec B318 - our own export, parsed in a test
     text = "".join(node.data for node in _text_nodes(document))
