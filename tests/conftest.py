@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, create_engine, inspect, text
 from werkzeug.security import generate_password_hash
 
 from config import TestingConfig
@@ -43,6 +43,34 @@ def _config_for(database_url: str, **overrides):
     return type(
         "TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
     )
+
+
+# --- migration tests: a database of their own, migrated step by step ---------------------
+
+
+@pytest.fixture
+def scratch_app(tmp_path):
+    """An empty SQLite database of its own, migrated step by step (not the shared one)."""
+    app = create_app(_config_for(f"sqlite:///{tmp_path / 'migrate.sqlite'}"))
+    with app.app_context():
+        yield app
+
+
+def run_sql(app, sql, **params):
+    """Run SQL on the app's database outside the ORM (the models may be ahead of the schema)."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as connection:
+        result = connection.execute(text(sql), params)
+        rows = result.all() if result.returns_rows else None
+    engine.dispose()
+    return rows
+
+
+def table_columns(app, table) -> set[str]:
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    names = {column["name"] for column in inspect(engine).get_columns(table)}
+    engine.dispose()
+    return names
 
 
 def _drop_everything() -> None:

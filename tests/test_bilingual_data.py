@@ -9,14 +9,13 @@ import zipfile
 from types import SimpleNamespace
 
 import pytest
-from conftest import _config_for
+from conftest import run_sql, table_columns
 from docx import Document as WordDocument
 from flask import session
 from flask_babel import force_locale
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import select
 
-from consult import create_app
 from consult.auth.models import Role, StakeholderGroup
 from consult.auth.services import DEFAULT_GROUP_NAMES_EN, DEFAULT_GROUPS, ensure_default_groups
 from consult.bilingual import language, localized, localized_lines, pick
@@ -267,47 +266,24 @@ def test_audit_trail_names_rated_criteria_in_the_readers_language(app, rated):
 # --- the migration -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def scratch_app(tmp_path):
-    """An empty SQLite database of its own, migrated step by step (not the shared one)."""
-    app = create_app(_config_for(f"sqlite:///{tmp_path / 'migrate.sqlite'}"))
-    with app.app_context():
-        yield app
-
-
-def _run(app, sql, **params):
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    with engine.begin() as connection:
-        result = connection.execute(text(sql), params)
-        rows = result.all() if result.returns_rows else None
-    engine.dispose()
-    return rows
-
-
-def _columns(app, table):
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    names = {column["name"] for column in inspect(engine).get_columns(table)}
-    engine.dispose()
-    return names
-
-
 def test_migration_adds_english_names_to_the_defaults_and_goes_back(scratch_app):
     upgrade(revision="0014_jobs")
-    _run(
+    run_sql(
         scratch_app,
         "INSERT INTO stakeholder_group (id, name, position, active) VALUES "
         "(1, 'Akademisi', 1, 1), (2, 'Perguruan Tinggi', 2, 1)",
     )
     upgrade(revision="0015_bilingual")
-    assert _run(scratch_app, "SELECT name, name_en FROM stakeholder_group ORDER BY id") == [
+    assert run_sql(scratch_app, "SELECT name, name_en FROM stakeholder_group ORDER BY id") == [
         ("Akademisi", "Academia"),
         ("Perguruan Tinggi", ""),
     ]
-    assert {"label_en", "description_en", "scale_labels_en"} <= _columns(scratch_app, "criterion")
+    english = {"label_en", "description_en", "scale_labels_en"}
+    assert english <= table_columns(scratch_app, "criterion")
     downgrade(revision="0014_jobs")
-    assert "name_en" not in _columns(scratch_app, "stakeholder_group")
-    assert "label_en" not in _columns(scratch_app, "criterion")
-    assert _run(scratch_app, "SELECT name FROM stakeholder_group ORDER BY id") == [
+    assert "name_en" not in table_columns(scratch_app, "stakeholder_group")
+    assert "label_en" not in table_columns(scratch_app, "criterion")
+    assert run_sql(scratch_app, "SELECT name FROM stakeholder_group ORDER BY id") == [
         ("Akademisi",),
         ("Perguruan Tinggi",),
     ]

@@ -3,32 +3,12 @@
 from datetime import datetime
 
 import pytest
-from conftest import _config_for
+from conftest import run_sql
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
-
-from consult import create_app
-
-
-@pytest.fixture
-def scratch_app(tmp_path):
-    """An empty SQLite database of its own, migrated step by step (not the shared one)."""
-    app = create_app(_config_for(f"sqlite:///{tmp_path / 'migrate.sqlite'}"))
-    with app.app_context():
-        yield app
-
-
-def _run(app, sql, **params):
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    with engine.begin() as connection:
-        result = connection.execute(text(sql), params)
-        rows = result.all() if result.returns_rows else None
-    engine.dispose()
-    return rows
 
 
 def _seed_before(app):
-    _run(
+    run_sql(
         app,
         'INSERT INTO "user" (id, email, name, organisation, position, role, '
         "is_active_account, session_token, failed_logins, created_at) VALUES "
@@ -38,7 +18,7 @@ def _seed_before(app):
         (1, "2022-11-30 02:00:00", "Ruang Peteng Karuhei II"),
         (2, None, ""),
     ):
-        _run(
+        run_sql(
             app,
             "INSERT INTO consultation (id, title, summary, department, fgd_at, fgd_venue, "
             "state, comment_visibility, moderation_mode, show_author_names, created_at, "
@@ -54,7 +34,7 @@ def test_upgrade_moves_fgd_date_and_venue_into_a_first_session(scratch_app):
     upgrade(revision="0009_drop_discussion_version")
     _seed_before(scratch_app)
     upgrade(revision="0010_fgd")
-    sessions = _run(
+    sessions = run_sql(
         scratch_app, "SELECT consultation_id, title, starts_at, ends_at, venue FROM fgd_session"
     )
     assert len(sessions) == 1  # the consultation without a date gets none
@@ -62,7 +42,7 @@ def test_upgrade_moves_fgd_date_and_venue_into_a_first_session(scratch_app):
     assert (consultation_id, title, venue) == (1, "FGD", "Ruang Peteng Karuhei II")
     assert str(starts_at).startswith("2022-11-30 02:00")
     assert str(ends_at).startswith("2022-11-30 05:00")
-    columns = [row[1] for row in _run(scratch_app, "PRAGMA table_info(consultation)")]
+    columns = [row[1] for row in run_sql(scratch_app, "PRAGMA table_info(consultation)")]
     assert "fgd_at" not in columns and "fgd_venue" not in columns
 
 
@@ -70,33 +50,33 @@ def test_fgd_phase_is_accepted_after_upgrade_and_removed_by_downgrade(scratch_ap
     upgrade(revision="0009_drop_discussion_version")
     _seed_before(scratch_app)
     upgrade(revision="0010_fgd")
-    _run(
+    run_sql(
         scratch_app,
         "INSERT INTO stakeholder_group (id, name, position, active) VALUES (1, 'KADIN', 0, 1)",
     )
-    _run(
+    run_sql(
         scratch_app,
         "INSERT INTO chapter (id, consultation_id, position, code, title, body) "
         "VALUES (1, 1, 1, '1', 'Bab', '')",
     )
-    _run(
+    run_sql(
         scratch_app,
         "INSERT INTO section (id, chapter_id, position, code, title, body, version)"
         " VALUES (1, 1, 1, '1.1', 'S', '', 1)",
     )
-    _run(
+    run_sql(
         scratch_app,
         "INSERT INTO strategy (id, section_id, position, code, title, description,"
         " targets, time_horizon, version) "
         "VALUES (1, 1, 1, '1.1.1', 'T', '', '', '', 1)",
     )
-    _run(
+    run_sql(
         scratch_app,
         "INSERT INTO criterion (id, consultation_id, key, label, description, "
         "position, scale_max, scale_labels) VALUES (1, 1, 'r', 'R', '', 0, 5, '')",
     )
     for phase in ("pre", "fgd"):
-        _run(
+        run_sql(
             scratch_app,
             "INSERT INTO rating (consultation_id, strategy_id, criterion_id, "
             "user_id, phase, value, source, created_at, updated_at) VALUES (1, 1, 1, 1, :phase,"
@@ -104,7 +84,7 @@ def test_fgd_phase_is_accepted_after_upgrade_and_removed_by_downgrade(scratch_ap
             phase=phase,
         )
     with pytest.raises(Exception, match="(?i)check|constraint"):
-        _run(
+        run_sql(
             scratch_app,
             "INSERT INTO rating (consultation_id, strategy_id, criterion_id, "
             "user_id, phase, value, source, created_at, updated_at) VALUES (1, 1, 1, 1, 'during',"
@@ -112,15 +92,15 @@ def test_fgd_phase_is_accepted_after_upgrade_and_removed_by_downgrade(scratch_ap
         )
 
     downgrade(revision="0009_drop_discussion_version")
-    assert _run(scratch_app, "SELECT phase FROM rating") == [("pre",)]
-    back = _run(scratch_app, "SELECT id, fgd_at, fgd_venue FROM consultation ORDER BY id")
+    assert run_sql(scratch_app, "SELECT phase FROM rating") == [("pre",)]
+    back = run_sql(scratch_app, "SELECT id, fgd_at, fgd_venue FROM consultation ORDER BY id")
     assert back[0][0] == 1 and str(back[0][1]).startswith("2022-11-30 02:00")
     assert back[0][2] == "Ruang Peteng Karuhei II"
     assert back[1][1] is None
-    tables = {row[0] for row in _run(scratch_app, "SELECT name FROM sqlite_master")}
+    tables = {row[0] for row in run_sql(scratch_app, "SELECT name FROM sqlite_master")}
     assert "fgd_session" not in tables
     with pytest.raises(Exception, match="(?i)check|constraint"):
-        _run(
+        run_sql(
             scratch_app,
             "INSERT INTO rating (consultation_id, strategy_id, criterion_id, "
             "user_id, phase, value, source, created_at, updated_at) VALUES (1, 1, 1, 1, 'fgd',"
