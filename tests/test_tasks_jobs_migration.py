@@ -5,7 +5,6 @@ document jobs, keeping the exports."""
 from conftest import run_sql, table_columns
 from flask_migrate import downgrade, upgrade
 
-
 JOB = (
     "INSERT INTO export_job (consultation_id, format, filters, locale, state, progress_done, "
     "progress_total, attempts, cancel_requested, stored_name, download_name, error, created_at"
