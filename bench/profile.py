@@ -30,17 +30,23 @@ def pages(info: dict) -> dict[str, tuple[str, str]]:
     """Page name: (path, role)."""
     from bench.run import bench_pages_of
 
-    names = ["static", "base", "overview", "strategy", "reply", "my-input", "queue", "analysis"]
+    names = [
+        "static", "base", "overview", "strategy", "reply", "my-input", "queue", "analysis",
+        "public", "public-304",
+    ]
     return dict(
         zip(names, [(path, role) for _name, path, role in bench_pages_of(info)], strict=True)
     )
 
 
 def prepare(database_url: str) -> dict:
+    from bench.run import make_public
+
     app = bench_app(database_url, SECRET_KEY="profile")
     with app.app_context():
         fresh_schema()
         info = generate(1.0)
+        make_public(info["consultation_id"])  # the public rows read it as the anonymous
     INFO.parent.mkdir(parents=True, exist_ok=True)
     INFO.write_text(json.dumps(info, default=str))
     return info
@@ -72,6 +78,8 @@ def main() -> None:
     clients = {
         role: signed_in_client(app, info[f"{role}_email"]) for role in ("participant", "organiser")
     }
+    clients["anonymous"] = app.test_client()
+    clients["anonymous-conditional"] = ConditionalClient(app.test_client())
     statements = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
@@ -110,6 +118,20 @@ def main() -> None:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         if args.cprofile:
             cpu_profile(client, path)
+
+
+class ConditionalClient:
+    """An anonymous reader whose GET carries the ETag of its first answer (If-None-Match)."""
+
+    def __init__(self, client):
+        self.client, self.etags = client, {}
+
+    def get(self, path: str):
+        if path not in self.etags:
+            response = self.client.get(path)
+            self.etags[path] = response.headers.get("ETag", "")
+            response.close()
+        return self.client.get(path, headers={"If-None-Match": self.etags[path]})
 
 
 def python_calls(client, path: str) -> int:

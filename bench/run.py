@@ -349,7 +349,10 @@ def merge_exports(rows: list[dict], date: str) -> list[dict]:
     measured = {row["scale"] for row in rows}
     merged = [row for row in earlier if row["scale"] not in measured]
     merged += [{**row, "date": date} for row in rows]
-    merged.sort(key=lambda row: (row["scale"], EXPORT_FORMATS.index(row["format"])))
+    # Formats no longer measured here (the Word report became an official document) keep their
+    # earlier rows, after the others.
+    order = {fmt: position for position, fmt in enumerate(EXPORT_FORMATS)}
+    merged.sort(key=lambda row: (row["scale"], order.get(row["format"], len(order))))
     saved.write_text(json.dumps(merged, indent=2))
     return merged
 

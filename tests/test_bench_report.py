@@ -1,5 +1,7 @@
 """docs/benchmarks.md as bench/report.py writes it: verdicts, their reasons, query counts."""
 
+import json
+
 from bench.report import MISS_REASONS, TARGETS, render
 
 
@@ -142,3 +144,21 @@ def test_bench_asks_the_public_page_anonymously_and_conditionally():
     assert request_headers(Server(), "/p/7/strategies/9", "anonymous-conditional") == (
         'If-None-Match: "abc"',
     )
+
+
+def test_earlier_export_rows_of_a_format_no_longer_measured_are_kept_last(tmp_path, monkeypatch):
+    from bench import run
+
+    saved = tmp_path / "exports.json"
+    earlier = [{"scale": 16.0, "format": "docx"}, {"scale": 16.0, "format": "csv"}]
+    saved.write_text(json.dumps(earlier))
+    monkeypatch.setattr(run, "EXPORTS", saved)
+    merged = run.merge_exports(
+        [{"scale": 1.0, "format": "json"}, {"scale": 1.0, "format": "xlsx"}], "d"
+    )
+    assert [(row["scale"], row["format"]) for row in merged] == [
+        (1.0, "xlsx"),
+        (1.0, "json"),
+        (16.0, "csv"),
+        (16.0, "docx"),
+    ]

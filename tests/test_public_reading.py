@@ -274,3 +274,21 @@ def test_organiser_form_saves_visibility_and_refuses_an_unknown_one(
     assert 'id="visibility-error"' in response.get_data(as_text=True)
     db.session.expire_all()
     assert consultation.visibility == Visibility.INPUT
+
+
+def test_signed_in_outsider_following_a_members_link_is_sent_to_the_public_page(
+    client, world, login, make_user
+):
+    public, closed = world["public"], world["closed"]
+    strategy = first_strategy(public).id
+    login(make_user())
+    response = client.get(f"/c/{public.id}/strategies/{strategy}?page=2")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/p/{public.id}/strategies/{strategy}?page=2"
+    assert client.get(f"/c/{public.id}").headers["Location"] == f"/p/{public.id}"
+    # Pages with no public twin, forms, and invited-only consultations stay 404.
+    section = first_strategy(public).section_id
+    assert client.get(f"/c/{public.id}/sections/{section}/rate").status_code == 404
+    assert client.get(f"/c/{public.id}/manage").status_code == 404
+    assert client.post(f"/c/{public.id}/strategies/{strategy}/comments").status_code in (400, 404)
+    assert client.get(f"/c/{closed.id}").status_code == 404

@@ -99,6 +99,9 @@ class Comment(db.Model):
         Index("ix_comment_consultation_flags", "consultation_id", "flag_count"),
         Index("ix_comment_parent_id", "parent_id"),
         Index("ix_comment_consultation_text_key", "consultation_id", "text_key"),
+        # A public page's validators (consult/public/services.page_validators) read these maxima.
+        Index("ix_comment_consultation_updated", "consultation_id", "updated_at"),
+        Index("ix_comment_consultation_moderated", "consultation_id", "moderated_at"),
     )
 
 

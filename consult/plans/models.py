@@ -269,7 +269,8 @@ class ContentVersion(Labelled, db.Model):
     targets: Mapped[str] = mapped_column(Text, default="")
     time_horizon: Mapped[str] = mapped_column(String(120), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: a public page's Last-Modified reads the latest.
+    published_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     __table_args__ = (UniqueConstraint("kind", "item_id", "version"),)

@@ -5,16 +5,20 @@ Every function flushes and records to the audit trail; the caller commits.
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort
+from flask import abort, current_app, redirect, request
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from werkzeug.exceptions import HTTPException
 
 from consult.audit import changes, record
 from consult.auth.models import User
 from consult.extensions import db
 from consult.notifications import NotificationKind, notify
 from consult.permissions import (
+    can_read_publicly,
+    can_view,
     is_admin,
     managed_consultation_ids,
     remember_membership,
@@ -97,8 +101,25 @@ def admitted(row, user: User) -> Consultation:
         abort(404)
     consultation, membership = row[0], row[1]
     remember_membership(user, consultation, membership)
+    _send_outsiders_to_public_page(user, consultation)
     require_view(user, consultation)
     return consultation
+
+
+def _send_outsiders_to_public_page(user: User, consultation: Consultation) -> None:
+    """A signed-in reader who is not a member of a public consultation, following a member's
+    link (/c/...), is sent to the same page under /p/ when there is one; otherwise 404 as ever."""
+    if request.method != "GET" or can_view(user, consultation):
+        return
+    if not can_read_publicly(consultation) or not request.path.startswith("/c/"):
+        return
+    twin = "/p/" + request.path.removeprefix("/c/")
+    try:
+        current_app.url_map.bind("").match(twin, method="GET")
+    except HTTPException:
+        return
+    query = urlencode(request.args.to_dict(flat=False), doseq=True)
+    abort(redirect(f"{twin}?{query}" if query else twin))
 
 
 def get_consultation(consultation_id: int, user: User) -> Consultation:

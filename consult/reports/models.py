@@ -62,6 +62,11 @@ class CommentResponse(db.Model):
     comment: Mapped[Comment] = relationship(lazy="raise")
     group: Mapped[ResponseGroup | None] = relationship(lazy="joined")
 
+    # A public page's Last-Modified reads the latest decision of the consultation.
+    __table_args__ = (
+        Index("ix_comment_response_consultation_decided", "consultation_id", "decided_at"),
+    )
+
     def _source(self):
         return self.group if self.group is not None else self
 
