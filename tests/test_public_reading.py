@@ -146,6 +146,41 @@ def test_anonymous_page_is_cacheable_and_answers_304(client, world):
     assert since.status_code == 304
 
 
+def test_a_current_copy_is_answered_from_one_statement_before_the_view_runs(
+    app, client, world, count_queries, monkeypatch
+):
+    import consult.public.views as public_views
+
+    public = world["public"]
+    pages = [
+        f"/p/{public.id}",
+        _strategy_url(public),
+        _strategy_url(public) + "/versions",
+        f"/p/{public.id}/sections/{first_strategy(public).section_id}",
+    ]
+    etags = {url: client.get(url).headers["ETag"] for url in pages}
+    monkeypatch.setattr(public_views, "render_template", lambda *a, **k: 1 / 0)
+    for url, etag in etags.items():
+        with count_queries() as counted:
+            response = client.get(url, headers={"If-None-Match": etag})
+        assert response.status_code == 304, url
+        assert counted.count == 1, (url, counted.statements)
+        assert response.headers["ETag"] == etag and response.headers["Cache-Control"].startswith(
+            "public"
+        )
+
+
+def test_a_stale_etag_of_a_strategy_of_another_consultation_is_not_answered_304(client, world):
+    public, closed = world["public"], world["closed"]
+    public_url = _strategy_url(public)
+    etag = client.get(public_url).headers["ETag"]
+    elsewhere = f"/p/{public.id}/strategies/{first_strategy(closed).id}"
+    assert client.get(elsewhere, headers={"If-None-Match": etag}).status_code == 404
+    assert client.get(elsewhere, headers={"If-None-Match": "*"}).status_code == 404
+    hidden = f"/p/{closed.id}"
+    assert client.get(hidden, headers={"If-None-Match": "*"}).status_code == 404
+
+
 def test_etag_changes_when_a_comment_is_approved(client, world, make_user):
     from consult.feedback.models import Comment
     from consult.moderation.services import approve_comment

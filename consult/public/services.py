@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from consult.audit import record
 from consult.auth.models import Role, StakeholderGroup, User
@@ -17,9 +17,17 @@ from consult.auth.services import create_invitation, find_user_by_email, invitat
 from consult.extensions import db
 from consult.feedback.models import Comment, CommentStatus
 from consult.mail import queue_mail
-from consult.plans.models import CommentVisibility, Consultation, ContentVersion, Membership
-from consult.reports.analysis_cache import input_version
-from consult.reports.models import CommentResponse
+from consult.permissions import publicly_readable
+from consult.plans.models import (
+    Chapter,
+    CommentVisibility,
+    Consultation,
+    ContentVersion,
+    Membership,
+    Section,
+    Strategy,
+)
+from consult.reports.models import CommentResponse, DataVersion
 from consult.reports.services import you_said_we_did_query
 from consult.timeutil import utcnow
 from consult.urls import public_url
@@ -153,29 +161,52 @@ class Validators:
     last_modified: datetime
 
 
-def page_validators(consultation: Consultation, page_key: str, locale: str) -> Validators:
+def page_validators(
+    consultation_id: int, kind: str | None, item_id: int | None, page_key: str, locale: str
+) -> Validators | None:
     """The ETag and Last-Modified of a public page, from what any public page shows: the
     consultation, the plan and comments (the input version), published versions and
-    responses. Two small queries, made before anything is rendered."""
-    changed = [consultation.updated_at, consultation.response_published_at]
+    responses. One statement of indexed look-ups, so a conditional request is answered before
+    anything is loaded; None when the public may not read this page (the view answers 404)."""
+    on_consultation = Consultation.id
+    moments = (
+        Consultation.updated_at,
+        Consultation.response_published_at,
+        select(func.max(Comment.updated_at))
+        .where(Comment.consultation_id == on_consultation)
+        .scalar_subquery(),
+        select(func.max(Comment.moderated_at))
+        .where(Comment.consultation_id == on_consultation)
+        .scalar_subquery(),
+        select(func.max(CommentResponse.decided_at))
+        .where(CommentResponse.consultation_id == on_consultation)
+        .scalar_subquery(),
+        select(func.max(ContentVersion.published_at)).scalar_subquery(),
+    )
+    version = select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery()
     row = db.session.execute(
-        select(
-            select(func.max(Comment.updated_at))
-            .where(Comment.consultation_id == consultation.id)
-            .scalar_subquery(),
-            select(func.max(Comment.moderated_at))
-            .where(Comment.consultation_id == consultation.id)
-            .scalar_subquery(),
-            select(func.max(CommentResponse.decided_at))
-            .where(CommentResponse.consultation_id == consultation.id)
-            .scalar_subquery(),
-            select(func.max(ContentVersion.published_at)).scalar_subquery(),
+        select(*moments, version, _item_here(kind, item_id)).where(
+            Consultation.id == consultation_id, publicly_readable()
         )
-    ).one()
-    changed.extend(row)
-    last = max(moment for moment in changed if moment is not None).replace(microsecond=0)
-    version = input_version()
+    ).first()
+    if row is None or not row[-1]:
+        return None
+    last = max(moment for moment in row[: len(moments)] if moment is not None)
+    last = last.replace(microsecond=0)
     digest = hashlib.sha256(
-        f"{consultation.id}|{version}|{last.isoformat()}|{locale}|{page_key}".encode()
+        f"{consultation_id}|{row[-2] or 0}|{last.isoformat()}|{locale}|{page_key}".encode()
     ).hexdigest()[:32]
     return Validators(etag=digest, last_modified=last)
+
+
+def _item_here(kind: str | None, item_id: int | None):
+    """Whether the section or strategy of the page is in the consultation (true without one)."""
+    if kind == "sections":
+        found = select(Section.id).join(Chapter)
+        found = found.where(Section.id == item_id)
+    elif kind == "strategies":
+        found = select(Strategy.id).join(Section).join(Chapter)
+        found = found.where(Strategy.id == item_id)
+    else:
+        return true()
+    return found.where(Chapter.consultation_id == Consultation.id).exists()

@@ -38,13 +38,14 @@ from consult.permissions import (
 )
 from consult.plans.models import Consultation
 from consult.public import services
-from consult.public.caching import cached_page
+from consult.public.caching import answer_conditional_request, cached_page
 from consult.public.forms import RegistrationForm
 from consult.reports.forms import DISPOSITION_LABELS
 from consult.reports.views import Page
 from consult.revisions import services as revision_services
 
 bp = Blueprint("public", __name__, url_prefix="/p")
+bp.before_request(answer_conditional_request)
 KINDS = "any(sections,strategies)"
 
 
@@ -79,7 +80,6 @@ def overview(consultation_id: int):
     """The plan's outline, what the consultation is about, and how to take part."""
     consultation = _load(consultation_id)
     return cached_page(
-        consultation,
         lambda: render_template(
             "public/overview.html",
             chapters=feedback_queries.plan_structure(consultation),
@@ -98,7 +98,6 @@ def show_item(consultation_id: int, kind: str, item_id: int):
     condition = services.public_comment_condition(consultation)
     page = page_arg()
     return cached_page(
-        consultation,
         lambda: render_template(
             "public/item.html",
             item=item,
@@ -123,7 +122,6 @@ def versions(consultation_id: int, kind: str, item_id: int):
     if older is None or newer is None:
         older = newer = None
     return cached_page(
-        consultation,
         lambda: render_template(
             "public/versions.html",
             item=item,
@@ -144,7 +142,6 @@ def you_said_we_did(consultation_id: int):
         abort(404)
     page = page_arg()
     return cached_page(
-        consultation,
         lambda: render_template(
             "public/you_said_we_did.html",
             page=Page(*services.responses_page(consultation, page, 50)),
