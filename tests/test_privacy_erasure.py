@@ -271,11 +271,25 @@ def test_exports_show_the_pseudonym_and_no_identity(app, client, login, world, f
     _erase(app, client, login, world)
     organiser = app.test_client()
     login(world["organiser"], organiser)
+    organiser.post("/language", data={"lang": "id"})
+    refresh()  # the test's app context outlives requests: forget the cached locale
     text = _export_text(organiser, world["consultation"], fmt)
     assert "Peserta dihapus (KADIN)" in text
     assert "Usulan Siti tetap tercatat." in text
     for identity in IDENTITY:
         assert identity not in text
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx"])
+def test_an_english_export_shows_the_pseudonym_in_english(app, client, login, world, fmt):
+    _erase(app, client, login, world)
+    organiser = app.test_client()
+    login(world["organiser"], organiser)
+    organiser.post("/language", data={"lang": "en"})
+    refresh()
+    text = _export_text(organiser, world["consultation"], fmt)
+    assert "Deleted participant (KADIN)" in text
+    assert "Peserta dihapus" not in text
 
 
 def test_audit_trail_is_scrubbed_and_the_erasure_names_no_one(app, client, login, world):

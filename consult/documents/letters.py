@@ -117,7 +117,7 @@ def _build(consultation, people, options, lang) -> Document:
     today = options.today or date.today()
     organisation = people[0].organisation if people else ""
     single = len(people) == 1
-    addressee = people[0].name if single else organisation
+    addressee = people[0].display_name if single else organisation
     document = Document(
         title=_("Response to your input"),
         lang=lang,
@@ -165,7 +165,7 @@ def _build(consultation, people, options, lang) -> Document:
                 label_value(_("Proposed wording"), comment.proposed_wording, links).blocks
             )
         if not single and comment.author_id:
-            author = next((p.name for p in people if p.id == comment.author_id), "")
+            author = next((p.display_name for p in people if p.id == comment.author_id), "")
             body.blocks.append(RichPara([Run(author, italic=True)]))
         rows.append(
             [
@@ -211,7 +211,7 @@ def letter_filename(consultation: Consultation, people: list[User], options, ext
     lang = options.lang or language_of(people)
     with force_locale(lang):
         title = _("Response letter")
-    who = people[0].name if len(people) == 1 else (people[0].organisation if people else "")
+    who = people[0].display_name if len(people) == 1 else (people[0].organisation if people else "")
     base = file_name(
         title, settings_of(consultation), consultation, options.today or date.today(), ext
     )

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from consult.auth.models import StakeholderGroup, User
+from consult.auth.models import StakeholderGroup, User, display_name_of
 from consult.auth.services import group_names as localized_group_names
 from consult.bilingual import pick
 from consult.extensions import db
@@ -56,15 +56,36 @@ def _link(consultation_id: int, strategy_id, section_id) -> str:
 
 
 def _authors(user_ids: set[int]) -> dict[int, tuple]:
-    """(id, name, organisation, email) of these users, read by id CHUNK at a time."""
+    """(id, name, organisation, email) of these users, read by id CHUNK at a time; an erased
+    account's name is its pseudonym in the export's language."""
     ids = sorted(user_ids)
     found = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(User.id, User.name, User.organisation, User.email).where(
-            User.id.in_(ids[start : start + CHUNK])
+        query = (
+            select(
+                User.id,
+                User.name,
+                User.organisation,
+                User.email,
+                User.erased_at,
+                StakeholderGroup.name,
+                StakeholderGroup.name_en,
+            )
+            .outerjoin(StakeholderGroup, User.group_id == StakeholderGroup.id)
+            .where(User.id.in_(ids[start : start + CHUNK]))
         )
-        found.update((row[0], tuple(row)) for row in db.session.execute(query))
+        for user_id, name, organisation, email, erased_at, group, group_en in db.session.execute(
+            query
+        ):
+            name = _shown_name(name, erased_at, group, group_en)
+            found[user_id] = (user_id, name, organisation, email)
     return found
+
+
+def _shown_name(name: str, erased_at, group: str | None, group_en: str | None) -> str:
+    """The stored name, or an erased account's pseudonym in the export's language (the stored
+    one is Indonesian)."""
+    return display_name_of(name, erased_at, pick(group, group_en) if group else None)
 
 
 COMMENT_COLUMNS = [
@@ -284,6 +305,7 @@ def participant_rows(
             Membership.role,
             User.group_id,
             StakeholderGroup.name_en,
+            User.erased_at,
         )
         .join(User, Membership.user_id == User.id)
         .outerjoin(StakeholderGroup, User.group_id == StakeholderGroup.id)
@@ -294,15 +316,16 @@ def participant_rows(
         query = query.where(User.group_id == filters.group_id)
     rows = db.session.execute(query.execution_options(yield_per=CHUNK))
     if not identities.anonymise:
-        for user_id, name, organisation, position, email, indonesian, role, _group, en in rows:
+        for user_id, name, organisation, position, email, indonesian, role, _g, en, erased in rows:
             group_name = pick(indonesian, en) if indonesian is not None else None
+            name = _shown_name(name, erased, indonesian, en)
             name, organisation, email = identities.person(
                 user_id, name, organisation, email, group_name
             )
             yield [name, organisation, position, email, group_name or "", MemberRole(role).value]
         return
     listed, ranks = [], {}
-    for user_id, _name, _org, _position, _email, indonesian, role, group_id, en in rows:
+    for user_id, _name, _org, _position, _email, indonesian, role, group_id, en, _erased in rows:
         group_name = pick(indonesian, en) if indonesian is not None else None
         shown = identities.group_name(group_id, group_name)
         pseudonym = identities.person(user_id, "", "", "", shown)[0]
