@@ -4,11 +4,12 @@ import pytest
 from conftest import first_strategy
 from sqlalchemy import select
 
-from consult.auth.models import Role
+from consult.auth.models import Role, User
 from consult.extensions import db
+from consult.feedback.models import Rating
 from consult.feedback.services import set_ratings
 from consult.fgd import shift
-from consult.plans.models import Criterion, Phase
+from consult.plans.models import Criterion, Phase, Strategy
 
 
 @pytest.fixture
@@ -60,3 +61,29 @@ def test_small_groups_are_suppressed_only_in_the_anonymised_view(client, login, 
     assert "+1.25" in plain and "Too few people" not in plain
     anonymous = client.get(f"/c/{consultation.id}/fgd/changes?anonymise=1").get_data(as_text=True)
     assert "+1.25" in anonymous and "Too few people to show" in anonymous
+
+
+def test_cells_are_read_in_small_batches_and_returned_in_the_order_asked(rated, monkeypatch):
+    consultation, _o, strategy, criterion = rated
+    criteria = list(db.session.scalars(select(Criterion).order_by(Criterion.position)))
+    other = Strategy(section_id=strategy.section_id, code="S9", title="Kedua", position=0)
+    db.session.add(other)
+    db.session.flush()
+    person = db.session.scalars(select(Rating.user_id)).first()
+    set_ratings(
+        other, criteria, db.session.get(User, person), {c.id: 5 for c in criteria}, Phase.PRE
+    )
+    db.session.commit()
+    monkeypatch.setattr(shift, "CHUNK", 2)  # batches smaller than one cell
+    rows = shift.what_changed(
+        consultation, [other, strategy], criteria, anonymised=False, min_group=3
+    )
+    assert [(r.strategy.id, r.criterion.id) for r in rows] == [
+        *((other.id, c.id) for c in criteria),
+        (strategy.id, criterion.id),
+    ]
+    assert rows[-1].shifts[(Phase.PRE, Phase.FGD)].mean_difference == 1.25
+    only = shift.what_changed(consultation, [other], [criteria[-1]], anonymised=False, min_group=3)
+    assert [(r.strategy.id, r.criterion.id, r.means[Phase.PRE]) for r in only] == [
+        (other.id, criteria[-1].id, (5.0, 1))
+    ]
