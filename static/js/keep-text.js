@@ -172,13 +172,12 @@
 
     function place() {
       const article = parent && parent.value && document.getElementById("comment-" + parent.value);
-      if (article) {
-        article.after(section); // right under the comment being answered
-        section.classList.add("ms-md-4");
-      } else {
-        home.after(section);
-        section.classList.remove("ms-md-4");
+      // Moved only when elsewhere: moving it would take the focus from the field in use.
+      const anchor = article || home;
+      if (anchor.nextElementSibling !== section) {
+        anchor.after(section); // with a reply, right under the comment being answered
       }
+      section.classList.toggle("ms-md-4", Boolean(article));
       const quote = section.querySelector("#reply-quote");
       if (quote) {
         quote.hidden = Boolean(article) || quote.dataset.parent !== (parent ? parent.value : "");
