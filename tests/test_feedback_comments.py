@@ -195,7 +195,9 @@ def test_paragraph_anchors_and_counts(setup, client):
     post_comment(client, consultation, strategy, body="P2 a", paragraph_index="1")
     post_comment(client, consultation, strategy, body="P2 b", paragraph_index="1")
     post_comment(client, consultation, strategy, body="P1", paragraph_index="0")
-    post_comment(client, consultation, strategy, body="Di luar", paragraph_index="99")
+    # No such paragraph: refused at the field (tests/test_feedback_paragraph_choice.py).
+    refused = post_comment(client, consultation, strategy, body="Di luar", paragraph_index="9")
+    assert refused.status_code == 422
     indexes = sorted(
         i for i in db.session.scalars(select(Comment.paragraph_index)) if i is not None
     )
@@ -204,7 +206,7 @@ def test_paragraph_anchors_and_counts(setup, client):
     counts = re.findall(r'class="badge text-bg-light paragraph-count"[^>]*>([^<]*)<', page)
     assert [re.sub(r"\D", "", c) for c in counts] == ["1", "2"]
     link = client.get(f"/c/{consultation.id}/strategies/{strategy.id}?paragraph=1")
-    assert 'name="paragraph_index" type="hidden" value="1"' in link.get_data(as_text=True)
+    assert '<option selected value="1">Paragraph 2</option>' in link.get_data(as_text=True)
 
 
 def test_section_comment(setup, client):

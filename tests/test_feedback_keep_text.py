@@ -77,7 +77,7 @@ def test_too_large_attachment_gives_the_comment_form_back_with_the_text(client, 
     assert "Rumusan baru" in page
     # At the attachment field, tied to it, with the limit; the paragraph choice is kept.
     assert 'id="attachment-error"' in page and "The file is larger than 4 KB." in page
-    assert 'name="paragraph_index" type="hidden" value="1"' in page
+    assert '<option selected value="1">Paragraph 2</option>' in page
     assert "data-error-summary" in page and 'href="#attachment"' in page
     assert _comments() == 0
 

@@ -51,3 +51,21 @@ def test_public_members_comments_are_limited_invited_are_not(
     for number in range(3):
         data = {"type": "other", "body": f"Undangan {number}", "submission_key": ""}
         assert client.post(url, data=data).status_code == 302
+
+
+def test_cancelling_a_reply_is_not_counted_as_a_comment(
+    client, consultation, make_user, make_comment, login
+):
+    strategy = first_strategy(consultation)
+    url = f"/c/{consultation.id}/strategies/{strategy.id}/comments"
+    person = _public_member(make_user, consultation)
+    answered = make_comment(consultation, make_user(), "Yang dijawab", strategy=strategy)
+    login(person)
+    cancel = {"type": "other", "body": "Bukan balasan", "parent_id": str(answered.id)}
+    for _attempt in range(3):
+        response = client.post(url, data={**cancel, "cancel_reply": "1"})
+        assert response.status_code == 200
+        assert "Bukan balasan" in response.get_data(as_text=True)
+    for number in range(2):
+        data = {"type": "other", "body": f"Komentar {number}", "submission_key": ""}
+        assert client.post(url, data=data).status_code == 302

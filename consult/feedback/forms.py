@@ -9,10 +9,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from consult.feedback.models import CommentType, InputSource
-from consult.inputs import Form
+from consult.inputs import Form, parse_id
 from consult.plans.models import Phase
 from consult.uploads import UploadError, check_upload
 
@@ -51,6 +58,39 @@ def _optional_int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _paragraph_choice(value) -> int | None:
+    """A paragraph choice's value as the field holds it: None for the whole text."""
+    return None if value in (None, "") else int(value)
+
+
+class ParagraphField(SelectField):
+    """What a comment is about: the whole text ("") or one of its paragraphs (0 to N-1).
+
+    The choices are set by the form (it is told how many paragraphs the text has). Anything
+    else sent (out of range, "-1", "abc", a NUL) is refused at the field with one message, and
+    the whole text is shown chosen again; the rest of what was typed stays in the form."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, coerce=_paragraph_choice, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None if valuelist[0] == "" else parse_id(valuelist[0], minimum=0)
+
+    def pre_validate(self, form):
+        raw = self.raw_data[0] if self.raw_data else ""
+        paragraphs = len(self.choices or ()) - 1  # the first choice is the whole text
+        if raw != "" and (self.data is None or self.data >= paragraphs):
+            self.data = None
+            # StopValidation: this message only, not also refuse_unstorable's about the text.
+            raise StopValidation(
+                _l(
+                    "There is no such paragraph. Choose the whole text or a paragraph from the"
+                    " list."
+                )
+            )
 
 
 class CommentFieldsMixin:
@@ -100,15 +140,21 @@ def new_submission_key() -> str:
 
 
 class CommentForm(CommentFieldsMixin, Form):
-    """A new comment or reply; the submission key makes a repeated POST harmless."""
+    """A new comment or reply; the submission key makes a repeated POST harmless.
 
-    paragraph_index = HiddenField(filters=[_optional_int])
+    paragraphs: how many paragraphs the text commented on has, one choice each."""
+
+    paragraph_index = ParagraphField(_l("About"))
     parent_id = HiddenField(filters=[_optional_int])
     submission_key = HiddenField(default=new_submission_key)
     attachment = FileField(_l("Attachment (PDF, DOCX, XLSX, PNG or JPEG; optional)"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, paragraphs: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
+        self.paragraph_index.choices = [SelectChoice("", _("The whole text"))] + [
+            SelectChoice(str(index), _("Paragraph %(n)s", n=index + 1))
+            for index in range(paragraphs)
+        ]
         # The browser checks the size before uploading (static/js/keep-text.js).
         self.attachment.render_kw = {
             "data-max-bytes": current_app.config["MAX_UPLOAD_BYTES"],

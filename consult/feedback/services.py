@@ -68,6 +68,11 @@ def target_text(target: Target) -> str:
     return target.body if isinstance(target, Section) else target.description
 
 
+def paragraph_count(target: Target) -> int:
+    """How many paragraphs the text has that a comment can be about."""
+    return len(split_paragraphs(target_text(target)))
+
+
 def _existing_by_key(key: str | None) -> Comment | None:
     if not key:
         return None
@@ -112,7 +117,7 @@ def add_comment(
         if (parent.section_id, parent.strategy_id) != _target_ids(target):
             raise FeedbackError("reply to a comment elsewhere")
         paragraph = None
-    elif paragraph is not None and not 0 <= paragraph < len(split_paragraphs(target_text(target))):
+    elif paragraph is not None and not 0 <= paragraph < paragraph_count(target):
         paragraph = None
     actor = entered_by or author
     key = text_key(body)

@@ -63,6 +63,12 @@ from consult.urls import comment_url
 bp = Blueprint("feedback", __name__)
 KINDS = "any(sections,strategies)"
 
+# The reply's "Cancel" is a submit button of the comment form, named so (not a link): without
+# JavaScript a link would load the page again and lose what was typed; the button sends the
+# text here, and the form comes back with it, no longer a reply, nothing saved. With JavaScript
+# keep-text.js does the same in place, without sending anything.
+CANCEL_REPLY = "cancel_reply"
+
 
 _TRANSLATED: dict[tuple[int, str], tuple[dict, dict]] = {}
 
@@ -88,6 +94,7 @@ bp.add_app_template_filter(translated)
 @bp.app_context_processor
 def feedback_helpers():
     return {
+        "cancel_reply": CANCEL_REPLY,
         "comment_type_labels": COMMENT_TYPE_LABELS,
         "source_labels": SOURCE_LABELS,
         "phase_labels": PHASE_LABELS,
@@ -139,11 +146,15 @@ def _rating_values(criteria, my_ratings, phase) -> dict[str, str]:
     return values
 
 
-def _comment_form(target_args: tuple, form=None) -> CommentForm:
-    """The comment form: the one with errors, or a fresh one for the paragraph or reply."""
-    paragraph_index, parent_id = target_args
-    return form or CommentForm(
+def _new_comment_form(paragraphs: int, parent_id: int | None) -> CommentForm:
+    """A fresh comment form, about the paragraph ?paragraph=N names (a hint: ignored when the
+    text has no such paragraph) or replying to parent_id."""
+    paragraph_index = int_arg("paragraph", minimum=0)
+    if paragraph_index is not None and paragraph_index >= paragraphs:
+        paragraph_index = None
+    return CommentForm(
         formdata=None,
+        paragraphs=paragraphs,
         paragraph_index=paragraph_index,
         parent_id=parent_id,
         submission_key=new_submission_key(),
@@ -168,17 +179,18 @@ def _discussion(consultation, target, reader, comment_form) -> dict:
     phase = services.current_phase(consultation)
     may_post = bool(phase) and can_participate(reader, consultation)
     visible = queries.visible_condition(reader, consultation)
+    paragraphs = split_paragraphs(services.target_text(target))
     if comment_form is None:
-        paragraph_index = int_arg("paragraph", minimum=0)
         reply_id = int_arg("reply_to")
-    else:
-        paragraph_index, reply_id = comment_form.paragraph_index.data, comment_form.parent_id.data
+        comment_form = _new_comment_form(len(paragraphs), reply_id) if may_post else None
+    else:  # the form as sent, shown again
+        reply_id = comment_form.parent_id.data
     return {
         "consultation": consultation,
         "target": target,
         "reader": reader,
         "manager": can_manage(reader, consultation),
-        "paragraphs": split_paragraphs(services.target_text(target)),
+        "paragraphs": paragraphs,
         "thread": thread.comment_thread(
             target,
             visible,
@@ -189,10 +201,7 @@ def _discussion(consultation, target, reader, comment_form) -> dict:
         "phase": phase,
         "may_post": may_post,
         "may_record": can_record_input(reader, consultation),
-        "paragraph_index": paragraph_index,
-        "comment_form": _comment_form((paragraph_index, reply_id), comment_form)
-        if may_post
-        else None,
+        "comment_form": comment_form if may_post else None,
         "reply_to": queries.get_reply_target(consultation, reply_id, reader) if reply_id else None,
     }
 
@@ -293,8 +302,14 @@ def _public_comment_limit() -> str:
     return current_app.config["PUBLIC_COMMENT_RATE_LIMIT"]
 
 
+def _not_limited() -> bool:
+    """Invited participants and organisers are not limited, nor is a reply cancelled (nothing
+    is posted); people who joined publicly are."""
+    return _not_public_member() or _is_reply_cancelled()
+
+
 def _not_public_member() -> bool:
-    """Invited participants and organisers are not limited; people who joined publicly are."""
+    """Whether the person is no one who joined this consultation publicly."""
     if not current_user.is_authenticated:
         return True
     membership = db.session.scalar(
@@ -319,7 +334,7 @@ def _too_many_comments(_limit):
     view_args = request.view_args
     consultation = queries.get_consultation(view_args["consultation_id"], current_user)
     target = _load_target(consultation, view_args["kind"], view_args["item_id"])
-    form = CommentForm()
+    form = CommentForm(paragraphs=services.paragraph_count(target))
     form.validate()
     form.body.errors = [
         *form.body.errors,
@@ -334,7 +349,7 @@ def _too_many_comments(_limit):
 
 _PUBLIC_LIMIT = {
     "methods": ["POST"],
-    "exempt_when": _not_public_member,
+    "exempt_when": _not_limited,
     "on_breach": _too_many_comments,
 }
 
@@ -348,7 +363,9 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     consultation = queries.get_consultation(consultation_id, current_user)
     target = _load_target(consultation, kind, item_id)
     require(bool(_may_post(consultation)))
-    form = CommentForm()
+    form = CommentForm(paragraphs=services.paragraph_count(target))
+    if _is_reply_cancelled():
+        return _render_target(consultation, target, comment_form=_no_longer_a_reply(form))
     if not form.validate_on_submit():
         return _render_target(consultation, target, comment_form=form, status=422)
     try:
@@ -370,6 +387,20 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
     return redirect(comment_url(comment))
 
 
+def _is_reply_cancelled() -> bool:
+    """Whether the comment form was sent with its reply's "Cancel" (see CANCEL_REPLY)."""
+    return CANCEL_REPLY in request.form
+
+
+def _no_longer_a_reply(form: CommentForm) -> CommentForm:
+    """The form as sent, not checked (nothing is saved) and without its reply; a chosen file
+    cannot be given back to the browser, so the person is asked to choose it again."""
+    form.parent_id.data = None
+    if form.uploaded_file():
+        form.attachment.errors = [_("Choose your file again: it could not be kept.")]
+    return form
+
+
 def _comment_form_again(formdata: MultiDict, status: int, add_errors):
     """The page of a comment that could not be accepted as sent, its form filled in with what
     was typed (never saved: no state changes); 404/403 as the view would answer."""
@@ -377,7 +408,7 @@ def _comment_form_again(formdata: MultiDict, status: int, add_errors):
         consultation = queries.get_consultation(request.view_args["consultation_id"], current_user)
         target = _load_target(consultation, request.view_args["kind"], request.view_args["item_id"])
         require(bool(_may_post(consultation)))
-        form = CommentForm(formdata=formdata)
+        form = CommentForm(formdata=formdata, paragraphs=services.paragraph_count(target))
         # Not validated (nothing is saved): only ids that can be looked up are kept.
         form.parent_id.data = parse_id(form.parent_id.data)
         form.paragraph_index.data = parse_id(form.paragraph_index.data, minimum=0)

@@ -127,14 +127,17 @@
   }
 
   // (3) Choosing a paragraph or a reply changes the comment form in place: no reload, nothing
-  // typed lost. The links still lead to ?paragraph=N / ?reply_to=N without JavaScript.
+  // typed lost. The links still lead to ?paragraph=N / ?reply_to=N without JavaScript, where
+  // the form's own "About" select changes the paragraph and the reply's "Cancel" is a submit
+  // button that brings the form back with its text (consult/feedback/views.py, CANCEL_REPLY).
   function setupCommentContext(section) {
     const form = section.querySelector("form");
     const heading = section.querySelector("#comment-form-heading");
     if (!form || !heading || !form.elements.body) {
       return;
     }
-    const paragraph = form.elements.paragraph_index;
+    const paragraph = form.elements.paragraph_index; // the "About" select
+    const paragraphChoice = form.querySelector(".paragraph-choice");
     const parent = form.elements.parent_id;
     const home = document.createElement("div");
     home.hidden = true;
@@ -145,9 +148,10 @@
     heading.after(status);
     let cancel = form.querySelector(".js-cancel-context");
     if (!cancel) {
-      cancel = document.createElement("a");
+      // A plain button: handled here, it never sends the form.
+      cancel = document.createElement("button");
+      cancel.type = "button";
       cancel.className = "btn btn-link js-cancel-context";
-      cancel.href = "#comment-form";
       cancel.textContent = section.dataset.cancel;
       form.querySelector("[type=submit]").after(cancel);
     }
@@ -168,20 +172,24 @@
 
     function place() {
       const article = parent && parent.value && document.getElementById("comment-" + parent.value);
-      if (article) {
-        article.after(section); // right under the comment being answered
-        section.classList.add("ms-md-4");
-      } else {
-        home.after(section);
-        section.classList.remove("ms-md-4");
+      // Moved only when elsewhere: moving it would take the focus from the field in use.
+      const anchor = article || home;
+      if (anchor.nextElementSibling !== section) {
+        anchor.after(section); // with a reply, right under the comment being answered
       }
+      section.classList.toggle("ms-md-4", Boolean(article));
       const quote = section.querySelector("#reply-quote");
       if (quote) {
         quote.hidden = Boolean(article) || quote.dataset.parent !== (parent ? parent.value : "");
       }
       const text = describe();
       heading.textContent = text;
-      cancel.hidden = !(parent && parent.value) && !(paragraph && paragraph.value !== "");
+      // The paragraph is changed with the select, so "Cancel" is only for a reply.
+      const replying = Boolean(parent && parent.value);
+      cancel.hidden = !replying;
+      if (paragraphChoice) {
+        paragraphChoice.hidden = replying && !paragraphChoice.querySelector("[aria-invalid=true]");
+      }
       return text;
     }
 
@@ -198,8 +206,15 @@
       form.elements.body.focus();
     }
 
+    if (paragraph) {
+      // The heading follows the select; the focus stays on it (no change of context on input).
+      paragraph.addEventListener("change", () => {
+        place();
+      });
+    }
+
     document.addEventListener("click", (event) => {
-      const link = event.target.closest("a");
+      const link = event.target.closest("a, button");
       if (!link) {
         return;
       }

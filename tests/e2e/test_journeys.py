@@ -237,9 +237,9 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
     # A comment on the second paragraph, with a PDF.
     # Chosen in place (keep-text.js): no reload, the form's paragraph set.
     participant.locator("#p1 a[href*='paragraph=1']").click()
-    paragraph = participant.locator("#comment-form input[name=paragraph_index]")
+    paragraph = participant.locator("#comment-form select[name=paragraph_index]")
     participant.wait_for_function(
-        "() => document.querySelector('#comment-form input[name=paragraph_index]').value === '1'"
+        "() => document.querySelector('#comment-form select[name=paragraph_index]').value === '1'"
     )
     assert paragraph.input_value() == "1"
     participant.check("input[name=type][value=change]")

@@ -1,6 +1,11 @@
 """Nothing typed is lost, errors are in sight, replies keep their context: on a phone and at a
 desk, with and without JavaScript. Every test runs in both viewports (the viewport_name fixture)."""
 
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.feedback.models import Comment
+
 from .conftest import DEMO_PASSWORD, assert_accessible, log_in, screenshot
 
 DRAFT_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('rembuk-draft:'))"
@@ -33,6 +38,24 @@ def _body(page):
     return page.locator("#comment-form textarea[name=body]")
 
 
+def _about(page):
+    """The comment form's "About" select: the whole text or one paragraph."""
+    return page.locator("#comment-form select[name=paragraph_index]")
+
+
+def _at_least_24px(locator):
+    box = locator.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24, box
+
+
+def _stored(live_server, text):
+    with live_server.app.app_context():
+        comment = db.session.scalar(select(Comment).where(Comment.body == text))
+        found = (comment.body, comment.paragraph_index, comment.parent_id) if comment else None
+        db.session.remove()
+    return found
+
+
 def _focused(page, selector):
     return page.evaluate("(s) => document.activeElement.matches(s)", selector)
 
@@ -59,9 +82,11 @@ def test_choosing_a_paragraph_keeps_the_text_and_shows_the_number(
 
     assert page.evaluate("window.__samePage === true")  # no reload
     assert _body(page).input_value() == text
-    assert page.locator("#comment-form input[name=paragraph_index]").input_value() == str(index)
+    assert _about(page).input_value() == str(index)
     assert f"paragraf {index + 1}" in page.locator("#comment-form-heading").inner_text().lower()
     assert _focused(page, "#comment-form textarea[name=body]")
+    # No "Cancel" for a paragraph: the select changes it.
+    assert page.locator("#comment-form .js-cancel-context").is_hidden()
 
     with page.expect_navigation():
         page.locator("#comment-form [type=submit]").click()
@@ -69,6 +94,50 @@ def test_choosing_a_paragraph_keeps_the_text_and_shows_the_number(
     assert card.count() == 1
     assert f"Paragraf {index + 1}" in card.inner_text()
     assert page.evaluate(DRAFT_KEYS) == []
+
+
+def test_the_about_select_changes_the_paragraph_and_the_heading_in_place(
+    live_server, new_page, demo, viewport_name
+):
+    page = _open(new_page, viewport_name, live_server, demo)
+    text = f"Paragraf dipilih di formulir ({viewport_name})."
+    _type_comment(page, text)
+    page.evaluate("window.__samePage = true")
+    about = _about(page)
+    assert page.locator("#comment-form label[for=paragraph_index]").count() == 1
+    _at_least_24px(about)
+    assert about.input_value() == ""  # the whole text
+    about.focus()
+    about.select_option("0")
+    assert page.evaluate("window.__samePage === true")  # no reload
+    assert "paragraf 1" in page.locator("#comment-form-heading").inner_text().lower()
+    assert _focused(page, "#paragraph_index")  # the focus stays where the person is
+    about.select_option("")
+    assert page.locator("#comment-form-heading").inner_text().strip() == "Tambahkan masukan"
+    about.select_option("0")
+    assert _body(page).input_value() == text
+    with page.expect_navigation():
+        page.locator("#comment-form [type=submit]").click()
+    assert _stored(live_server, text) == (text, 0, None)
+    assert page.evaluate(DRAFT_KEYS) == []
+
+
+def test_without_javascript_the_paragraph_is_chosen_in_the_form_and_kept_with_the_text(
+    live_server, new_page, demo, viewport_name
+):
+    page = _open(new_page, viewport_name, live_server, demo, javascript=False)
+    text = f"Tanpa JavaScript, tentang paragraf terakhir ({viewport_name})."
+    page.fill("#comment-form textarea[name=body]", text)
+    about = _about(page)
+    _at_least_24px(about)
+    last = about.locator("option").last.get_attribute("value")
+    about.select_option(last)
+    with page.expect_navigation():
+        page.locator("#comment-form [type=submit]").click()
+    card = page.locator("article[id^=comment-]", has_text=text)
+    assert card.count() == 1
+    assert f"Paragraf {int(last) + 1}" in card.inner_text()
+    assert _stored(live_server, text) == (text, int(last), None)
 
 
 def test_too_large_attachment_is_refused_before_upload_and_the_error_is_in_sight(
@@ -141,7 +210,7 @@ def test_expired_session_says_so_and_the_text_returns_after_signing_in(
         page.locator("form button[type=submit]").last.click()
     assert page.url.startswith(_strategy_url(live_server, demo))
     assert _body(page).input_value() == text
-    assert page.locator("#comment-form input[name=paragraph_index]").input_value() == index
+    assert _about(page).input_value() == index
     page.evaluate("localStorage.clear()")
 
 
@@ -200,9 +269,20 @@ def test_reply_form_opens_under_the_comment_it_answers(live_server, new_page, de
     )
     assert "Balas" in page.locator("#comment-form-heading").inner_text()
     assert _focused(page, "#comment-form textarea[name=body]")
+    assert _about(page).is_hidden()  # a reply is about the comment it answers
     screenshot(page, f"id-{viewport_name}-reply-under-comment")
     answer = f"Dinas membina sentra bersama KADIN ({viewport_name})."
     page.keyboard.type(answer)
+    # "Cancel" stops replying in place, text kept; "Reply" again answers.
+    cancel = page.locator("#comment-form .js-cancel-context")
+    _at_least_24px(cancel)
+    cancel.click()
+    assert page.evaluate("window.__samePage === true")
+    assert page.locator("#comment-form-heading").inner_text().strip() == "Tambahkan masukan"
+    assert _about(page).is_visible() and cancel.is_hidden()
+    assert _body(page).input_value() == answer
+    article.locator("a[href^='?reply_to=']").click()
+    assert _body(page).input_value() == answer
     with page.expect_navigation():
         page.locator("#comment-form [type=submit]").click()
     reply = page.locator("article[id^=comment-].ms-4", has_text=answer)
@@ -214,3 +294,19 @@ def test_reply_form_opens_under_the_comment_it_answers(live_server, new_page, de
     plain.goto(_strategy_url(live_server, demo) + f"#{comment_id}")
     plain.locator(f"#{comment_id} a[href^='?reply_to=']").click()
     assert question in plain.locator("#reply-quote").inner_text()
+    assert _about(plain).is_hidden()
+    # Its "Cancel" sends the form back: the text is kept, no longer a reply, nothing saved.
+    kept = f"Tanpa JavaScript, bukan balasan lagi ({viewport_name})."
+    plain.fill("#comment-form textarea[name=body]", kept)
+    cancel = plain.locator("#comment-form .js-cancel-context")
+    _at_least_24px(cancel)
+    with plain.expect_navigation():
+        cancel.click()
+    assert _body(plain).input_value() == kept
+    assert plain.locator("#reply-quote").count() == 0 and cancel.count() == 0
+    assert plain.locator("#comment-form-heading").inner_text().strip() == "Tambahkan masukan"
+    assert _about(plain).is_visible()
+    assert _stored(live_server, kept) is None
+    with plain.expect_navigation():
+        plain.locator("#comment-form [type=submit]").click()
+    assert _stored(live_server, kept) == (kept, None, None)
