@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, true
+from sqlalchemy import bindparam, func, select, true
 
 from consult.audit import record
 from consult.auth.models import Role, StakeholderGroup, User
@@ -161,13 +161,8 @@ class Validators:
     last_modified: datetime
 
 
-def page_validators(
-    consultation_id: int, kind: str | None, item_id: int | None, page_key: str, locale: str
-) -> Validators | None:
-    """The ETag and Last-Modified of a public page, from what any public page shows: the
-    consultation, the plan and comments (the input version), published versions and
-    responses. One statement of indexed look-ups, so a conditional request is answered before
-    anything is loaded; None when the public may not read this page (the view answers 404)."""
+def _validators_statement(item_here):
+    """The validators' one statement, for pages with or without a section or strategy."""
     on_consultation = Consultation.id
     moments = (
         Consultation.updated_at,
@@ -184,29 +179,45 @@ def page_validators(
         select(func.max(ContentVersion.published_at)).scalar_subquery(),
     )
     version = select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery()
+    return select(*moments, version, item_here).where(
+        Consultation.id == bindparam("consultation_id"), publicly_readable()
+    )
+
+
+def _item_here(item, *path):
+    """Whether the page's section or strategy is in the consultation."""
+    found = select(item.id)
+    for joined in path:
+        found = found.join(joined)
+    return found.where(
+        item.id == bindparam("item_id"), Chapter.consultation_id == Consultation.id
+    ).exists()
+
+
+# Built once, executed with bind parameters: building them per request cost more than running
+# them (a 304 is answered from this statement alone).
+_VALIDATORS = {
+    None: _validators_statement(true()),
+    "sections": _validators_statement(_item_here(Section, Chapter)),
+    "strategies": _validators_statement(_item_here(Strategy, Section, Chapter)),
+}
+
+
+def page_validators(
+    consultation_id: int, kind: str | None, item_id: int | None, page_key: str, locale: str
+) -> Validators | None:
+    """The ETag and Last-Modified of a public page, from what any public page shows: the
+    consultation, the plan and comments (the input version), published versions and
+    responses. One statement of indexed look-ups, so a conditional request is answered before
+    anything is loaded; None when the public may not read this page (the view answers 404)."""
     row = db.session.execute(
-        select(*moments, version, _item_here(kind, item_id)).where(
-            Consultation.id == consultation_id, publicly_readable()
-        )
+        _VALIDATORS[kind], {"consultation_id": consultation_id, "item_id": item_id}
     ).first()
     if row is None or not row[-1]:
         return None
-    last = max(moment for moment in row[: len(moments)] if moment is not None)
-    last = last.replace(microsecond=0)
+    *moments, version, _here = row
+    last = max(moment for moment in moments if moment is not None).replace(microsecond=0)
     digest = hashlib.sha256(
-        f"{consultation_id}|{row[-2] or 0}|{last.isoformat()}|{locale}|{page_key}".encode()
+        f"{consultation_id}|{version or 0}|{last.isoformat()}|{locale}|{page_key}".encode()
     ).hexdigest()[:32]
     return Validators(etag=digest, last_modified=last)
-
-
-def _item_here(kind: str | None, item_id: int | None):
-    """Whether the section or strategy of the page is in the consultation (true without one)."""
-    if kind == "sections":
-        found = select(Section.id).join(Chapter)
-        found = found.where(Section.id == item_id)
-    elif kind == "strategies":
-        found = select(Strategy.id).join(Section).join(Chapter)
-        found = found.where(Strategy.id == item_id)
-    else:
-        return true()
-    return found.where(Chapter.consultation_id == Consultation.id).exists()
