@@ -70,6 +70,11 @@ def main() -> None:
     parser.add_argument(
         "--cprofile", action="store_true", help="cProfile in CPU time: the costliest functions"
     )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="one request's Python calls by the template or service function they run under",
+    )
     args = parser.parse_args()
     info = prepare(args.database_url) if args.generate else json.loads(INFO.read_text())
     app = bench_app(
@@ -118,6 +123,8 @@ def main() -> None:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         if args.cprofile:
             cpu_profile(client, path)
+        if args.parts:
+            calls_by_part(client, path)
 
 
 class ConditionalClient:
@@ -132,6 +139,55 @@ class ConditionalClient:
             self.etags[path] = response.headers.get("ETag", "")
             response.close()
         return self.client.get(path, headers={"If-None-Match": self.etags[path]})
+
+
+# Service functions a request's calls are attributed to when they run under one (templates
+# are recognised by their file name).
+PARTS = {
+    "comment_thread",
+    "neighbours_of",
+    "load_strategy_page",
+    "unread_count",
+    "load_user",
+    "plan_structure",
+    "changes_since",
+    "my_input",
+    "page_validators",
+    "_load",
+    "_item",
+}
+
+
+def calls_by_part(client, path: str) -> None:
+    """Python function calls of one request (C calls not counted), each attributed to the
+    innermost template or PARTS function it runs under: where a page's work is."""
+    import sys
+    from collections import Counter
+
+    counts: Counter = Counter()
+
+    def attribute(frame, event, _arg):
+        if event != "call":
+            return
+        while frame is not None:
+            code = frame.f_code
+            if code.co_filename.endswith(".html"):
+                counts["template " + code.co_filename.split("templates/")[-1]] += 1
+                return
+            if code.co_name in PARTS:
+                counts[code.co_name] += 1
+                return
+            frame = frame.f_back
+        counts["request handling"] += 1
+
+    sys.setprofile(attribute)
+    try:
+        client.get(path).close()
+    finally:
+        sys.setprofile(None)
+    print(f"  {sum(counts.values())} Python calls:")
+    for part, number in counts.most_common(15):
+        print(f"  {number:8} {part}")
 
 
 def python_calls(client, path: str) -> int:
