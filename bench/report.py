@@ -15,9 +15,9 @@ TARGETS = {
 }
 # Why a target can be missed, stated beside the verdict when it is. Counts are the Python
 # function calls of one request, attributed to the innermost template or function they run
-# under (`python -m bench.profile --parts` on the bench data, 2026-11-30; C calls not counted): the static
-# file 1,112, the empty base page of a signed-in reader 3,369. On the quiet machine that base
-# page reached 0.38 of the static file on SQLite and 0.26 on PostgreSQL.
+# under (`python -m bench.profile --parts` on the bench data, 2026-11-30; C calls not
+# counted): the static file 1,112, the empty base page of a signed-in reader 3,369. On the
+# quiet machine that base page reached 0.38 of the static file on SQLite, 0.26 on PostgreSQL.
 _FLOOR = (
     "the floor is the empty base page (navigation, language links, footer, the reader "
     "loaded: 3,369 calls), which itself reached only 0.38 of the static file on SQLite and "
