@@ -199,22 +199,29 @@ _CARD_FROM = (
 def _thread_rows(target: Section | Strategy, visible, page: int, per_page: int):
     """The page's top-level comments and their visible replies, in one statement: the page's
     ids are a CTE, read once (an IN of the same subquery twice made SQLite sort the whole
-    thread four times)."""
-    page_ids = (
-        select(Comment.id)
-        .where(_target_column(target) == target.id, Comment.parent_id.is_(None), visible)
-        .order_by(Comment.created_at, Comment.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .cte("thread_page")
-    )
-    in_page = select(page_ids.c.id)
-    return db.session.execute(
-        select(*_COLUMNS)
-        .select_from(_CARD_FROM)
-        .where(or_(Comment.id.in_(in_page), and_(Comment.parent_id.in_(in_page), visible)))
-        .order_by(Comment.created_at, Comment.id, Attachment.id)
-    )
+    thread four times). A lambda statement: SQLAlchemy builds it once and reuses it with this
+    request's values (building it each time cost more calls than the rows it reads)."""
+    on_target, target_id = _target_column(target), target.id
+    limit, offset = per_page, (page - 1) * per_page
+
+    def statement():
+        page_ids = (
+            select(Comment.id)
+            .where(on_target == target_id, Comment.parent_id.is_(None), visible)
+            .order_by(Comment.created_at, Comment.id)
+            .limit(limit)
+            .offset(offset)
+            .cte("thread_page")
+        )
+        in_page = select(page_ids.c.id)
+        return (
+            select(*_COLUMNS)
+            .select_from(_CARD_FROM)
+            .where(or_(Comment.id.in_(in_page), and_(Comment.parent_id.in_(in_page), visible)))
+            .order_by(Comment.created_at, Comment.id, Attachment.id)
+        )
+
+    return db.session.execute(lambda_stmt(statement))
 
 
 def _cards(rows, controls: CommentControls) -> list[Card]:
