@@ -166,6 +166,9 @@ def test_cancelling_a_queued_import_deletes_its_upload(client, login, world, app
     consultation, organiser, _ = world
     job = _queued(consultation, organiser)
     assert len(_uploads(app)) == 1
+    # Private while it waits: only the application's user reads it.
+    assert _uploads(app)[0].stat().st_mode & 0o077 == 0
+    assert _uploads(app)[0].parent.stat().st_mode & 0o077 == 0
     response = login(organiser).post(f"/c/{consultation.id}/exports/{job.id}/cancel")
     assert response.status_code == 302
     assert _uploads(app) == []
