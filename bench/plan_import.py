@@ -60,8 +60,8 @@ def measure(strategies: int) -> dict:
     from consult.extensions import db
     from consult.plans.importer import parse_docx
     from consult.plans.models import Consultation
+    from consult.plans.preview import IMPORT_PREVIEW
     from consult.plans.services import apply_outline
-    from consult.plans.views import IMPORT_PREVIEW
 
     data = plan_docx(strategies)
     row = {"strategies": strategies, "docx_kb": round(len(data) / 1024)}

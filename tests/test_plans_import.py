@@ -223,10 +223,13 @@ def test_parse_docx_refuses_bytes_that_are_not_docx():
 
 
 def _upload(client, consultation, data: bytes, filename: str):
+    """The upload, followed to where it leads: the import job's page, which (the worker runs
+    eagerly in tests) sends on to the preview of what the job read."""
     return client.post(
         f"/c/{consultation.id}/import",
         data={"file": (io.BytesIO(data), filename)},
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
 
 

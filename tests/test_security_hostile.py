@@ -682,6 +682,7 @@ def test_an_imported_plan_loses_its_control_characters_and_says_so(app, login, w
     client = _client(app, login, world, "organiser")
     content = b"# 9 Bab\x01 baru\n\n## 9.1 Sasaran\x1b baru\n\nIsi\x7f bab.\n"
     response = _upload_file(client, f"/c/{world.a.id}/import", content, "rencana.md")
+    response = client.get(response.headers["Location"], follow_redirects=True)  # the preview
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert 'data-problem="control_characters"' in html

@@ -63,6 +63,7 @@ from consult.privacy.models import ErasureRequest
 from consult.privacy.notices import publish_notice
 from consult.reports.export_jobs import run_export_job, submit_export
 from consult.reports.exports import ExportFilters
+from consult.reports.import_jobs import submit_import
 from consult.timeutil import utcnow
 
 ROLES = ("anonymous", "invited", "uninvited", "other_organiser", "organiser", "admin")
@@ -403,8 +404,10 @@ MATRIX: dict[str, Rule] = {
         args=a(criterion_id=lambda w: w.criterion.id), get=MANAGE_A, post=MANAGE_A
     ),
     "plans.remove_criterion": Rule(args=a(criterion_id=lambda w: w.criterion.id), post=MANAGE_A),
-    "plans.import_plan": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
+    "reports.import_plan": Rule(args=a(), get=MANAGE_A, post=MANAGE_A),
     "plans.confirm_import": Rule(args=a(), post=MANAGE_A),
+    # What an import job read: like the job's page, hidden from all but A's organisers.
+    "reports.import_preview": Rule(args=a(job_id=lambda w: w.import_job.id), get=MANAGE_A_HIDDEN),
     "revisions.publish_revision": Rule(
         args=a(kind="strategies", item_id=lambda w: w.strategy.id), get=MANAGE_A, post=MANAGE_A
     ),
@@ -744,7 +747,11 @@ def build_world(make_user, make_group, make_consultation) -> SimpleNamespace:
     export_job = submit_export(consultation_a, organiser, "csv", ExportFilters(), "en")
     db.session.commit()
     run_export_job(export_job.id)  # done, its file kept
+    import_job = submit_import(consultation_a, organiser, b"# Bab 1 Visi\n", "md", "a.md", "en")
+    db.session.commit()
+    run_export_job(import_job.id)  # read: its preview shows
     return SimpleNamespace(
+        import_job=import_job,
         turn=turn,
         fgd_session=fgd_session,
         walk_in=walk_in,

@@ -114,6 +114,7 @@ def poisoned(app, login, make_user, make_group, make_consultation):
             f"/c/{a}/import",
             data={"file": (io.BytesIO(outline.encode()), "rencana.md")},
             content_type="multipart/form-data",
+            follow_redirects=True,  # the import job's page, then its preview
         ),
         "import preview",
     )

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from consult.bilingual import lines
 from consult.inputs import Form
-from consult.plans.importer import ParseResult, decode_text, is_docx, parse_docx, parse_markdown
+from consult.plans.importer import ParseResult, decode_text, is_docx, parse_outline
 from consult.plans.models import CommentVisibility, ModerationMode, Visibility
 from consult.timeutil import format_datetime_remembered, local_to_utc, utc_to_local
 
@@ -271,9 +271,9 @@ class ImportConfirmForm(Form):
     outline = HiddenField(validators=[DataRequired()])
 
 
-def parse_uploaded_outline(field) -> ParseResult | None:
-    """Parse an uploaded plan (DOCX or Markdown) by its content; None, with a field error,
-    when the file is too large or neither."""
+def read_outline_upload(field) -> tuple[bytes, str] | None:
+    """The uploaded plan's bytes and format ("docx" or "md", by content); None, with a field
+    error, when the file is too large or neither."""
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     data = field.data.read(limit + 1)
     if len(data) > limit:
@@ -282,15 +282,23 @@ def parse_uploaded_outline(field) -> ParseResult | None:
         )
         return None
     if is_docx(data):
-        return parse_docx(data)
+        return data, "docx"
     name = (field.data.filename or "").lower()
     if name.endswith(".docx") or data.startswith(b"PK\x03\x04"):
         field.errors.append(_("This is not a valid Word (.docx) document."))
         return None
-    text = decode_text(data)
-    if text is None:
-        field.errors.append(
-            _("This file is neither a Word (.docx) document nor Markdown text in UTF-8.")
-        )
+    if decode_text(data) is None:
+        field.errors.append(NOT_DOCX_NOR_TEXT)
         return None
-    return parse_markdown(text)
+    return data, "md"
+
+
+# The refusal of a file that is neither, in the request and from the import job.
+NOT_DOCX_NOR_TEXT = _l("This file is neither a Word (.docx) document nor Markdown text in UTF-8.")
+
+
+def parse_uploaded_outline(field) -> ParseResult | None:
+    """Parse an uploaded plan (DOCX or Markdown) by its content; None, with a field error,
+    when the file is too large or neither."""
+    upload = read_outline_upload(field)
+    return None if upload is None else parse_outline(upload[0])

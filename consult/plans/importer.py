@@ -367,6 +367,26 @@ def decode_text(data: bytes) -> str | None:
     return text
 
 
+def parse_outline(data: bytes) -> ParseResult:
+    """Read an uploaded outline by its content: a Word document, else Markdown in UTF-8;
+    an empty outline with the problem "not_docx" or "not_utf8" when it is neither."""
+    if is_docx(data):
+        return parse_docx(data)
+    text = None if data.startswith(b"PK\x03\x04") else decode_text(data)
+    if text is None:
+        kind = "not_docx" if data.startswith(b"PK\x03\x04") else "not_utf8"
+        return ParseResult(Outline(), [Problem(kind)])
+    return parse_markdown(text)
+
+
+def unreadable(result: ParseResult) -> str | None:
+    """ "not_docx" or "not_utf8" when nothing of the file could be read at all, else None."""
+    if not result.outline.is_empty:
+        return None
+    kinds = [problem.kind for problem in result.problems]
+    return kinds[0] if kinds in (["not_docx"], ["not_utf8"]) else None
+
+
 class _StyleNames:
     """A paragraph's style as (name, id), looked up in a table made once per document:
     python-docx's `paragraph.style` scans every style for the default one on each call, which

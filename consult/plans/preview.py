@@ -46,3 +46,7 @@ class OutlinePreview:
         except (BadSignature, ValueError, AttributeError, TypeError):
             return None
         return None if outline.is_empty else (outline, extra)
+
+
+# The plan import's preview (reports/import_views.py) and its confirmation (plans.confirm_import).
+IMPORT_PREVIEW = OutlinePreview(salt="plan-import")

@@ -25,10 +25,9 @@ from consult.plans.forms import (
     ImportUploadForm,
     SectionForm,
     StrategyForm,
-    parse_uploaded_outline,
 )
 from consult.plans.models import ConsultationState
-from consult.plans.preview import OutlinePreview
+from consult.plans.preview import IMPORT_PREVIEW
 
 bp = Blueprint("plans", __name__)
 
@@ -335,9 +334,6 @@ def remove_criterion(consultation_id: int, criterion_id: int):
 # --- import -----------------------------------------------------------------------------------
 
 
-IMPORT_PREVIEW = OutlinePreview(salt="plan-import")
-
-
 def _import_page(consultation, upload_form, result=None, confirm_form=None, status=200):
     return render_template(
         "plans/import.html",
@@ -346,24 +342,6 @@ def _import_page(consultation, upload_form, result=None, confirm_form=None, stat
         result=result,
         confirm_form=confirm_form,
     ), status
-
-
-@bp.route("/c/<int:consultation_id>/import", methods=["GET", "POST"])
-@login_required
-def import_plan(consultation_id: int):
-    """Upload a Markdown or DOCX outline and preview what would be added."""
-    consultation = _managed(consultation_id)
-    form = ImportUploadForm()
-    if not form.validate_on_submit():
-        return _import_page(consultation, form, status=422 if form.is_submitted() else 200)
-    result = parse_uploaded_outline(form.file)
-    if result is None:
-        return _import_page(consultation, form, status=422)
-    confirm_form = None
-    if not result.outline.is_empty:
-        token = IMPORT_PREVIEW.sign(consultation, current_user, result.outline)
-        confirm_form = ImportConfirmForm(formdata=None, outline=token)
-    return _import_page(consultation, ImportUploadForm(formdata=None), result, confirm_form)
 
 
 @bp.post("/c/<int:consultation_id>/import/confirm")

@@ -1,11 +1,13 @@
 """Exports and official documents as jobs: asked for in a request, made by the task worker,
 kept for a while.
 
-A job has a kind: "export" (the writers of consult/reports/exports) or a document kind that
+A job has a kind: "export" (the writers of consult/reports/exports), a document kind that
 consult/documents/jobs.py registers with `register_kind` (so this module never imports the
-documents feature). Each kind's writer writes the file and returns a `JobOutput`: the file's
-download name and, optionally, what to record when the job is done (an issued berita acara),
-in the same transaction that marks the job done.
+documents feature), or "import", the plan import of import_jobs.py, whose "file" is the
+outline read from an upload, shown as a preview rather than downloaded. Each kind's writer
+writes the file and returns a `JobOutput`: the file's download name and, optionally, what to
+record when the job is done (an issued berita acara), in the same transaction that marks the
+job done.
 
 - `submit_export` records the job (and the audit event "export"); the view commits, then
   `enqueue_export` hands it to the worker.
@@ -19,6 +21,8 @@ in the same transaction that marks the job done.
   again. `recover_jobs_on_start` does the same at once when a worker process starts, for jobs
   of a worker process on this host that no longer runs. `expire_exports` (periodic) deletes
   files past EXPORT_RETENTION_DAYS.
+- A writer raises `JobRefused` for what no retry mends: the job fails at once. Whenever a job
+  ends, however it ends, its kind's `on_end` runs (the import deletes its upload there).
 Every function is safe to run twice.
 """
 
@@ -71,11 +75,23 @@ class JobOutput:
 @dataclass
 class JobKind:
     """A kind of job: its writer `writer(job, consultation, out_file, progress) -> JobOutput`
-    and its name for people (a lazy string)."""
+    and its name for people (a lazy string).
+
+    Optionally: `on_end(job)`, called once the job has ended in any way (done, failed,
+    cancelled, taken back for good) to remove what it worked from (the plan import's upload);
+    `result_endpoint`, a page that shows the finished file instead of downloading it (the
+    endpoint takes consultation_id and job_id); `failures`, the reasons a writer may refuse
+    with (`JobRefused`) and their messages; `notify`, whether the requester is notified;
+    `sweep()`, run with expire_exports to remove leftovers of jobs that never ran."""
 
     writer: Callable[..., JobOutput]
     label: Any
     suffix: Callable[[str], str] = field(default=lambda fmt: f".{fmt}")
+    on_end: Callable[[ExportJob], None] | None = None
+    result_endpoint: str = ""
+    failures: dict[str, Any] = field(default_factory=dict)
+    notify: bool = True
+    sweep: Callable[[], int] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -87,6 +103,15 @@ def register_kind(name: str, kind: JobKind) -> None:
 
 class ExportCancelled(Exception):
     """Raised inside the writer when the organiser cancelled the job."""
+
+
+class JobRefused(Exception):
+    """Raised by a writer for a failure no retry can mend (a document that cannot be read):
+    the job fails at once, its error the `reason` (a key of its kind's `failures`)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class ExportRetry(Exception):
@@ -171,6 +196,7 @@ def cancel_export(job: ExportJob, actor: User) -> bool:
     """Cancel a queued job at once, ask a running one to stop; False when already finished."""
     if job.state == JobState.QUEUED:
         job.state, job.finished_at = JobState.CANCELLED, utcnow()
+        _ended(job)
     elif job.state == JobState.RUNNING:
         job.cancel_requested = True
     else:
@@ -289,6 +315,18 @@ def _export_label():
 register_kind(EXPORT, JobKind(_export_writer, _export_label(), _export_suffix))
 
 
+def _ended(job: ExportJob) -> None:
+    """The kind's `on_end(job)`, once the job has ended; a failure there is logged, never
+    raised (the job's state is what matters to the organiser)."""
+    kind = KINDS.get(job.kind)
+    if kind is None or kind.on_end is None:
+        return
+    try:
+        kind.on_end(job)
+    except Exception:
+        log.exception("Job %s: clean-up after its end failed", job.id)
+
+
 def kind_label(job: ExportJob) -> str:
     """ "Rekapitulasi masukan", "Export" ... in the current language."""
     kind = KINDS.get(job.kind)
@@ -365,6 +403,10 @@ def run_export_job(job_id: int, now: datetime | None = None) -> str:
     except ExportCancelled:
         temp.unlink(missing_ok=True)
         return _finish(job, JobState.CANCELLED)
+    except JobRefused as refused:
+        temp.unlink(missing_ok=True)
+        log.info("Job %s refused: %s", job.id, refused.reason)
+        return _finish(job, JobState.FAILED, refused.reason, tell=True)
     except Exception as error:
         temp.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
@@ -372,11 +414,14 @@ def run_export_job(job_id: int, now: datetime | None = None) -> str:
         return _failed(job, f"{type(error).__name__}: {error}"[:500])
 
 
-def _finish(job: ExportJob, state: JobState, error: str = "") -> str:
+def _finish(job: ExportJob, state: JobState, error: str = "", tell: bool = False) -> str:
     db.session.rollback()
     job = db.session.get(ExportJob, job.id, populate_existing=True)
     job.state, job.finished_at, job.error = state, utcnow(), error
+    if tell:
+        _tell(job, NotificationKind.EXPORT_FAILED)
     db.session.commit()
+    _ended(job)
     return state.value
 
 
@@ -390,6 +435,7 @@ def _failed(job: ExportJob, error: str) -> str:
     job.state, job.finished_at, job.error = JobState.FAILED, utcnow(), error
     _tell(job, NotificationKind.EXPORT_FAILED)
     db.session.commit()
+    _ended(job)
     return JobState.FAILED.value
 
 
@@ -402,6 +448,8 @@ def _done(job: ExportJob, final: Path, output: JobOutput) -> str:
         if job.state == JobState.RUNNING:
             job.state, job.finished_at = JobState.CANCELLED, utcnow()
         db.session.commit()
+        if job.finished:
+            _ended(job)
         return job.state.value
     now = utcnow()
     job.state, job.finished_at, job.stored_name = JobState.DONE, now, final.name
@@ -414,12 +462,13 @@ def _done(job: ExportJob, final: Path, output: JobOutput) -> str:
     job.expires_at = now + timedelta(days=current_app.config["EXPORT_RETENTION_DAYS"])
     _tell(job, NotificationKind.EXPORT_READY)
     db.session.commit()
+    _ended(job)
     return JobState.DONE.value
 
 
 def _tell(job: ExportJob, kind: NotificationKind) -> None:
     requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
-    if requester is None:
+    if requester is None or (job.kind in KINDS and not KINDS[job.kind].notify):
         return
     consultation = db.session.get(Consultation, job.consultation_id)
     with current_app.test_request_context("/"), force_locale(job.locale):
@@ -469,6 +518,9 @@ def _take_back(stalled, now: datetime, counts: dict, stalled_before: datetime) -
         )
     ).all()
     db.session.commit()
+    for job in stalled:
+        if job.finished:
+            _ended(job)
     for job_id in {*waiting, *(job.id for job in stalled if job.state == JobState.QUEUED)}:
         enqueue_export(job_id)
         counts["enqueued"] += 1
@@ -527,6 +579,9 @@ def expire_exports(now: datetime | None = None) -> int:
             if leftover.stat().st_mtime < day_ago:
                 leftover.unlink()
     db.session.commit()
+    for kind in list(KINDS.values()):
+        if kind.sweep is not None:
+            kind.sweep()
     return len(expired)
 
 

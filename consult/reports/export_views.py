@@ -17,6 +17,7 @@ from consult.reports import export_jobs
 from consult.reports.forms import (
     DOCUMENT_FORMATS,
     EXPORT_FORMATS,
+    IMPORT_FORMATS,
     JOB_STAGE_LABELS,
     JOB_STATE_LABELS,
     LANGUAGE_LABELS,
@@ -52,6 +53,8 @@ def _job(consultation_id: int, job_id: int) -> tuple[Consultation, ExportJob]:
 def _document_choices(job: ExportJob) -> list[str]:
     """A document job's choices in words: language, number, version issued ..."""
     params, words = job.filters, []
+    if params.get("name"):  # an import's uploaded file
+        words.append(str(params["name"]))
     if params.get("lang") in LANGUAGE_LABELS:
         words.append(str(LANGUAGE_LABELS[params["lang"]]))
     if params.get("number"):
@@ -104,8 +107,9 @@ def describe_filters(jobs: list[ExportJob]) -> dict[int, list[str]]:
 def _labels() -> dict:
     return {
         "state_labels": JOB_STATE_LABELS,
-        "format_labels": {**DOCUMENT_FORMATS, **EXPORT_FORMATS},
+        "format_labels": {**IMPORT_FORMATS, **DOCUMENT_FORMATS, **EXPORT_FORMATS},
         "kind_label": export_jobs.kind_label,
+        "result_url": result_url,
         "progress_detail": progress_detail,
         "failure_reason": failure_reason,
     }
@@ -124,8 +128,20 @@ def progress_detail(job: ExportJob) -> str:
     return ""
 
 
+def result_url(job: ExportJob) -> str | None:
+    """The page that shows a finished job's file (an import's preview), for kinds that are
+    shown rather than downloaded; None for the others."""
+    kind = export_jobs.KINDS.get(job.kind)
+    if kind is None or not kind.result_endpoint:
+        return None
+    return url_for(kind.result_endpoint, consultation_id=job.consultation_id, job_id=job.id)
+
+
 def failure_reason(job: ExportJob) -> str:
     """Why a job failed, in words the organiser can act on (the details are in the log)."""
+    kind = export_jobs.KINDS.get(job.kind)
+    if kind is not None and job.error in kind.failures:
+        return str(kind.failures[job.error])
     if job.error == export_jobs.WORKER_LOST:
         return _(
             "The worker stopped while making this file, too many times. Try again; if it "
@@ -156,6 +172,8 @@ def exports(consultation_id: int):
 @login_required
 def export_job(consultation_id: int, job_id: int):
     consultation, job = _job(consultation_id, job_id)
+    if result_url(job) and export_jobs.job_file(job):  # an import read: its preview
+        return redirect(result_url(job))
     return render_template(
         "reports/export_job.html",
         consultation=consultation,
@@ -201,7 +219,7 @@ def cancel_export_job(consultation_id: int, job_id: int):
 def download_export(consultation_id: int, job_id: int):
     _consultation, job = _job(consultation_id, job_id)
     path = export_jobs.job_file(job)
-    if path is None:
+    if path is None or result_url(job):  # an import's outline is previewed, not downloaded
         abort(404)
     export_jobs.record_download(job, current_user)
     db.session.commit()

@@ -124,8 +124,10 @@ JOB_STAGE_LABELS = {
     "collecting": _l("Gathering the input"),
     "rendering": _l("Laying out the pages"),
     "saving": _l("Saving the file"),
+    "reading": _l("Reading the document"),  # a plan import
 }
 DOCUMENT_FORMATS = {"pdf": "PDF", "docx": _l("Word (DOCX)")}
+IMPORT_FORMATS = {"md": "Markdown"}
 LANGUAGE_LABELS = {"id": _l("Indonesian"), "en": _l("English")}
 
 

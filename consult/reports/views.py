@@ -298,4 +298,5 @@ def export(consultation_id: int):
     return redirect(url_for("reports.export_job", consultation_id=consultation.id, job_id=job.id))
 
 
-from consult.reports import export_views  # noqa: E402,F401  (the export jobs' routes)
+# The jobs' routes: exports and documents, and the plan import.
+from consult.reports import export_views, import_views  # noqa: E402,F401

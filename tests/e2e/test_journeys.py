@@ -350,7 +350,9 @@ def test_consultation_from_invitation_to_you_said_we_did(live_server, new_page, 
         _follow(organiser, organiser.locator(f"#export-job a[href='/c/{cid}/exports']"))
         _follow(organiser, organiser.locator(new_export))
     _tool(organiser, f"/c/{cid}/exports")
-    assert organiser.locator("main table tbody tr").count() == len(formats)
+    # The exports, and the plan import of step 1 (a job too, shown by its preview link).
+    assert organiser.locator("main table tbody tr").count() == len(formats) + 1
+    assert organiser.locator(f"main table a[href^='/c/{cid}/import/']").count() == 1
 
     # 4. The participant sees what became of their input.
     _goto(participant, f"{base}/c/{cid}/you-said-we-did")
