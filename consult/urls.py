@@ -3,9 +3,10 @@
 Low level like audit.py and mail.py: any feature may use it, it imports no feature.
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
+from werkzeug.exceptions import HTTPException
 
 
 def app_path(endpoint: str, **values) -> str:
@@ -39,3 +40,17 @@ def public_url(target: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(target, values, force_external=True)
+
+
+def public_twin_of_request() -> str | None:
+    """For a GET of a member's page (/c/...), the same page under /p/ with the same query,
+    when the public pages have one; else None."""
+    if request.method != "GET" or not request.path.startswith("/c/"):
+        return None
+    twin = "/p/" + request.path.removeprefix("/c/")
+    try:
+        current_app.url_map.bind("").match(twin, method="GET")
+    except HTTPException:
+        return None
+    query = urlencode(request.args.to_dict(flat=False), doseq=True)
+    return f"{twin}?{query}" if query else twin

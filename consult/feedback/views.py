@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -25,7 +24,7 @@ from consult.auth.models import StakeholderGroup, User
 from consult.core.forms import ConfirmForm
 from consult.errors import render_error
 from consult.extensions import db, limiter
-from consult.feedback import queries, services, thread
+from consult.feedback import limits, queries, services, thread
 from consult.feedback.forms import (
     CANNOT_JUDGE,
     COMMENT_TYPE_LABELS,
@@ -55,7 +54,7 @@ from consult.permissions import (
     require,
     require_manage,
 )
-from consult.plans.models import Membership, Phase, Section, Strategy
+from consult.plans.models import Phase, Section, Strategy
 from consult.timeutil import utcnow
 from consult.uploads import UploadStorageError, send_stored
 from consult.urls import comment_url
@@ -298,35 +297,10 @@ def _post_comment(form: CommentForm, consultation, target) -> Comment:
     return comment
 
 
-def _public_comment_limit() -> str:
-    return current_app.config["PUBLIC_COMMENT_RATE_LIMIT"]
-
-
 def _not_limited() -> bool:
     """Invited participants and organisers are not limited, nor is a reply cancelled (nothing
     is posted); people who joined publicly are."""
-    return _not_public_member() or _is_reply_cancelled()
-
-
-def _not_public_member() -> bool:
-    """Whether the person is no one who joined this consultation publicly."""
-    if not current_user.is_authenticated:
-        return True
-    membership = db.session.scalar(
-        select(Membership.is_public).where(
-            Membership.consultation_id == request.view_args["consultation_id"],
-            Membership.user_id == current_user.id,
-        )
-    )
-    return not membership
-
-
-def _comment_address_key() -> str:
-    return "comment-address:" + (request.remote_addr or "unknown")
-
-
-def _comment_account_key() -> str:
-    return f"comment-account:{current_user.get_id()}"
+    return limits.not_public_member() or _is_reply_cancelled()
 
 
 def _too_many_comments(_limit):
@@ -356,8 +330,8 @@ _PUBLIC_LIMIT = {
 
 @bp.post(f"/c/<int:consultation_id>/<{KINDS}:kind>/<int:item_id>/comments")
 @login_required
-@limiter.limit(_public_comment_limit, key_func=_comment_address_key, **_PUBLIC_LIMIT)
-@limiter.limit(_public_comment_limit, key_func=_comment_account_key, **_PUBLIC_LIMIT)
+@limiter.limit(limits.public_comment_limit, key_func=limits.address_key, **_PUBLIC_LIMIT)
+@limiter.limit(limits.public_comment_limit, key_func=limits.account_key, **_PUBLIC_LIMIT)
 def add_comment(consultation_id: int, kind: str, item_id: int):
     """Post a comment or reply while the input window is open (403 otherwise)."""
     consultation = queries.get_consultation(consultation_id, current_user)

@@ -5,12 +5,10 @@ Every function flushes and records to the audit trail; the caller commits.
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import abort, current_app, redirect, request
+from flask import abort, redirect
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
-from werkzeug.exceptions import HTTPException
 
 from consult.audit import changes, record
 from consult.auth.models import User
@@ -38,7 +36,7 @@ from consult.plans.models import (
     Strategy,
 )
 from consult.timeutil import utcnow
-from consult.urls import app_path
+from consult.urls import app_path, public_twin_of_request
 
 DEFAULT_SCALE_LABELS = "Sangat rendah\nRendah\nSedang\nTinggi\nSangat tinggi"
 DEFAULT_SCALE_LABELS_EN = "Very low\nLow\nMedium\nHigh\nVery high"
@@ -101,25 +99,14 @@ def admitted(row, user: User) -> Consultation:
         abort(404)
     consultation, membership = row[0], row[1]
     remember_membership(user, consultation, membership)
-    _send_outsiders_to_public_page(user, consultation)
+    if not can_view(user, consultation) and can_read_publicly(consultation):
+        # A signed-in outsider following a member's link: the same page under /p/, if any.
+        twin = public_twin_of_request()
+        if twin is not None:
+            abort(redirect(twin))
     require_view(user, consultation)
     return consultation
 
-
-def _send_outsiders_to_public_page(user: User, consultation: Consultation) -> None:
-    """A signed-in reader who is not a member of a public consultation, following a member's
-    link (/c/...), is sent to the same page under /p/ when there is one; otherwise 404 as ever."""
-    if request.method != "GET" or can_view(user, consultation):
-        return
-    if not can_read_publicly(consultation) or not request.path.startswith("/c/"):
-        return
-    twin = "/p/" + request.path.removeprefix("/c/")
-    try:
-        current_app.url_map.bind("").match(twin, method="GET")
-    except HTTPException:
-        return
-    query = urlencode(request.args.to_dict(flat=False), doseq=True)
-    abort(redirect(f"{twin}?{query}" if query else twin))
 
 
 def get_consultation(consultation_id: int, user: User) -> Consultation:
