@@ -17,12 +17,15 @@ def app_path(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
 
 
-def comment_url(comment) -> str:
-    """The page showing a comment, with its anchor: /c/1/strategies/2#comment-3."""
+def comment_url(comment, page: int = 1) -> str:
+    """The page showing a comment, with its anchor: /c/1/strategies/2#comment-3 (with
+    ?page=N when the thread's page showing it is known and not the first)."""
     if comment.strategy_id:
         endpoint, args = "feedback.show_strategy", {"strategy_id": comment.strategy_id}
     else:
         endpoint, args = "feedback.show_section", {"section_id": comment.section_id}
+    if page > 1:
+        args["page"] = page
     path = app_path(endpoint, consultation_id=comment.consultation_id, **args)
     return f"{path}#comment-{comment.id}"
 

@@ -246,3 +246,23 @@ def test_organiser_comment_is_published_under_pre_moderation(make_user, make_con
         first_strategy(consultation), organiser, {"body": "Tanggapan panitia"}, phase=Phase.PRE
     )
     assert comment.status == CommentStatus.PUBLISHED
+
+
+def test_a_comment_posted_to_a_long_thread_leads_to_the_page_showing_it(
+    setup, client, make_comment, app
+):
+    consultation, strategy, _participant, other = setup
+    per_page = app.config["PAGE_SIZE"]
+    earlier = [make_comment(consultation, other, f"Masukan {n}.") for n in range(per_page + 1)]
+    db.session.commit()
+    response = post_comment(client, consultation, strategy, body="Komentar terbaru.")
+    location = response.headers["Location"]
+    assert location.endswith(f"?page=2#comment-{comment_id_of('Komentar terbaru.')}")
+    assert "Komentar terbaru." in client.get(location.split("#")[0]).get_data(as_text=True)
+    # A reply is on its comment's page: the first comment is on page 1.
+    reply = post_comment(client, consultation, strategy, body="Balasan.", parent_id=earlier[0].id)
+    assert "?page=" not in reply.headers["Location"]
+
+
+def comment_id_of(body: str) -> int:
+    return db.session.scalar(select(Comment.id).where(Comment.body == body))

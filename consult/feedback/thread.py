@@ -279,3 +279,20 @@ def comment_thread(
         page=page, per_page=per_page, error_out=False, items=comments, total=total
     )
     return Thread(pagination, dict(replies), paragraph_counts, everything)
+
+
+def page_of(comment: Comment, visible, per_page: int) -> int:
+    """The page of its thread that shows this comment (a reply: its comment's page), for a
+    reader who sees what `visible` lets them; the thread runs oldest first."""
+    top_id = comment.parent_id or comment.id
+    top = select(Comment.created_at).where(Comment.id == top_id).scalar_subquery()
+    on_target = Comment.strategy_id if comment.strategy_id else Comment.section_id
+    up_to = db.session.scalar(
+        select(func.count(Comment.id)).where(
+            on_target == (comment.strategy_id or comment.section_id),
+            Comment.parent_id.is_(None),
+            visible,
+            or_(Comment.created_at < top, and_(Comment.created_at == top, Comment.id <= top_id)),
+        )
+    )
+    return max(1, -(-(up_to or 0) // per_page))

@@ -358,7 +358,14 @@ def add_comment(consultation_id: int, kind: str, item_id: int):
         )
     else:
         flash(_("Thank you, your comment has been posted."), "success draft-sent")
-    return redirect(comment_url(comment))
+    return redirect(_posted_comment_url(comment, consultation))
+
+
+def _posted_comment_url(comment: Comment, consultation) -> str:
+    """The page of the thread showing the comment just posted (the thread runs oldest first,
+    so in a long thread that is not the first page)."""
+    visible = queries.visible_condition(current_user, consultation)
+    return comment_url(comment, thread.page_of(comment, visible, current_app.config["PAGE_SIZE"]))
 
 
 def _is_reply_cancelled() -> bool:

@@ -30,6 +30,24 @@ def _verification_path(live_server) -> str:
     return urlsplit(re.search(r"https?://\S+/invitation/\S+", body).group(0)).path
 
 
+def _public_page_of(live_server, comment_id: int) -> int:
+    """The page of the public thread that shows this comment."""
+    from consult.feedback.models import Comment
+    from consult.feedback.thread import page_of
+    from consult.plans.models import Consultation
+    from consult.public.services import public_comment_condition
+
+    with live_server.app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        page = page_of(
+            comment,
+            public_comment_condition(db.session.get(Consultation, comment.consultation_id)),
+            live_server.app.config["PAGE_SIZE"],
+        )
+        db.session.remove()
+    return page
+
+
 def _fits(page) -> None:
     assert page.evaluate(OVERFLOW) <= 0, f"{page.url} scrolls sideways on a phone"
 
@@ -104,7 +122,8 @@ def test_public_reader_registers_comments_and_is_published(live_server, new_page
     # 6. Everyone sees it, the anonymous too, without the author's name or e-mail address.
     # Their browser may keep the page PUBLIC_CACHE_MAX_AGE seconds; reloading revalidates it
     # (a conditional request, whose ETag changed with the approval).
-    anonymous.goto(f"{base}/p/{cid}/strategies/{strategy}")
+    page = _public_page_of(live_server, comment_id)  # oldest first: earlier journeys wrote here
+    anonymous.goto(f"{base}/p/{cid}/strategies/{strategy}?page={page}")
     anonymous.reload()
     comment = anonymous.locator(f"#comment-{comment_id}")
     assert TEXT in comment.inner_text()
