@@ -183,6 +183,7 @@ AUDIT_ACTION = {
     "public.registered": _l("Registered publicly"),
     "membership.lift_suspension": _l("Suspension lifted"),
     "membership.suspend": _l("Participant suspended"),
+    "plan.import_requested": _l("Plan import requested"),
     "plan.imported": _l("Plan imported"),
     "plan.revised": _l("Plan revised"),
     "privacy.account_erased": _l("Account erased"),
