@@ -1070,7 +1070,8 @@ def test_uninvited_joins_a_public_consultation_and_becomes_a_public_member(app, 
     world.a.visibility = Visibility.INPUT
     db.session.commit()
     client = _client_as(app, login, world, "uninvited")
-    assert client.get(f"/c/{world.a.id}").status_code == 404
+    before = client.get(f"/c/{world.a.id}")  # not yet a member: the public page instead
+    assert (before.status_code, before.headers["Location"]) == (302, f"/p/{world.a.id}")
     assert client.post(f"/p/{world.a.id}/join").status_code == 302
     assert client.get(f"/c/{world.a.id}").status_code == 200
     membership = db.session.scalar(
