@@ -176,8 +176,10 @@ def switch_language(page, code: str) -> None:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.locator(f".lang-switch button[value={code}]").click()
-    page.wait_for_load_state()
+    # Waiting for the navigation itself: wait_for_load_state() alone may return at once, for
+    # the page still showing, before the switch has even been sent.
+    with page.expect_navigation():
+        page.locator(f".lang-switch button[value={code}]").click()
     assert page.locator("html").get_attribute("lang") == code
 
 
