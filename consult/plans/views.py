@@ -334,7 +334,8 @@ def remove_criterion(consultation_id: int, criterion_id: int):
 # --- import -----------------------------------------------------------------------------------
 
 
-def _import_page(consultation, upload_form, result=None, confirm_form=None, status=200):
+def import_page(consultation, upload_form, result=None, confirm_form=None, status=200):
+    """The import page: the upload form, and once a job has read the file its preview."""
     return render_template(
         "plans/import.html",
         consultation=consultation,
@@ -355,7 +356,7 @@ def confirm_import(consultation_id: int):
     )
     if not previewed:
         flash(_("The preview could not be confirmed (changed or expired). Upload again."), "danger")
-        return _import_page(consultation, ImportUploadForm(formdata=None), status=400)
+        return import_page(consultation, ImportUploadForm(formdata=None), status=400)
     outline, _extra = previewed
     counts = services.apply_outline(consultation, outline, current_user)
     db.session.commit()

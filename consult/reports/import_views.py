@@ -5,7 +5,7 @@ The upload page is for the consultation's organisers (403 for its other members,
 the preview, like every job's page, only for them and admins (404 for anyone else).
 """
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -15,20 +15,11 @@ from consult.plans.forms import ImportConfirmForm, ImportUploadForm, read_outlin
 from consult.plans.models import Consultation
 from consult.plans.preview import IMPORT_PREVIEW
 from consult.plans.services import get_managed_consultation
+from consult.plans.views import import_page
 from consult.reports import import_jobs
 from consult.reports.export_jobs import enqueue_export
 from consult.reports.models import ExportJob
 from consult.reports.views import bp
-
-
-def _page(consultation, upload_form, result=None, confirm_form=None, status=200):
-    return render_template(
-        "plans/import.html",
-        consultation=consultation,
-        upload_form=upload_form,
-        result=result,
-        confirm_form=confirm_form,
-    ), status
 
 
 def _job_page(job: ExportJob):
@@ -45,7 +36,7 @@ def import_plan(consultation_id: int):
     form = ImportUploadForm()
     upload = form.validate_on_submit() and read_outline_upload(form.file)
     if not upload:
-        return _page(consultation, form, status=422 if form.is_submitted() else 200)
+        return import_page(consultation, form, status=422 if form.is_submitted() else 200)
     data, fmt = upload
     job = import_jobs.submit_import(
         consultation, current_user, data, fmt, form.file.data.filename, str(get_locale())
@@ -72,4 +63,4 @@ def import_preview(consultation_id: int, job_id: int):
     if not result.outline.is_empty:
         token = IMPORT_PREVIEW.sign(consultation, current_user, result.outline)
         confirm_form = ImportConfirmForm(formdata=None, outline=token)
-    return _page(consultation, ImportUploadForm(formdata=None), result, confirm_form)
+    return import_page(consultation, ImportUploadForm(formdata=None), result, confirm_form)
