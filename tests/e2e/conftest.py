@@ -6,6 +6,7 @@ Without a Chromium binary these tests are skipped, loudly (make test tries to in
 
 import functools
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -170,17 +171,22 @@ def screenshot(page, name: str) -> Path:
 
 
 def switch_language(page, code: str) -> None:
-    """Choose the interface language with the switcher in the header."""
-    if page.locator("html").get_attribute("lang") == code:
+    """Choose the interface language with the switcher in the header; returns once the page
+    that comes back is in that language."""
+    from playwright.sync_api import expect
+
+    html = page.locator("html")
+    if html.get_attribute("lang") == code:
         return
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    # Waiting for the navigation itself: wait_for_load_state() alone may return at once, for
-    # the page still showing, before the switch has even been sent.
-    with page.expect_navigation():
-        page.locator(f".lang-switch button[value={code}]").click()
-    assert page.locator("html").get_attribute("lang") == code
+        # The phone menu slides open: clicked mid-slide, the button may not be hit at all.
+        expect(page.locator("#main-nav")).to_have_class(re.compile(r"\bshow\b"))
+    # Not inside expect_navigation(): a click that cannot happen then says why, instead of
+    # surfacing as "waiting for navigation" (and the wait below spans the navigation anyway).
+    page.locator(f".lang-switch button[value={code}]").click()
+    expect(html).to_have_attribute("lang", code)
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -226,6 +232,23 @@ def log_in(page, base_url: str, email: str, password: str = DEMO_PASSWORD) -> No
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state()
+
+
+@pytest.fixture(autouse=True)
+def demo_accounts_back_in_their_default_language(request):
+    """After each browser test the demo accounts have no language of their own again: the
+    choice is stored on the account, and a journey in English must not leave the next one,
+    which reads Indonesian labels, an English page."""
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    from sqlalchemy import update
+
+    from consult.auth.models import User
+
+    with request.getfixturevalue("live_server").app.app_context():
+        db.session.execute(update(User).values(locale=None))
+        db.session.commit()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.mail import OutboxMail
 
-from .conftest import assert_accessible, log_in, screenshot, switch_language
+from .conftest import assert_accessible, log_in, screenshot
 
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 PASSWORD = "warga-kota-cantik-2042"
@@ -106,8 +106,6 @@ def test_public_reader_registers_comments_and_is_published(live_server, new_page
     # 5. The organiser approves it from the queue.
     organiser = new_page("desktop")
     log_in(organiser, base, "organiser@example.org")
-    # The account's language is stored: the English journeys may have left it in English.
-    switch_language(organiser, "id")
     # Oldest first: earlier journeys may have filled page 1, so the queue is searched.
     organiser.goto(f"{base}/moderation?{urlencode({'text': TEXT})}")
     item = organiser.locator(f"#queue-{comment_id}")
