@@ -35,6 +35,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         started = time.perf_counter()
         document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
         built = time.perf_counter() - started
+        built_mb = peak_mb()  # the document's rows in memory, before any layout
         content = render_pdf_in_parts(document) if fmt == "pdf" else render_docx(document)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
@@ -54,6 +55,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         "build_seconds": round(built, 1),
         "peak_mb": round(peak_mb()),
         "baseline_mb": round(baseline),
+        "built_mb": round(built_mb),
         "pages": pages,
         "size_mb": round(len(content) / 1024 / 1024, 1),
     }

@@ -350,3 +350,28 @@ def test_parts_joined_are_about_as_compact_per_page_as_one_pass(world):
     per_page_one = len(one) / len(PdfReader(io.BytesIO(one)).pages)
     per_page_parts = len(parts) / len(PdfReader(io.BytesIO(parts)).pages)
     assert per_page_parts < 2 * per_page_one
+
+
+def test_page_footers_are_laid_out_part_by_part_not_for_the_whole_document(world, monkeypatch):
+    # One WeasyPrint pass over 8,453 empty footer pages took about 1 GB: memory must follow a
+    # part, not the document.
+    from consult.documents import pdf
+
+    consultation, _organiser, siti, _signatory = world
+    _add_comments(consultation, siti, 30)
+    document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
+    footer_runs = []
+    lay_out_footers = pdf._footers
+
+    def counted(document, sizes, first, total):
+        footer_runs.append((first, len(sizes), total))
+        return lay_out_footers(document, sizes, first, total)
+
+    monkeypatch.setattr(pdf, "_footers", counted)
+    reader = PdfReader(io.BytesIO(render_pdf_in_parts(document, rows_per_part=7)))
+    total = len(reader.pages)
+    assert len(footer_runs) > 1
+    assert all(pages < total and of == total for _first, pages, of in footer_runs)
+    # Consecutive: each run starts where the one before ended.
+    starts = [first for first, _pages, _of in footer_runs]
+    assert starts == [1] + [f + n for f, n, _ in footer_runs[:-1]]

@@ -19,7 +19,8 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table"
 _URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 
 
-@dataclass
+# Slots: a long rekapitulasi holds a run per piece of text of every cell before its layout.
+@dataclass(slots=True)
 class Run:
     text: str
     bold: bool = False
@@ -28,14 +29,14 @@ class Run:
     note: int | None = None  # the number of a link in the document's list of links
 
 
-@dataclass
+@dataclass(slots=True)
 class Para:
     runs: list[Run]
     style: str = "p"  # p, li (bulleted), oli (numbered), h (heading), quote
     number: int | None = None  # for oli
 
 
-@dataclass
+@dataclass(slots=True)
 class RichTable:
     header: list[list[Run]]
     rows: list[list[list[Run]]]
@@ -44,7 +45,7 @@ class RichTable:
 RichBlock = Para | RichTable
 
 
-@dataclass
+@dataclass(slots=True)
 class Rich:
     """Formatted text: paragraphs and tables of runs."""
 

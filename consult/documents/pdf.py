@@ -41,8 +41,9 @@ def _css_string(text: str) -> str:
     return json.dumps(text)  # a CSS string literal: quotes and backslashes escaped
 
 
-def _page_label(template: str) -> str:
-    """ "Halaman {page} dari {pages}" as CSS content with page counters."""
+def _page_label(template: str, pages: int | None = None) -> str:
+    """ "Halaman {page} dari {pages}" as CSS content with page counters; with pages given,
+    that number stands for {pages} (a part of a longer document counts its own pages only)."""
     parts = []
     rest = template
     while rest:
@@ -52,7 +53,10 @@ def _page_label(template: str) -> str:
         if not sep:
             break
         name, _, rest = tail.partition("}")
-        parts.append("counter(pages)" if name == "pages" else "counter(page)")
+        if name == "pages":
+            parts.append(_css_string(str(pages)) if pages else "counter(pages)")
+        else:
+            parts.append("counter(page)")
     return " ".join(parts) or '""'
 
 
@@ -123,16 +127,20 @@ def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> list[
     return parts or [document]
 
 
-def _footers(document: Document, sizes: list[tuple[float, float]]) -> bytes:
-    """A PDF of empty pages, one per page of the document, each with its footer only."""
+def _footers(
+    document: Document, sizes: list[tuple[float, float]], first: int, total: int
+) -> bytes:
+    """A PDF of empty pages, one per page of a part, each with its footer only: numbered from
+    first, out of total."""
     from weasyprint import HTML
 
     width, height = PAGE_SIZES.get(document.paper, PAGE_SIZES["A4"])
     pages = "".join(f'<div class="{"wide" if w > h else "tall"}"></div>' for w, h in sizes)
     style = (
         f"@page {{ size: {width} {height}; margin: 2cm 2cm 2.2cm 2.5cm;"
-        f" @bottom-right {{ content: {_page_label(document.page_label)};"
+        f" @bottom-right {{ content: {_page_label(document.page_label, total)};"
         ' font-family: "Liberation Sans", "DejaVu Sans", sans-serif; font-size: 8.5pt; }}'
+        f" @page :first {{ counter-reset: page {first}; }}"
         f" @page wide {{ size: {height} {width}; margin: 2cm 1.5cm 2cm 1.5cm; }}"
         " .wide { page: wide; } div { break-after: page; height: 1px; }"
         " div:last-child { break-after: auto; }"
@@ -142,9 +150,11 @@ def _footers(document: Document, sizes: list[tuple[float, float]]) -> bytes:
 
 
 def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> bytes:
-    """A long document rendered part by part (WeasyPrint's layout memory is then a part's);
-    "Halaman X dari Y" is stamped on each page once Y is known. pypdf still holds the whole
-    joined document until it writes (docs/benchmarks.md)."""
+    """A long document rendered part by part, so WeasyPrint's layout memory is one part's.
+
+    Each part is kept as the compact PDF WeasyPrint writes; once the page count is known, the
+    parts are joined with "Halaman X dari Y" stamped on every page, their footers too laid
+    out part by part (8,453 footer pages in one pass took about 1 GB)."""
     import io
 
     from pypdf import PdfReader, PdfWriter
@@ -153,22 +163,30 @@ def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) 
     parts = split_parts(document, rows_per_part)
     if len(parts) == 1:
         return render_pdf(document)
-    writer = PdfWriter()
+    rendered: list[bytes] = []
+    sizes: list[list[tuple[float, float]]] = []
     for part in parts:
         part.page_label = ""
         html = HTML(string=render_html(part), url_fetcher=local_fetcher(), base_url="data:,")
-        # Whole fonts, identical in every part, so the joined file keeps one copy of each
-        # (subsets differ from part to part: 167 copies made a 50,000-comment file 352 MB).
-        for page in PdfReader(io.BytesIO(html.write_pdf())).pages:
-            writer.add_page(page)
-    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in writer.pages]
-    footers = PdfReader(io.BytesIO(_footers(document, sizes)))
-    for page, footer in zip(writer.pages, footers.pages, strict=True):
-        page.merge_page(footer)
-        # merge_page leaves the joined content uncompressed: 42 kB a page, 352 MB for the
-        # 50,000-comment rekapitulasi.
-        page.compress_content_streams()
+        rendered.append(html.write_pdf())
+        pages = PdfReader(io.BytesIO(rendered[-1])).pages
+        sizes.append([(float(p.mediabox.width), float(p.mediabox.height)) for p in pages])
+    total = sum(len(part_sizes) for part_sizes in sizes)
+    writer = PdfWriter()
+    first = 1
+    for index, part_sizes in enumerate(sizes):
+        footers = PdfReader(io.BytesIO(_footers(document, part_sizes, first, total)))
+        part_pages = PdfReader(io.BytesIO(rendered[index])).pages
+        rendered[index] = b""  # its pages now live in the writer
+        for part_page, footer in zip(part_pages, footers.pages, strict=True):
+            page = writer.add_page(part_page)
+            page.merge_page(footer)
+            # merge_page leaves the joined content uncompressed: 42 kB a page, 352 MB for the
+            # 50,000-comment rekapitulasi.
+            page.compress_content_streams()
+        first += len(part_sizes)
     writer.add_metadata({"/Title": document.title})
+    # Identical objects (fonts, the footer's font, the logo) kept once across the parts.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     out = io.BytesIO()
     writer.write(out)
