@@ -375,3 +375,68 @@ def test_page_footers_are_laid_out_part_by_part_not_for_the_whole_document(world
     # Consecutive: each run starts where the one before ended.
     starts = [first for first, _pages, _of in footer_runs]
     assert starts == [1] + [f + n for f, n, _ in footer_runs[:-1]]
+
+
+def _add_chapter_with_comments(consultation, author, position, count):
+    from consult.plans.models import Chapter, Section, Strategy
+
+    chapter = Chapter(consultation_id=consultation.id, position=position, title=f"Bab {position}")
+    db.session.add(chapter)
+    db.session.flush()
+    section = Section(chapter_id=chapter.id, position=1, title=f"Sasaran {position}")
+    db.session.add(section)
+    db.session.flush()
+    strategy = Strategy(section_id=section.id, position=1, title=f"Strategi {position}")
+    db.session.add(strategy)
+    db.session.flush()
+    for n in range(count):
+        db.session.add(
+            Comment(
+                consultation_id=consultation.id,
+                section_id=section.id,
+                strategy_id=strategy.id,
+                author_id=author.id,
+                body=f"Masukan bab {position} nomor {n}.",
+                phase=Phase.PRE,
+            )
+        )
+    db.session.commit()
+
+
+def test_a_long_rekapitulasi_is_made_chapter_by_chapter_as_its_parts_are_laid_out(
+    world, monkeypatch
+):
+    # 50,000 rows held at once before the first page is laid out were some 440 MB: the rows
+    # are made as the parts are read.
+    from consult.documents import pdf, rekapitulasi
+
+    consultation, _organiser, siti, _signatory = world
+    for position in range(2, 6):
+        _add_chapter_with_comments(consultation, siti, position, 6)
+    rows_made = []
+    make_rows = rekapitulasi.comment_rows
+
+    def counted(*args):
+        for row in make_rows(*args):
+            rows_made.append(row[0])
+            yield row
+
+    made_when_laid_out = []
+    lay_out = pdf.render_html
+
+    def counted_layout(part):
+        made_when_laid_out.append(len(rows_made))
+        return lay_out(part)
+
+    monkeypatch.setattr(rekapitulasi, "comment_rows", counted)
+    monkeypatch.setattr(pdf, "render_html", counted_layout)
+    document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
+    assert rows_made == []  # nothing made before it is read
+    text = _text(PdfReader(io.BytesIO(render_pdf_in_parts(document, rows_per_part=4))))
+    assert len(rows_made) == 25  # the world's own comment, and 4 chapters of 6
+    assert made_when_laid_out[0] < 25
+    # Nothing lost by making them late: every chapter, in its language, numbered throughout.
+    for position in range(2, 6):
+        assert f"Masukan bab {position} nomor 5." in text
+    # The list of links, filled while the rows were made, closes the last part.
+    assert "Halaman 1 dari" in text and "Daftar tautan" in text

@@ -1,7 +1,8 @@
 """The one data structure every official document is built from.
 
 A builder (rekapitulasi.py, letters.py, fgd.py) makes a `Document`: letterhead, title, number
-and a list of blocks (headings, paragraphs, tables, signature blocks). The PDF writer
+and its blocks (headings, paragraphs, tables, signature blocks): a list, or for a long
+document blocks made as they are read (`MadeOnReading`). The PDF writer
 (pdf.py) and the DOCX writer (docx_writer.py) render the same blocks in the same order, so
 the two files always say the same thing.
 
@@ -11,6 +12,7 @@ goes to the document's list of links: no long URL inside a table cell.
 """
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -282,6 +284,17 @@ class PageBreak:
 Block = Heading | Paragraph | Fields | Table | Signatures | PageBreak
 
 
+class MadeOnReading:
+    """A document's blocks made as they are read, so a long document (the rekapitulasi of
+    50,000 comments) never holds all its rows at once. Each reading makes them again."""
+
+    def __init__(self, make: Callable[[], Iterator[Block]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[Block]:
+        return self._make()
+
+
 @dataclass
 class Document:
     """An official document: letterhead, title, number, blocks, links; A4 unless F4."""
@@ -291,7 +304,7 @@ class Document:
     number: str = ""
     subtitle: str = ""
     letterhead: Letterhead | None = None
-    blocks: list[Block] = field(default_factory=list)
+    blocks: list[Block] | MadeOnReading = field(default_factory=list)
     links: Links = field(default_factory=Links)
     paper: str = "A4"  # A4 or F4
     landscape: bool = False  # the whole document; a Table may also turn its own pages

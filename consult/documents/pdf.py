@@ -6,8 +6,10 @@ fontconfig, and the URL fetcher refuses every address that is not a data URI (a 
 """
 
 import base64
+import itertools
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 
 from flask import current_app
@@ -90,21 +92,11 @@ def render_pdf(document: Document) -> bytes:
 ROWS_PER_PART = 300
 
 
-def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> list[Document]:
-    """The document cut into parts of about rows_per_part table rows each (a long table is
-    cut between rows; its header repeats). The letterhead and title stay in the first part,
-    the list of links in the last."""
-    parts: list[Document] = []
+def _cut(blocks, rows_per_part: int) -> Iterator[list]:
+    """The blocks in runs of about rows_per_part table rows (a long table cut between rows)."""
     current: list = []
     rows = 0
-
-    def flush() -> None:
-        nonlocal current, rows
-        if current:
-            parts.append(replace(document, blocks=current, links=Links()))
-        current, rows = [], 0
-
-    for block in document.blocks:
+    for block in blocks:
         if not isinstance(block, Table) or len(block.rows) <= rows_per_part - rows:
             current.append(block)
             rows += len(block.rows) if isinstance(block, Table) else 0
@@ -117,19 +109,32 @@ def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> list[
             title = ""
             rows += len(chunk)
             if remaining or rows >= rows_per_part:
-                flush()
-    flush()
-    for index, part in enumerate(parts):
+                yield current
+                current, rows = [], 0
+    if current:
+        yield current
+
+
+def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> Iterator[Document]:
+    """The document cut into parts of about rows_per_part table rows each, a long table's
+    header repeated. Made as they are read, and the blocks read as the parts are, so a long
+    document is never all in memory. The letterhead and title open the first part, the list
+    of links closes the last (one part is held back: only the next says it is not the last).
+    """
+    held = None
+    for index, blocks in enumerate(_cut(document.blocks, rows_per_part)):
+        if held is not None:
+            yield held
+        held = replace(document, blocks=blocks, links=Links())
         if index:
-            part.letterhead, part.title, part.number, part.subtitle = None, "", "", ""
-    if parts:
-        parts[-1].links = document.links
-    return parts or [document]
+            held.letterhead, held.title, held.number, held.subtitle = None, "", "", ""
+    if held is None:
+        held = replace(document, blocks=[])
+    held.links = document.links  # complete once every block has been read
+    yield held
 
 
-def _footers(
-    document: Document, sizes: list[tuple[float, float]], first: int, total: int
-) -> bytes:
+def _footers(document: Document, sizes: list[tuple[float, float]], first: int, total: int) -> bytes:
     """A PDF of empty pages, one per page of a part, each with its footer only: numbered from
     first, out of total."""
     from weasyprint import HTML
@@ -161,11 +166,13 @@ def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) 
     from weasyprint import HTML
 
     parts = split_parts(document, rows_per_part)
-    if len(parts) == 1:
-        return render_pdf(document)
+    opening = next(parts)
+    second = next(parts, None)
+    if second is None:  # one part: laid out in one pass, page numbers included
+        return render_pdf(opening)
     rendered: list[bytes] = []
     sizes: list[list[tuple[float, float]]] = []
-    for part in parts:
+    for part in itertools.chain([opening, second], parts):
         part.page_label = ""
         html = HTML(string=render_html(part), url_fetcher=local_fetcher(), base_url="data:,")
         rendered.append(html.write_pdf())

@@ -11,6 +11,8 @@ it said).
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -21,6 +23,7 @@ from consult.documents.model import (
     Document,
     Fields,
     Links,
+    MadeOnReading,
     Paragraph,
     Rich,
     Run,
@@ -237,32 +240,50 @@ def _build(consultation: Consultation, options: RekapOptions) -> Document:
             "Published input, and hidden or rejected input marked as such (without its text)."
         )
     fields.append((_("Scope"), scope))
-    document.add(Fields(fields))
+    head: list = [Fields(fields)]
     # How an anonymised document hides people (the export's anonymity notes).
     for note in ExportRows(consultation, ExportFilters(anonymise=options.anonymise)).notes():
-        document.add(Paragraph(plain(note, italic=True)))
-    chapter_id, table = None, None
-    for current, title, cells in comment_rows(consultation, options, document.links):
-        if current != chapter_id:
-            chapter_id = current
-            table = document.add(Table(_columns(), [], landscape=True, title=title))
-        table.rows.append(cells)
-    if chapter_id is None:
-        document.add(Paragraph(plain(_("No input matches the chosen filters."))))
-    document.add(summary_table(consultation, options, "," if options.lang == "id" else "."))
+        head.append(Paragraph(plain(note, italic=True)))
     place = settings.place or ""
     when = place_date(today, options.lang)
-    document.add(
-        Signatures(
-            [
-                signature(
-                    signatory_by_id(consultation, options.signatory_id),
-                    place_date=f"{place}, {when}" if place else when,
-                )
-            ]
-        )
+    signatures = Signatures(
+        [
+            signature(
+                signatory_by_id(consultation, options.signatory_id),
+                place_date=f"{place}, {when}" if place else when,
+            )
+        ]
     )
+    decimal = "," if options.lang == "id" else "."
+
+    def blocks() -> Iterator:
+        yield from head
+        chapters = groupby(comment_rows(consultation, options, document.links), itemgetter(0))
+        empty = True
+        for _chapter_id, chapter in chapters:
+            rows = list(chapter)
+            yield Table(_columns(), [cells for *_, cells in rows], landscape=True, title=rows[0][1])
+            empty = False
+        if empty:
+            yield Paragraph(plain(_("No input matches the chosen filters.")))
+        yield summary_table(consultation, options, decimal)
+        yield signatures
+
+    # Made a chapter's table at a time, as the writer reads them: each step in the document's
+    # language, since the reading comes after this function has returned.
+    document.blocks = MadeOnReading(lambda: _in_language(options.lang, blocks()))
     return document
+
+
+def _in_language(lang: str, blocks: Iterator) -> Iterator:
+    """The blocks, each made with lang as the locale (not held between two blocks: the
+    locale selector is the application's, and the reader renders in between)."""
+    while True:
+        with force_locale(lang):
+            block = next(blocks, None)
+        if block is None:
+            return
+        yield block
 
 
 def rekap_filename(consultation: Consultation, options: RekapOptions, ext: str) -> str:
