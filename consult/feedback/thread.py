@@ -148,6 +148,7 @@ def _thread_counts(target: Section | Strategy, visible) -> tuple[int, int, dict[
 _author, _author_group = aliased(User), aliased(StakeholderGroup)
 _recorder, _recorder_group = aliased(User), aliased(StakeholderGroup)
 _comment_group = aliased(StakeholderGroup)
+_reply = aliased(Comment)
 
 # A row per comment and attachment: the comment's columns (as Card takes them, up to the
 # people), its author, group and recorder, then the attachment.
@@ -214,10 +215,16 @@ def _thread_rows(target: Section | Strategy, visible, page: int, per_page: int):
             .cte("thread_page")
         )
         in_page = select(page_ids.c.id)
+        # One IN over the page's ids and their replies' ids, not "IN ... OR parent IN ...":
+        # PostgreSQL cannot use an index for that OR and read all 50,000 comments (13 ms).
+        replies = select(_reply.id).where(_reply.parent_id.in_(in_page))
         return (
             select(*_COLUMNS)
             .select_from(_CARD_FROM)
-            .where(or_(Comment.id.in_(in_page), and_(Comment.parent_id.in_(in_page), visible)))
+            .where(
+                Comment.id.in_(in_page.union_all(replies)),
+                or_(Comment.parent_id.is_(None), visible),
+            )
             .order_by(Comment.created_at, Comment.id, Attachment.id)
         )
 
