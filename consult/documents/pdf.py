@@ -159,7 +159,8 @@ def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) 
 
     Each part is kept as the compact PDF WeasyPrint writes; once the page count is known, the
     parts are joined with "Halaman X dari Y" stamped on every page, their footers too laid
-    out part by part (8,453 footer pages in one pass took about 1 GB)."""
+    out part by part (8,453 footer pages in one pass took about 1 GB). pypdf still holds the
+    joined pages until it writes: the memory left (docs/benchmarks.md)."""
     import io
 
     from pypdf import PdfReader, PdfWriter
