@@ -104,8 +104,8 @@ def world(make_user, make_group, make_consultation):
     return consultation, organiser, siti, signatory
 
 
-def _add_comments(consultation, author, count):
-    strategy = first_strategy(consultation)
+def _add_comments(consultation, author, count, strategy=None, numbered="Masukan nomor"):
+    strategy = strategy or first_strategy(consultation)
     for n in range(count):
         db.session.add(
             Comment(
@@ -113,7 +113,7 @@ def _add_comments(consultation, author, count):
                 section_id=strategy.section_id,
                 strategy_id=strategy.id,
                 author_id=author.id,
-                body=f"Masukan nomor {n}: " + "perlu kajian lebih lanjut. " * 12,
+                body=f"{numbered} {n}: " + "perlu kajian lebih lanjut. " * 12,
                 phase=Phase.PRE,
             )
         )
@@ -389,18 +389,7 @@ def _add_chapter_with_comments(consultation, author, position, count):
     strategy = Strategy(section_id=section.id, position=1, title=f"Strategi {position}")
     db.session.add(strategy)
     db.session.flush()
-    for n in range(count):
-        db.session.add(
-            Comment(
-                consultation_id=consultation.id,
-                section_id=section.id,
-                strategy_id=strategy.id,
-                author_id=author.id,
-                body=f"Masukan bab {position} nomor {n}.",
-                phase=Phase.PRE,
-            )
-        )
-    db.session.commit()
+    _add_comments(consultation, author, count, strategy, f"Masukan bab {position} nomor")
 
 
 def test_a_long_rekapitulasi_is_made_chapter_by_chapter_as_its_parts_are_laid_out(
@@ -437,6 +426,6 @@ def test_a_long_rekapitulasi_is_made_chapter_by_chapter_as_its_parts_are_laid_ou
     assert made_when_laid_out[0] < 25
     # Nothing lost by making them late: every chapter, in its language, numbered throughout.
     for position in range(2, 6):
-        assert f"Masukan bab {position} nomor 5." in text
+        assert f"Masukan bab {position} nomor 5:" in text
     # The list of links, filled while the rows were made, closes the last part.
     assert "Halaman 1 dari" in text and "Daftar tautan" in text

@@ -56,7 +56,7 @@ def _page_label(template: str, pages: int | None = None) -> str:
             break
         name, _, rest = tail.partition("}")
         if name == "pages":
-            parts.append(_css_string(str(pages)) if pages else "counter(pages)")
+            parts.append("counter(pages)" if pages is None else _css_string(str(pages)))
         else:
             parts.append("counter(page)")
     return " ".join(parts) or '""'
