@@ -155,47 +155,27 @@ def _footers(document: Document, sizes: list[tuple[float, float]], first: int, t
 
 
 def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> bytes:
-    """A long document rendered part by part, so WeasyPrint's layout memory is one part's.
-
-    Each part is kept as the compact PDF WeasyPrint writes; once the page count is known, the
-    parts are joined with "Halaman X dari Y" stamped on every page, their footers too laid
-    out part by part (8,453 footer pages in one pass took about 1 GB). pypdf still holds the
-    joined pages until it writes: the memory left (docs/benchmarks.md)."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
+    """A long document rendered part by part, so WeasyPrint's layout memory is one part's,
+    and joined as the parts come (pdf_join), so the joined pages are not held either. The
+    footers ("Halaman X dari Y") are laid out part by part once the page count is known
+    (8,453 footer pages in one pass took about 1 GB)."""
     from weasyprint import HTML
+
+    from consult.documents.pdf_join import PdfJoin
 
     parts = split_parts(document, rows_per_part)
     opening = next(parts)
     second = next(parts, None)
     if second is None:  # one part: laid out in one pass, page numbers included
         return render_pdf(opening)
-    rendered: list[bytes] = []
+    joined = PdfJoin()
     sizes: list[list[tuple[float, float]]] = []
     for part in itertools.chain([opening, second], parts):
         part.page_label = ""
         html = HTML(string=render_html(part), url_fetcher=local_fetcher(), base_url="data:,")
-        rendered.append(html.write_pdf())
-        pages = PdfReader(io.BytesIO(rendered[-1])).pages
-        sizes.append([(float(p.mediabox.width), float(p.mediabox.height)) for p in pages])
-    total = sum(len(part_sizes) for part_sizes in sizes)
-    writer = PdfWriter()
+        sizes.append(joined.add_part(html.write_pdf()))
     first = 1
-    for index, part_sizes in enumerate(sizes):
-        footers = PdfReader(io.BytesIO(_footers(document, part_sizes, first, total)))
-        part_pages = PdfReader(io.BytesIO(rendered[index])).pages
-        rendered[index] = b""  # its pages now live in the writer
-        for part_page, footer in zip(part_pages, footers.pages, strict=True):
-            page = writer.add_page(part_page)
-            page.merge_page(footer)
-            # merge_page leaves the joined content uncompressed: 42 kB a page, 352 MB for the
-            # 50,000-comment rekapitulasi.
-            page.compress_content_streams()
+    for part_sizes in sizes:
+        joined.add_footers(_footers(document, part_sizes, first, joined.page_count))
         first += len(part_sizes)
-    writer.add_metadata({"/Title": document.title})
-    # Identical objects (fonts, the footer's font, the logo) kept once across the parts.
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return joined.finish(document.title)
