@@ -39,6 +39,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         content = render_pdf_in_parts(document) if fmt == "pdf" else render_docx(document)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
+        rendered_mb = peak_mb()  # before the page count below reads the whole file again
     pages = None
     if fmt == "pdf":
         import io
@@ -53,7 +54,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         "cpu_seconds": round(cpu, 1),
         "load_average": round(os.getloadavg()[0], 1),
         "build_seconds": round(built, 1),
-        "peak_mb": round(peak_mb()),
+        "peak_mb": round(rendered_mb),
         "baseline_mb": round(baseline),
         "built_mb": round(built_mb),
         "pages": pages,

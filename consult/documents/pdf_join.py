@@ -15,6 +15,7 @@ written here, as the PDF 1.7 specification (ISO 32000-1, 7.5) lays it out.
 import hashlib
 import io
 import zlib
+from array import array
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -62,10 +63,12 @@ class PdfJoin:
     def __init__(self) -> None:
         self.out = io.BytesIO()
         self.out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        self._offsets: dict[int, int] = {}
+        # Machine integers, not Python objects: kept for the whole document, objects made
+        # between two parts' layouts would pin memory the layouts leave behind.
+        self._offsets = array("q", [0] * (_CATALOGUE + 1))  # by object number
         self._last = _CATALOGUE
-        self._pages: list[int] = []
-        self._footers: list[int] = []
+        self._pages = array("q")
+        self._footers = array("q")
         self._footers_written = 0
         self._shared: dict[bytes, int] = {}  # a self-contained stream's digest → its number
         # Each page's own drawing is enclosed in q ... Q, so the footer is drawn in the page's
@@ -144,6 +147,7 @@ class PdfJoin:
 
     def _reserve(self) -> int:
         self._last += 1
+        self._offsets.append(0)
         return self._last
 
     def _write(self, number: int, value: PdfObject) -> None:
