@@ -88,3 +88,20 @@ def test_a_page_without_its_footer_is_refused():
     joined.add_part(_part("Isi"))
     with pytest.raises(ValueError):
         joined.finish("x")
+
+
+def test_a_page_keeps_its_own_images_beside_its_footer():
+    # A letterhead logo is a form or image the page already names in its resources.
+    from base64 import b64encode
+
+    from PIL import Image
+
+    logo = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(logo, "PNG")
+    uri = "data:image/png;base64," + b64encode(logo.getvalue()).decode()
+    part = HTML(string=f'<img src="{uri}" style="width: 2cm"><p>Kop surat</p>').write_pdf()
+    reader = _joined(part)
+    page = reader.pages[0]
+    names = sorted(page["/Resources"]["/XObject"])
+    assert len(names) == 2 and "/RembukFooter" in names
+    assert _words(page) == "Kop surat Halaman 1 dari 1"

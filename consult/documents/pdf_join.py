@@ -100,7 +100,8 @@ class PdfJoin:
         reader = PdfReader(io.BytesIO(pdf))
         numbers: dict[int, int] = {}
         for page in reader.pages:
-            form = _stream(b"".join(stream.get_data() for stream in self._contents(page)))
+            drawn = (ref.get_object().get_data() for ref in self._content_refs(page))
+            form = _stream(b"".join(drawn))
             form[NameObject("/Type")] = NameObject("/XObject")
             form[NameObject("/Subtype")] = NameObject("/Form")
             form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
@@ -162,35 +163,31 @@ class PdfJoin:
         return number
 
     @staticmethod
-    def _contents(page) -> list[StreamObject]:
-        contents = page.raw_get("/Contents")
-        refs = contents if isinstance(contents, ArrayObject) else [contents]
-        return [ref.get_object() for ref in refs]
+    def _content_refs(page) -> list:
+        """The page's content streams as the part names them: none, one or an array."""
+        contents = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
+        if isinstance(contents, IndirectObject) and isinstance(contents.get_object(), list):
+            contents = contents.get_object()
+        return list(contents) if isinstance(contents, ArrayObject) else [contents]
 
     def _page(self, page, numbers: dict[int, int], footer: int) -> DictionaryObject:
         copy = DictionaryObject()
         for key, value in page.items():
-            if key == "/Parent":
-                copy[key] = _ref(_PAGE_TREE)
-            elif key == "/Contents":
-                refs = value if isinstance(value, ArrayObject) else [value]
-                copy[key] = ArrayObject(
-                    [_ref(self._before), *(self._copy(r, numbers) for r in refs), _ref(self._after)]
-                )
-            elif key != "/Resources":
+            if key not in ("/Parent", "/Contents", "/Resources"):
                 copy[key] = self._copy(value, numbers)
+        copy[NameObject("/Parent")] = _ref(_PAGE_TREE)
+        own = (self._copy(ref, numbers) for ref in self._content_refs(page))
+        copy[NameObject("/Contents")] = ArrayObject([_ref(self._before), *own, _ref(self._after)])
         # The page's own resources, the footer added beside the forms it may already use.
-        resources = page["/Resources"].get_object()
-        own = DictionaryObject(
+        resources = page["/Resources"] if "/Resources" in page else DictionaryObject()
+        copied = DictionaryObject(
             {k: self._copy(v, numbers) for k, v in resources.items() if k != "/XObject"}
         )
-        forms = resources.get("/XObject")
-        forms = DictionaryObject(
-            {key: self._copy(value, numbers) for key, value in (forms or {}).items()}
-        )
+        forms = resources["/XObject"] if "/XObject" in resources else DictionaryObject()
+        forms = DictionaryObject({k: self._copy(v, numbers) for k, v in forms.items()})
         forms[_FOOTER] = _ref(footer)
-        own[NameObject("/XObject")] = forms
-        copy[NameObject("/Resources")] = own
+        copied[NameObject("/XObject")] = forms
+        copy[NameObject("/Resources")] = copied
         return copy
 
     def _copy(self, value, numbers: dict[int, int]):
