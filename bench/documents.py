@@ -24,7 +24,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
     app = bench_app(database_url)
     with app.app_context(), app.test_request_context():
         from consult.documents.docx_writer import render_docx
-        from consult.documents.pdf import render_pdf_in_parts
+        from consult.documents.pdf import write_pdf_in_parts
         from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi
         from consult.extensions import db
         from consult.plans.models import Consultation
@@ -36,17 +36,23 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         document = build_rekapitulasi(consultation, RekapOptions(lang="id"))
         built = time.perf_counter() - started
         built_mb = peak_mb()  # the document's rows in memory, before any layout
-        content = render_pdf_in_parts(document) if fmt == "pdf" else render_docx(document)
+        # As the worker does: the PDF written into its file as the parts come.
+        out = tempfile.TemporaryFile()
+        if fmt == "pdf":
+            write_pdf_in_parts(document, out)
+        else:
+            out.write(render_docx(document))
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
         rendered_mb = peak_mb()  # before the page count below reads the whole file again
     pages = None
-    if fmt == "pdf":
-        import io
+    with out:
+        size = out.tell()
+        if fmt == "pdf":
+            from pypdf import PdfReader
 
-        from pypdf import PdfReader
-
-        pages = len(PdfReader(io.BytesIO(content)).pages)
+            out.seek(0)
+            pages = len(PdfReader(out).pages)
     return {
         "format": fmt,
         "seconds": round(seconds, 1),
@@ -58,7 +64,7 @@ def render(database_url: str, consultation_id: int, fmt: str) -> dict:
         "baseline_mb": round(baseline),
         "built_mb": round(built_mb),
         "pages": pages,
-        "size_mb": round(len(content) / 1024 / 1024, 1),
+        "size_mb": round(size / 1024 / 1024, 1),
     }
 
 

@@ -28,13 +28,15 @@ def _words(page) -> str:
 
 
 def _joined(*parts: bytes, title: str = "Rekapitulasi") -> PdfReader:
-    joined = PdfJoin()
+    out = io.BytesIO()
+    joined = PdfJoin(out)
     sizes = [joined.add_part(part) for part in parts]
     first = 1
     for part_sizes in sizes:
         joined.add_footers(_footers(first, joined.page_count, len(part_sizes)))
         first += len(part_sizes)
-    return PdfReader(io.BytesIO(joined.finish(title)), strict=True)
+    joined.finish(title)
+    return PdfReader(out, strict=True)
 
 
 def test_parts_are_joined_in_order_each_page_with_its_footer():
@@ -55,7 +57,7 @@ def test_the_joined_file_carries_its_title_escaped():
 
 
 def _growth_per_part(part: bytes, times: int) -> list[int]:
-    joined = PdfJoin()
+    joined = PdfJoin(io.BytesIO())
     written = [joined.out.tell()]
     for _ in range(times):
         joined.add_part(part)
@@ -84,7 +86,7 @@ def test_streams_shared_by_parts_are_written_once():
 
 
 def test_a_page_without_its_footer_is_refused():
-    joined = PdfJoin()
+    joined = PdfJoin(io.BytesIO())
     joined.add_part(_part("Isi"))
     with pytest.raises(ValueError):
         joined.finish("x")

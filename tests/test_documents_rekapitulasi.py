@@ -455,3 +455,28 @@ def test_documents_made_in_one_thread_share_one_font_configuration(world, monkey
     assert len(PdfReader(io.BytesIO(render_pdf_in_parts(document, rows_per_part=7))).pages) > 3
     render_pdf(build_rekapitulasi(consultation, RekapOptions(lang="id")))
     assert len(made) == 1
+
+
+def test_a_long_pdf_is_written_into_its_file_as_its_parts_are_laid_out(world, monkeypatch):
+    # The worker's file takes each part as it comes: neither the joined pages nor the 36 MB
+    # of the 50,000-comment rekapitulasi are held until the end.
+    from consult.documents import pdf
+
+    consultation, _organiser, siti, _signatory = world
+    _add_comments(consultation, siti, 30)
+    out = io.BytesIO()
+    written_when_laid_out = []
+    lay_out = pdf.render_html
+
+    def counted_layout(part):
+        written_when_laid_out.append(out.tell())
+        return lay_out(part)
+
+    monkeypatch.setattr(pdf, "render_html", counted_layout)
+    pdf.write_pdf_in_parts(build_rekapitulasi(consultation, RekapOptions(lang="id")), out, 7)
+    assert len(written_when_laid_out) > 3
+    assert written_when_laid_out == sorted(written_when_laid_out)
+    assert written_when_laid_out[-1] > len(out.getvalue()) / 2
+    out.seek(0)
+    pages = _pages_words(PdfReader(out))
+    assert pages[-1].endswith(f"Halaman {len(pages)} dari {len(pages)}")

@@ -22,7 +22,7 @@ from consult.audit import record
 from consult.auth.models import User
 from consult.documents import fgd_papers, letters
 from consult.documents.docx_writer import render_docx
-from consult.documents.pdf import render_pdf, render_pdf_in_parts
+from consult.documents.pdf import render_pdf, write_pdf_in_parts
 from consult.documents.rekapitulasi import RekapOptions, build_rekapitulasi, rekap_filename
 from consult.documents.services import issue_document
 from consult.extensions import db
@@ -103,8 +103,11 @@ def _rekapitulasi(job: ExportJob, consultation: Consultation, out_file, progress
     _stage(progress, "collecting")
     document = build_rekapitulasi(consultation, options)
     _stage(progress, "rendering")
-    pdf = job.format == "pdf"
-    _write(out_file, progress, render_pdf_in_parts(document) if pdf else render_docx(document))
+    if job.format == "pdf":  # written into the file part by part: a long one is never held
+        write_pdf_in_parts(document, out_file)
+        _stage(progress, "saving")
+    else:
+        _write(out_file, progress, render_docx(document))
     return JobOutput(rekap_filename(consultation, options, job.format))
 
 

@@ -6,12 +6,14 @@ fontconfig, and the URL fetcher refuses every address that is not a data URI (a 
 """
 
 import base64
+import io
 import itertools
 import json
 import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import BinaryIO
 
 from flask import current_app
 
@@ -171,10 +173,19 @@ def _footers(document: Document, sizes: list[tuple[float, float]], first: int, t
 
 
 def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> bytes:
-    """A long document rendered part by part, so WeasyPrint's layout memory is one part's,
-    and joined as the parts come (pdf_join), so the joined pages are not held either. The
-    footers ("Halaman X dari Y") are laid out part by part once the page count is known
-    (8,453 footer pages in one pass took about 1 GB)."""
+    """The document as PDF bytes, laid out part by part (write_pdf_in_parts)."""
+    out = io.BytesIO()
+    write_pdf_in_parts(document, out, rows_per_part)
+    return out.getvalue()
+
+
+def write_pdf_in_parts(
+    document: Document, out: BinaryIO, rows_per_part: int = ROWS_PER_PART
+) -> None:
+    """A long document written to out part by part, so WeasyPrint's layout memory is one
+    part's, and joined as the parts come (pdf_join), so neither the joined pages nor the
+    file are held. The footers ("Halaman X dari Y") are laid out part by part once the page
+    count is known (8,453 footer pages in one pass took about 1 GB)."""
     from weasyprint import HTML
 
     from consult.documents.pdf_join import PdfJoin
@@ -183,8 +194,9 @@ def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) 
     opening = next(parts)
     second = next(parts, None)
     if second is None:  # one part: laid out in one pass, page numbers included
-        return render_pdf(opening)
-    joined = PdfJoin()
+        out.write(render_pdf(opening))
+        return
+    joined = PdfJoin(out)
     sizes: list[list[tuple[float, float]]] = []
     for part in itertools.chain([opening, second], parts):
         part.page_label = ""
@@ -194,4 +206,4 @@ def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) 
     for part_sizes in sizes:
         joined.add_footers(_footers(document, part_sizes, first, joined.page_count))
         first += len(part_sizes)
-    return joined.finish(document.title)
+    joined.finish(document.title)

@@ -16,6 +16,7 @@ import hashlib
 import io
 import zlib
 from array import array
+from typing import BinaryIO
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -57,12 +58,13 @@ def _refers(value: PdfObject) -> bool:
 
 
 class PdfJoin:
-    """A PDF written part by part: add_part for each part in order, add_footers for each once
-    the page count is known, then finish."""
+    """A PDF written to out part by part: add_part for each part in order, add_footers for
+    each once the page count is known, then finish."""
 
-    def __init__(self) -> None:
-        self.out = io.BytesIO()
-        self.out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self._start = out.tell()
+        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         # Machine integers, not Python objects: kept for the whole document, objects made
         # between two parts' layouts would pin memory the layouts leave behind.
         self._offsets = array("q", [0] * (_CATALOGUE + 1))  # by object number
@@ -109,8 +111,9 @@ class PdfJoin:
             self._write(self._footers[self._footers_written], form)
             self._footers_written += 1
 
-    def finish(self, title: str) -> bytes:
-        """The joined PDF: its page tree, catalogue, information and cross-reference table."""
+    def finish(self, title: str) -> None:
+        """Writes what closes the PDF: its page tree, catalogue, information and
+        cross-reference table."""
         if self._footers_written != len(self._footers):
             raise ValueError("every page needs its footer before the PDF is finished")
         self._write(
@@ -134,7 +137,7 @@ class PdfJoin:
                 }
             )
         )
-        table_at = self.out.tell()
+        table_at = self.out.tell() - self._start
         self.out.write(f"xref\n0 {self._last + 1}\n0000000000 65535 f \n".encode())
         for number in range(1, self._last + 1):
             self.out.write(f"{self._offsets[number]:010d} 00000 n \n".encode())
@@ -142,7 +145,6 @@ class PdfJoin:
             f"trailer\n<< /Size {self._last + 1} /Root {_CATALOGUE} 0 R /Info {info} 0 R >>\n"
             f"startxref\n{table_at}\n%%EOF\n".encode()
         )
-        return self.out.getvalue()
 
     # --- objects ---------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class PdfJoin:
         return self._last
 
     def _write(self, number: int, value: PdfObject) -> None:
-        self._offsets[number] = self.out.tell()
+        self._offsets[number] = self.out.tell() - self._start
         self.out.write(f"{number} 0 obj\n".encode())
         value.write_to_stream(self.out)
         self.out.write(b"\nendobj\n")
