@@ -106,7 +106,9 @@ def render_pdf(document: Document) -> bytes:
 
 # --- long documents: rendered in parts, page numbers stamped afterwards ------------------
 
-ROWS_PER_PART = 300
+# Rows a part holds: its layout is the memory of the render (about 100 MB at 150 rows; 300
+# rows measured 30 MB more at 5,000 comments, for 3 % fewer pages).
+ROWS_PER_PART = 150
 
 
 def _cut(blocks, rows_per_part: int) -> Iterator[list]:
