@@ -210,9 +210,13 @@ def page_validators(
     consultation, the plan and comments (the input version), published versions and
     responses. One statement of indexed look-ups, so a conditional request is answered before
     anything is loaded; None when the public may not read this page (the view answers 404)."""
-    row = db.session.execute(
-        _VALIDATORS[kind], {"consultation_id": consultation_id, "item_id": item_id}
-    ).first()
+    # In a connection of its own, in autocommit: on PostgreSQL a transaction's BEGIN and
+    # ROLLBACK are two more round trips than the statement itself, and each ROLLBACK makes
+    # psycopg forget its prepared statements, so this one was planned again on every request.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(
+            _VALIDATORS[kind], {"consultation_id": consultation_id, "item_id": item_id}
+        ).first()
     if row is None or not row[-1]:
         return None
     *moments, version, _here = row
