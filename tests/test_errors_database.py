@@ -215,3 +215,19 @@ def test_connections_killed_by_the_server_are_replaced_without_an_error(
     assert _terminate_other_connections() >= 1
     # As after a server restart: the stale connection is noticed before use and replaced.
     assert client.get(url).status_code == 200
+
+
+def test_a_public_pages_conditional_request_survives_a_server_restart(client, make_consultation):
+    """The validators are read in a connection of their own, checked before use too."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs a database server that can end connections (PostgreSQL)")
+    from consult.plans.models import Visibility
+
+    consultation = make_consultation()
+    consultation.visibility = Visibility.INPUT
+    db.session.commit()
+    url = f"/p/{consultation.id}/strategies/{first_strategy(consultation).id}"
+    etag = client.get(url).headers["ETag"]
+    db.session.close()
+    assert _terminate_other_connections() >= 1
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304

@@ -4,7 +4,8 @@ A page is cacheable when the reader is not signed in and has nothing personal wa
 session (a flashed message): it then holds no CSRF token, no name and no form, so browsers and
 a reverse proxy may keep it for PUBLIC_CACHE_MAX_AGE seconds and revalidate it with a
 conditional request. That request is answered 304 before the view runs, from one statement
-(services.page_validators). Signed-in readers get `private, no-store`, as every signed-in page.
+read outside any transaction (services.page_validators). Signed-in readers get
+`private, no-store`, as every signed-in page.
 """
 
 from collections.abc import Callable

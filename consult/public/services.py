@@ -203,6 +203,18 @@ _VALIDATORS = {
 }
 
 
+def _connection_without_transaction():
+    """A connection of its own that opens no transaction for a read. On PostgreSQL a
+    transaction is a BEGIN and a ROLLBACK, two round trips more than the statement, and each
+    ROLLBACK makes psycopg forget its prepared statements (the statement was planned again on
+    every request); SQLite's driver opens none for a read, and switching it to autocommit and
+    back would cost more than the read itself."""
+    connection = db.engine.connect()
+    if connection.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 def page_validators(
     consultation_id: int, kind: str | None, item_id: int | None, page_key: str, locale: str
 ) -> Validators | None:
@@ -210,9 +222,10 @@ def page_validators(
     consultation, the plan and comments (the input version), published versions and
     responses. One statement of indexed look-ups, so a conditional request is answered before
     anything is loaded; None when the public may not read this page (the view answers 404)."""
-    row = db.session.execute(
-        _VALIDATORS[kind], {"consultation_id": consultation_id, "item_id": item_id}
-    ).first()
+    with _connection_without_transaction() as connection:
+        row = connection.execute(
+            _VALIDATORS[kind], {"consultation_id": consultation_id, "item_id": item_id}
+        ).first()
     if row is None or not row[-1]:
         return None
     *moments, version, _here = row
