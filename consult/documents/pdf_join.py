@@ -65,8 +65,8 @@ class PdfJoin:
         self.out = out
         self._start = out.tell()
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        # Machine integers, not Python objects: kept for the whole document, objects made
-        # between two parts' layouts would pin memory the layouts leave behind.
+        # Machine integers, not Python objects: they live as long as the document, and small
+        # objects kept between two layouts can hold on to memory the layouts free.
         self._offsets = array("q", [0] * (_CATALOGUE + 1))  # by object number
         self._last = _CATALOGUE
         self._pages = array("q")
@@ -107,7 +107,8 @@ class PdfJoin:
             form[NameObject("/Type")] = NameObject("/XObject")
             form[NameObject("/Subtype")] = NameObject("/Form")
             form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
-            form[NameObject("/Resources")] = self._copy(page.raw_get("/Resources"), numbers)
+            resources = page.raw_get("/Resources") if "/Resources" in page else DictionaryObject()
+            form[NameObject("/Resources")] = self._copy(resources, numbers)
             self._write(self._footers[self._footers_written], form)
             self._footers_written += 1
 
