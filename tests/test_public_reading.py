@@ -361,3 +361,39 @@ def test_signed_in_outsider_following_a_members_link_is_sent_to_the_public_page(
     assert client.get(f"/c/{public.id}/manage").status_code == 404
     assert client.post(f"/c/{public.id}/strategies/{strategy}/comments").status_code in (400, 404)
     assert client.get(f"/c/{closed.id}").status_code == 404
+
+
+def test_a_change_committed_while_a_page_is_loaded_never_gets_the_old_page_its_new_etag(
+    client, world, monkeypatch
+):
+    # The validators were read after the view had loaded the consultation and the strategy:
+    # a change committed in between gave the old text the new ETag, and every later
+    # conditional request a 304 for it until the next change.
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from consult.plans.models import Consultation
+    from consult.public import views
+
+    url = _strategy_url(world["public"])
+    consultation_id = world["public"].id
+    load_item = views._item
+
+    def changed_once_loaded(*args):
+        item = load_item(*args)
+        db.session.execute(
+            update(Consultation)
+            .where(Consultation.id == consultation_id)
+            .values(updated_at=datetime.now(UTC) + timedelta(minutes=5))
+        )
+        db.session.commit()
+        return item
+
+    monkeypatch.setattr(views, "_item", changed_once_loaded)
+    loaded = client.get(url)
+    assert loaded.status_code == 200
+    monkeypatch.setattr(views, "_item", load_item)
+    again = client.get(url, headers={"If-None-Match": loaded.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != loaded.headers["ETag"]

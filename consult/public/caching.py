@@ -53,12 +53,17 @@ def _with_validators(response: Response, validators: Validators) -> Response:
 
 def answer_conditional_request() -> Response | None:
     """304 for a reader whose copy is current, before the view loads anything (a
-    before_request of the public pages); None to let the view answer."""
+    before_request of the public pages); None to let the view answer, with the validators
+    already read."""
     if request.endpoint not in CACHEABLE_ENDPOINTS or request.method not in ("GET", "HEAD"):
         return None
-    if not (request.if_none_match or request.if_modified_since) or not is_cacheable():
+    if not is_cacheable():
         return None
+    # Read before the view loads anything, conditional or not: input committed while the page
+    # renders then gives the next request a new ETag, never the old content the new one.
     validators = _validators()
+    if not (request.if_none_match or request.if_modified_since):
+        return None
     if validators is None or is_resource_modified(
         request.environ, etag=validators.etag, last_modified=validators.last_modified
     ):
