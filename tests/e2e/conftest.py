@@ -187,6 +187,9 @@ def switch_language(page, code: str) -> None:
     # surfacing as "waiting for navigation" (and the wait below spans the navigation anyway).
     page.locator(f".lang-switch button[value={code}]").click()
     expect(html).to_have_attribute("lang", code)
+    # The new page's lang is there as soon as it is parsed, its stylesheets maybe not: on a
+    # busy machine the collapsed phone menu was still unstyled, and its links visible.
+    page.wait_for_load_state("load")
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
