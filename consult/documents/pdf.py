@@ -96,15 +96,20 @@ def render_html(document: Document) -> str:
     )
 
 
-def render_pdf(document: Document) -> bytes:
-    """The document as PDF bytes."""
+def _laid_out(html: str) -> bytes:
+    """HTML laid out by WeasyPrint as PDF bytes: nothing fetched, the thread's fonts shared."""
     from weasyprint import HTML
 
-    html = HTML(string=render_html(document), url_fetcher=local_fetcher(), base_url="data:,")
-    return html.write_pdf(font_config=_font_config())
+    document = HTML(string=html, url_fetcher=local_fetcher(), base_url="data:,")
+    return document.write_pdf(font_config=_font_config())
 
 
-# --- long documents: rendered in parts, page numbers stamped afterwards ------------------
+def render_pdf(document: Document) -> bytes:
+    """The document as PDF bytes."""
+    return _laid_out(render_html(document))
+
+
+# --- long documents: rendered in parts, page numbers drawn over as they are joined -------
 
 # Rows a part holds: its layout is most of a long render's memory (about 120 MB at 150 rows;
 # 300 rows took 30 MB more at 5,000 comments, for 3 % fewer pages).
@@ -156,8 +161,6 @@ def split_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> Itera
 def _footers(document: Document, sizes: list[tuple[float, float]], first: int, total: int) -> bytes:
     """A PDF of empty pages, one per page of a part, each with its footer only: numbered from
     first, out of total."""
-    from weasyprint import HTML
-
     width, height = PAGE_SIZES.get(document.paper, PAGE_SIZES["A4"])
     pages = "".join(f'<div class="{"wide" if w > h else "tall"}"></div>' for w, h in sizes)
     style = (
@@ -169,9 +172,7 @@ def _footers(document: Document, sizes: list[tuple[float, float]], first: int, t
         " .wide { page: wide; } div { break-after: page; height: 1px; }"
         " div:last-child { break-after: auto; }"
     )
-    html = f"<html><head><style>{style}</style></head><body>{pages}</body></html>"
-    html = HTML(string=html, url_fetcher=local_fetcher(), base_url="data:,")
-    return html.write_pdf(font_config=_font_config())
+    return _laid_out(f"<html><head><style>{style}</style></head><body>{pages}</body></html>")
 
 
 def render_pdf_in_parts(document: Document, rows_per_part: int = ROWS_PER_PART) -> bytes:
@@ -188,8 +189,6 @@ def write_pdf_in_parts(
     part's, and joined as the parts come (pdf_join), so neither the joined pages nor the
     file are held. The footers ("Halaman X dari Y") are laid out part by part once the page
     count is known (8,453 footer pages in one pass took about 1 GB)."""
-    from weasyprint import HTML
-
     from consult.documents.pdf_join import PdfJoin
 
     parts = split_parts(document, rows_per_part)
@@ -202,8 +201,7 @@ def write_pdf_in_parts(
     sizes: list[list[tuple[float, float]]] = []
     for part in itertools.chain([opening, second], parts):
         part.page_label = ""
-        html = HTML(string=render_html(part), url_fetcher=local_fetcher(), base_url="data:,")
-        sizes.append(joined.add_part(html.write_pdf(font_config=_font_config())))
+        sizes.append(joined.add_part(_laid_out(render_html(part))))
     first = 1
     for part_sizes in sizes:
         joined.add_footers(_footers(document, part_sizes, first, joined.page_count))
